@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream'
+import type { ExportMessage, ExportRoom, ExportUser, FileRef, RoomRepository } from '../model.ts'
+
+export interface MemoryRepositoryData {
+  rooms: ExportRoom[]
+  messages: ExportMessage[]
+  users: ExportUser[]
+  /** Upload contents by file id, served by `openFile`. */
+  files?: Record<string, Buffer | string>
+}
+
+function byTsThenId (a: ExportMessage, b: ExportMessage): number {
+  return a.ts.getTime() - b.ts.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0)
+}
+
+/** Index of the first message with `ts >= instant` in a sorted list. */
+function firstAtOrAfter (messages: ExportMessage[], instant: number): number {
+  let low = 0
+  let high = messages.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (messages[middle].ts.getTime() < instant) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+/**
+ * The embedded default repository: the data lives in this process, messages
+ * sorted per room once, range reads by binary search. Used by the demo server
+ * and the tests; a host with its own database writes its own `RoomRepository`.
+ */
+export function createMemoryRepository (data: MemoryRepositoryData): RoomRepository {
+  const rooms = new Map(data.rooms.map((room) => [room._id, room]))
+  const users = new Map(data.users.map((user) => [user.username, user]))
+  const messagesByRoom = new Map<string, ExportMessage[]>()
+  for (const message of data.messages) {
+    const list = messagesByRoom.get(message.rid)
+    if (list === undefined) messagesByRoom.set(message.rid, [message])
+    else list.push(message)
+  }
+  for (const list of messagesByRoom.values()) list.sort(byTsThenId)
+  const files = new Map(Object.entries(data.files ?? {}))
+
+  return {
+    async findRoomById (rid) {
+      return rooms.get(rid) ?? null
+    },
+
+    async * findMessages ({ rid, from, to }) {
+      const list = messagesByRoom.get(rid) ?? []
+      const end = to.getTime()
+      for (let index = firstAtOrAfter(list, from.getTime()); index < list.length; index++) {
+        const message = list[index]
+        if (message.ts.getTime() > end) return
+        yield message
+      }
+    },
+
+    async * findMessagesByIds (rid, ids) {
+      const wanted = new Set(ids)
+      for (const message of messagesByRoom.get(rid) ?? []) {
+        if (wanted.has(message._id)) yield message
+      }
+    },
+
+    async findUsersByUsernames (usernames) {
+      return usernames.flatMap((username) => users.get(username) ?? [])
+    },
+
+    async openFile (file: FileRef) {
+      const content = files.get(file._id)
+      return content === undefined ? null : Readable.from([Buffer.from(content)])
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { PassThrough, type Readable } from 'node:stream'
+import yazl from 'yazl'
+
+export interface EntryDigest {
+  name: string
+  bytes: number
+  sha256: string
+}
+
+/** Rendered text is gathered into chunks of this size before it is hashed and compressed. */
+const chunkSize = 64 * 1024
+
+/**
+ * A zip being written as a stream: entries go in one after another, each
+ * streamed with backpressure, and `output` yields the zip's bytes as they
+ * are produced. `signal` aborts a write waiting on a consumer that went away.
+ */
+export class ExportArchive {
+  readonly output: Readable
+  private readonly zip = new yazl.ZipFile()
+  private readonly signal: AbortSignal
+
+  constructor (signal: AbortSignal) {
+    this.signal = signal
+    this.output = this.zip.outputStream as Readable
+    this.zip.on('error', (err: Error) => { this.output.destroy(err) })
+  }
+
+  /** Streams `chunks` into the entry `name`; resolves with its size and sha256 once all of it was handed to the zip. */
+  async addEntry (name: string, chunks: AsyncIterable<string | Buffer>): Promise<EntryDigest> {
+    const entry = new PassThrough()
+    this.zip.addReadStream(entry, name)
+    const hash = createHash('sha256')
+    let bytes = 0
+    let pending: (string | Buffer)[] = []
+    let pendingLength = 0
+    const write = async (): Promise<void> => {
+      const buffer = pending.length === 1 && Buffer.isBuffer(pending[0])
+        ? pending[0]
+        : Buffer.concat(pending.map((piece) => typeof piece === 'string' ? Buffer.from(piece) : piece))
+      pending = []
+      pendingLength = 0
+      hash.update(buffer)
+      bytes += buffer.length
+      if (!entry.write(buffer)) await once(entry, 'drain', { signal: this.signal })
+    }
+    try {
+      for await (const chunk of chunks) {
+        this.signal.throwIfAborted()
+        pending.push(chunk)
+        pendingLength += chunk.length
+        if (pendingLength >= chunkSize) await write()
+      }
+      if (pendingLength > 0) await write()
+      entry.end()
+    } catch (err) {
+      // yazl pipes the entry without an error listener: end it quietly, the caller destroys the archive.
+      entry.destroy()
+      throw err
+    }
+    return { name, bytes, sha256: hash.digest('hex') }
+  }
+
+  addBuffer (name: string, content: Buffer): EntryDigest {
+    this.zip.addBuffer(content, name)
+    return { name, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }
+  }
+
+  end (): void {
+    this.zip.end()
+  }
+
+  destroy (err: Error): void {
+    this.output.destroy(err)
+  }
+}

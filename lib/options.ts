@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyRequest } from 'fastify'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { ExportJob } from './export/jobs.ts'
+import type { ExportRoom, ExportUser, RoomRepository } from './model.ts'
+import { createDirectoryStorage } from './storage/directory.ts'
+import type { ExportStorage } from './storage/storage.ts'
+
+export type Authenticate = (request: FastifyRequest) => Promise<ExportUser | null>
+export type HasPermission = (user: ExportUser, permission: 'mail-messages', rid: string) => Promise<boolean>
+export type CanAccessRoom = (room: ExportRoom, user: ExportUser) => Promise<boolean>
+export type OnExportReady = (job: ExportJob, user: ExportUser) => Promise<void>
+
+export interface MailerOptions {
+  /** a nodemailer Transporter, or the options `nodemailer.createTransport()` takes */
+  transport: Transporter | Parameters<typeof nodemailer.createTransport>[0]
+  /** the From: of every mail */
+  from: string
+}
+
+export interface ExportLimits {
+  /** file exports queued or running for one user */
+  concurrentExportsPerUser: number
+  /** file exports queued or running in all */
+  concurrentExports: number
+  /** messages in one email export */
+  maxEmailMessages: number
+  /** bytes of one email export's rendered body (or JSON attachment) */
+  maxEmailBytes: number
+  /** addresses in one email export */
+  maxRecipients: number
+  /** lower-case domains email exports may go to; `undefined` allows any */
+  allowedEmailDomains: string[] | undefined
+  /** how long a finished file export stays downloadable */
+  exportTtlMs: number
+  /** messages per HTML file; bigger exports are split into numbered parts (extension) */
+  htmlMessagesPerPart: number
+}
+
+export interface RoomsExportOptions {
+  authenticate?: Authenticate
+  hasPermission?: HasPermission
+  canAccessRoom?: CanAccessRoom
+  repository?: RoomRepository
+  storage?: ExportStorage
+  mailer?: MailerOptions
+  basePath?: string
+  publicUrl?: string
+  limits?: Partial<ExportLimits>
+  onExportReady?: OnExportReady
+  secret?: string
+}
+
+export interface ResolvedMailer {
+  transporter: Transporter
+  from: string
+  /** a transport the plugin created itself is closed with the server */
+  ownsTransport: boolean
+}
+
+export interface ResolvedOptions {
+  authenticate: Authenticate
+  hasPermission: HasPermission
+  canAccessRoom: CanAccessRoom
+  repository: RoomRepository
+  storage: ExportStorage
+  mailer: ResolvedMailer | null
+  basePath: string
+  publicUrl: string | null
+  limits: ExportLimits
+  onExportReady: OnExportReady | null
+  secret: string
+}
+
+export const defaultLimits: ExportLimits = {
+  concurrentExportsPerUser: 1,
+  concurrentExports: 4,
+  maxEmailMessages: 1000,
+  maxEmailBytes: 10 * 1024 * 1024,
+  maxRecipients: 20,
+  allowedEmailDomains: undefined,
+  exportTtlMs: 24 * 60 * 60 * 1000,
+  htmlMessagesPerPart: 10_000
+}
+
+/** Hooks a host may leave out only when a backend (Mongo) can supply them. */
+export type BackendDefaults = Pick<ResolvedOptions, 'authenticate' | 'hasPermission' | 'canAccessRoom' | 'repository'> & { storage?: ExportStorage }
+
+function fail (message: string): never {
+  throw new Error(`fastify-rooms-export: ${message}`)
+}
+
+function requireFunction<T> (name: string, value: T | undefined, fallback: T | undefined): T {
+  const resolved = value ?? fallback
+  if (resolved === undefined) fail(`option "${name}" is required (or register @fastify/mongodb before this plugin to use the Rocket.Chat defaults)`)
+  if (typeof resolved !== 'function') fail(`option "${name}" must be a function`)
+  return resolved
+}
+
+function resolveRepository (repository: RoomRepository | undefined, fallback: RoomRepository | undefined): RoomRepository {
+  const resolved = repository ?? fallback
+  if (resolved === undefined) fail('option "repository" is required (or register @fastify/mongodb before this plugin to use the Rocket.Chat defaults)')
+  for (const method of ['findRoomById', 'findMessages', 'findMessagesByIds', 'findUsersByUsernames'] as const) {
+    if (typeof resolved[method] !== 'function') fail(`option "repository" must implement ${method}()`)
+  }
+  return resolved
+}
+
+function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits {
+  const resolved = { ...defaultLimits, ...limits }
+  for (const key of Object.keys(defaultLimits) as (keyof ExportLimits)[]) {
+    if (key === 'allowedEmailDomains') continue
+    const value = resolved[key]
+    if (!Number.isInteger(value) || value < 1) fail(`option "limits.${key}" must be a positive integer`)
+  }
+  const domains = resolved.allowedEmailDomains
+  if (domains !== undefined) {
+    if (!Array.isArray(domains) || !domains.every((domain) => typeof domain === 'string' && domain !== '')) {
+      fail('option "limits.allowedEmailDomains" must be an array of domain names')
+    }
+    resolved.allowedEmailDomains = domains.map((domain) => domain.toLowerCase())
+  }
+  return resolved
+}
+
+function resolveMailer (mailer: MailerOptions | undefined): ResolvedMailer | null {
+  if (mailer === undefined) return null
+  if (typeof mailer.from !== 'string' || mailer.from === '') fail('option "mailer.from" is required with "mailer"')
+  if (mailer.transport === undefined || mailer.transport === null) fail('option "mailer.transport" is required with "mailer"')
+  const isTransporter = typeof (mailer.transport as Transporter).sendMail === 'function'
+  return {
+    transporter: isTransporter ? mailer.transport as Transporter : nodemailer.createTransport(mailer.transport as Parameters<typeof nodemailer.createTransport>[0]),
+    from: mailer.from,
+    ownsTransport: !isTransporter
+  }
+}
+
+function resolveBasePath (basePath: string | undefined): string {
+  if (basePath === undefined) return '/api/v1'
+  if (basePath !== '' && !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(basePath)) fail('option "basePath" must start with "/" and not end with "/" (or be "")')
+  return basePath
+}
+
+/** Every option with its default; the caller's object is read, never changed. */
+export function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): ResolvedOptions {
+  const { publicUrl, secret, onExportReady } = options
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) fail('option "secret" must be a string of at least 16 characters')
+  if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
+  return {
+    authenticate: requireFunction('authenticate', options.authenticate, backend?.authenticate),
+    hasPermission: requireFunction('hasPermission', options.hasPermission, backend?.hasPermission),
+    canAccessRoom: requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom),
+    repository: resolveRepository(options.repository, backend?.repository),
+    storage: options.storage ?? backend?.storage ?? createDirectoryStorage(join(tmpdir(), 'fastify-rooms-export')),
+    mailer: resolveMailer(options.mailer),
+    basePath: resolveBasePath(options.basePath),
+    publicUrl: publicUrl === undefined ? null : publicUrl.replace(/\/+$/, ''),
+    limits: resolveLimits(options.limits),
+    onExportReady: onExportReady ?? null,
+    secret: secret ?? randomBytes(32).toString('hex')
+  }
+}

@@ -1,0 +1,87 @@
+import type { ExportMessage, FileRef } from '../model.ts'
+import { messageFiles } from './json.ts'
+import { systemSentence } from './system-messages.ts'
+
+/**
+ * Plain objects for the Handlebars templates: Handlebars refuses prototype
+ * getters, and precomputing here keeps logic out of the templates. Every
+ * string stays raw — the templates escape with `{{ }}`.
+ */
+export interface MessageView {
+  id: string
+  anchor: string
+  isoTime: string
+  time: string
+  authorName: string
+  username: string
+  text: string
+  system: string | null
+  threadParentAnchor: string | null
+  replyCount: number | null
+  edited: { isoTime: string, by: string } | null
+  pinned: boolean
+  reactions: { emoji: string, count: number, usernames: string }[]
+  attachments: { title: string | null, href: string | null, imageHref: string | null, description: string | null, text: string | null }[]
+  files: { name: string, href: string, size: string | null }[]
+}
+
+const allowedSchemes = new Set(['http:', 'https:', 'mailto:'])
+
+/** A link from a message is kept only when it is http(s) or mailto; anything else (javascript:, data:, relative) loses its href. */
+export function safeHref (value: string | undefined): string | null {
+  if (value === undefined) return null
+  try {
+    return allowedSchemes.has(new URL(value).protocol) ? value : null
+  } catch {
+    return null
+  }
+}
+
+/** Archive-internal name of an upload: its id and name reduced to characters safe in every file system. */
+export function assetPath (file: FileRef): string {
+  const safe = (value: string, max: number) => value.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, max)
+  return `assets/${safe(file._id, 64)}-${safe(file.name, 100) || 'file'}`
+}
+
+export function anchorOf (messageId: string): string {
+  return `m-${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}`
+}
+
+function humanSize (bytes: number | undefined): string | null {
+  if (bytes === undefined) return null
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+export function toMessageView (message: ExportMessage, time: string): MessageView {
+  return {
+    id: message._id,
+    anchor: anchorOf(message._id),
+    isoTime: message.ts.toISOString(),
+    time,
+    authorName: message.u.name ?? message.u.username,
+    username: message.u.username,
+    text: message.msg,
+    system: systemSentence(message),
+    threadParentAnchor: message.tmid === undefined ? null : anchorOf(message.tmid),
+    replyCount: message.tcount ?? null,
+    edited: message.editedAt === undefined
+      ? null
+      : { isoTime: message.editedAt.toISOString(), by: message.editedBy?.username ?? message.u.username },
+    pinned: message.pinned === true,
+    reactions: Object.entries(message.reactions ?? {}).map(([emoji, reaction]) => ({
+      emoji,
+      count: reaction.usernames.length,
+      usernames: reaction.usernames.join(', ')
+    })),
+    attachments: (message.attachments ?? []).map((attachment) => ({
+      title: attachment.title ?? null,
+      href: safeHref(attachment.title_link),
+      imageHref: safeHref(attachment.image_url),
+      description: attachment.description ?? null,
+      text: attachment.text ?? null
+    })),
+    files: messageFiles(message).map((file) => ({ name: file.name, href: assetPath(file), size: humanSize(file.size) }))
+  }
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import Handlebars from 'handlebars'
+
+/**
+ * `templates/` sits at the package root; this file runs from `lib/render/`
+ * in the sources and from `dist/lib/render/` once built.
+ */
+function findTemplatesDirectory (): string {
+  for (const relative of ['../../templates/', '../../../templates/']) {
+    const candidate = fileURLToPath(new URL(relative, import.meta.url))
+    if (existsSync(candidate)) return candidate
+  }
+  /* c8 ignore next 2 -- only a broken install (templates/ not shipped) gets here */
+  throw new Error('fastify-rooms-export: templates/ directory not found next to the package')
+}
+
+export type Template = (context: object) => string
+
+export interface Templates {
+  pageStart: Template
+  day: Template
+  message: Template
+  pageEnd: Template
+  mailExport: Template
+  mailExportReady: Template
+}
+
+/**
+ * Compiles every template once, at registration, in a Handlebars environment
+ * of our own so the host's global Handlebars helpers are neither used nor changed.
+ */
+export function compileTemplates (): Templates {
+  const handlebars = Handlebars.create()
+  const escape = handlebars.Utils.escapeExpression
+  // Escapes first, then adds only <br>: the SafeString holds HTML this code built from escaped pieces.
+  handlebars.registerHelper('multiline', (text: string) => new handlebars.SafeString(escape(text).replace(/\r?\n/g, '<br>\n')))
+  handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b)
+
+  const directory = findTemplatesDirectory()
+  const compile = (name: string): Template => {
+    const template = handlebars.compile(readFileSync(`${directory}${name}.hbs`, 'utf8'), { strict: false })
+    return (context) => template(context)
+  }
+  return {
+    pageStart: compile('export-page-start'),
+    day: compile('export-day'),
+    message: compile('export-message'),
+    pageEnd: compile('export-page-end'),
+    mailExport: compile('mail-export'),
+    mailExportReady: compile('mail-export-ready')
+  }
+}

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchemaValidationError } from 'fastify'
+import { sendEmailExport } from '../export/email-export.ts'
+import type { ExportFormat } from '../export/jobs.ts'
+import { beginning, InvalidBoundError, isValidTimezone, parseBound, type ResolvedRange } from '../export/range.ts'
+import { exportError } from '../errors.ts'
+import { emailOnlyFields, ExportRequestBodySchema, type ExportRequestBody } from '../schemas.ts'
+import type { RouteContext } from './route-context.ts'
+
+interface CheckedBody {
+  body: ExportRequestBody
+  format: ExportFormat
+  range: ResolvedRange
+}
+
+function describe (error: FastifySchemaValidationError): string {
+  const field = error.instancePath === '' ? 'body' : error.instancePath.slice(1).replace(/\//g, '.')
+  return `${field}: ${error.message}`
+}
+
+/**
+ * SPEC §3 rows 2 and 3: every field but `format` first (schema, then what a
+ * schema cannot say: real dates, a known time zone, fields that belong to
+ * email exports), then `format`.
+ */
+function checkBody (body: ExportRequestBody, validation: FastifySchemaValidationError[] | undefined, now: Date): CheckedBody {
+  const errors = validation ?? []
+  const paramsError = errors.find((error) => !error.instancePath.startsWith('/format'))
+  if (paramsError !== undefined) throw exportError('error-invalid-params', describe(paramsError))
+
+  const timezone = body.timezone ?? 'UTC'
+  if (!isValidTimezone(timezone)) throw exportError('error-invalid-params', `timezone: ${JSON.stringify(timezone)} is not an IANA time zone`)
+  const bound = (field: 'dateFrom' | 'dateTo', end: boolean, missing: Date): Date => {
+    const value = body[field]
+    if (value === undefined) return missing
+    try {
+      return parseBound(value, timezone, end)
+    } catch (err) {
+      /* c8 ignore next -- parseBound throws nothing else */
+      if (!(err instanceof InvalidBoundError)) throw err
+      throw exportError('error-invalid-params', `${field}: ${err.message}`)
+    }
+  }
+  const range = { from: bound('dateFrom', false, beginning), to: bound('dateTo', true, now), timezone }
+
+  if (body.type === 'file') {
+    const emailOnly = emailOnlyFields.find((field) => body[field] !== undefined)
+    if (emailOnly !== undefined) throw exportError('error-invalid-params', `${emailOnly}: only for type "email"`)
+  }
+  if (body.messages !== undefined && (body.dateFrom !== undefined || body.dateTo !== undefined)) {
+    throw exportError('error-invalid-params', 'messages: give either message ids or dateFrom/dateTo, not both')
+  }
+
+  if (errors.length > 0) throw exportError('error-invalid-format', 'format: must be "html" or "json"')
+  if (body.format === undefined && body.type === 'file') throw exportError('error-invalid-format', 'format: required for type "file" ("html" or "json")')
+  return { body, format: body.format ?? 'html', range }
+}
+
+/** `POST …/rooms.export`: the checks of SPEC §3 in their order, then a file job or an email. */
+export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, templates, fileExports }) => {
+  fastify.post(`${options.basePath}/rooms.export`, {
+    schema: { body: ExportRequestBodySchema },
+    attachValidation: true
+  }, async (request) => {
+    const user = request.exportUser!
+    const { body, format, range } = checkBody(request.body, request.validationError?.validation, new Date())
+
+    if (!await options.hasPermission(user, 'mail-messages', body.rid)) {
+      throw exportError('error-action-not-allowed', 'the mail-messages permission is required')
+    }
+    const room = await options.repository.findRoomById(body.rid)
+    if (room === null) throw exportError('error-invalid-room', 'no such room')
+    if (!await options.canAccessRoom(room, user)) throw exportError('error-not-allowed', 'you have no access to this room')
+    if (range.from > range.to) throw exportError('error-invalid-dates', 'dateFrom is after dateTo')
+
+    if (body.type === 'file') {
+      const exportId = await fileExports.start(user, room, range, format)
+      return { success: true, exportId }
+    }
+
+    const { mailer } = options
+    if (mailer === null) throw exportError('error-email-not-configured', 'this server has no mailer configured')
+    const { missing } = await sendEmailExport({ ...options, mailer }, templates, {
+      user,
+      room,
+      range,
+      format,
+      toUsers: body.toUsers ?? [],
+      toEmails: body.toEmails ?? [],
+      subject: body.subject,
+      messageIds: body.messages
+    }, request.log)
+    return { success: true, missing }
+  })
+}

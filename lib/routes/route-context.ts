@@ -1,0 +1,30 @@
+import type { FileExports } from '../export/file-export.ts'
+import type { ExportJob, ExportJobStore } from '../export/jobs.ts'
+import type { ExportUser } from '../model.ts'
+import type { ResolvedOptions } from '../options.ts'
+import type { Templates } from '../render/templates.ts'
+import { exportError } from '../errors.ts'
+
+/** What every route file is registered with. */
+export interface RouteContext {
+  options: ResolvedOptions
+  templates: Templates
+  fileExports: FileExports
+  jobs: ExportJobStore
+}
+
+/**
+ * The export only for the user who asked for it, and only until it expires:
+ * anything else is "not found", so ids of other users' exports reveal nothing.
+ */
+export async function findOwnExport (jobs: ExportJobStore, exportId: string, caller: ExportUser | 'signed-link'): Promise<ExportJob> {
+  const job = await jobs.findById(exportId)
+  if (job === null || (caller !== 'signed-link' && job.userId !== caller._id) || isExpired(job, new Date())) {
+    throw exportError('error-not-found', 'no such export')
+  }
+  return job
+}
+
+export function isExpired (job: ExportJob, now: Date): boolean {
+  return job.expiresAt !== undefined && job.expiresAt <= now
+}

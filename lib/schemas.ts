@@ -1,0 +1,141 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { dateBoundPattern } from './export/range.ts'
+
+/** `Date.prototype.toISOString()` output: the only date form in exports and replies. */
+const IsoInstant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' })
+
+const DateBound = Type.String({
+  pattern: dateBoundPattern,
+  description: 'YYYY-MM-DD (a whole day in `timezone`) or an ISO 8601 date-time'
+})
+
+const Ids = (maxItems: number, minItems = 0) => Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems, maxItems })
+
+/**
+ * `format` is checked after every other field (SPEC §3 rows 2 and 3), so the
+ * route validates with `attachValidation` and sorts the errors itself.
+ */
+export const ExportRequestBodySchema = Type.Object({
+  rid: Type.String({ minLength: 1, maxLength: 256 }),
+  type: Type.Union([Type.Literal('file'), Type.Literal('email')]),
+  format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+  dateFrom: Type.Optional(DateBound),
+  dateTo: Type.Optional(DateBound),
+  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, default UTC' })),
+  toUsers: Type.Optional(Ids(1000)),
+  toEmails: Type.Optional(Type.Array(Type.String({ maxLength: 320 }), { maxItems: 1000 })),
+  subject: Type.Optional(Type.String({ maxLength: 250 })),
+  messages: Type.Optional(Ids(100_000, 1))
+}, { additionalProperties: false })
+export type ExportRequestBody = Static<typeof ExportRequestBodySchema>
+
+export const emailOnlyFields = ['toUsers', 'toEmails', 'subject', 'messages'] as const
+
+export const ExportIdQuerySchema = Type.Object({
+  exportId: Type.String({ minLength: 1, maxLength: 128 })
+}, { additionalProperties: false })
+
+export const DownloadQuerySchema = Type.Object({
+  exportId: Type.String({ minLength: 1, maxLength: 128 }),
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'from a mailed link: opens this export without auth headers' }))
+}, { additionalProperties: false })
+
+export const FileExportReplySchema = Type.Object({
+  success: Type.Literal(true),
+  exportId: Type.String()
+})
+
+export const EmailExportReplySchema = Type.Object({
+  success: Type.Literal(true),
+  missing: Type.Array(Type.String())
+})
+
+export const ExportStatusSchema = Type.Object({
+  _id: Type.String(),
+  rid: Type.String(),
+  format: Type.Union([Type.Literal('html'), Type.Literal('json')]),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  messages: Type.Integer(),
+  bytes: Type.Integer(),
+  createdAt: IsoInstant,
+  finishedAt: Type.Optional(IsoInstant),
+  error: Type.Optional(Type.String())
+})
+export type ExportStatus = Static<typeof ExportStatusSchema>
+
+export const ExportStatusReplySchema = Type.Object({
+  success: Type.Literal(true),
+  export: ExportStatusSchema
+})
+
+// The JSON export document (SPEC §4), exported for consumers who validate archives.
+
+const JsonPersonSchema = Type.Object({
+  _id: Type.String(),
+  username: Type.String(),
+  name: Type.Optional(Type.String())
+}, { additionalProperties: false })
+
+const JsonFileSchema = Type.Object({
+  _id: Type.String(),
+  name: Type.String(),
+  type: Type.Optional(Type.String()),
+  size: Type.Optional(Type.Number())
+}, { additionalProperties: false })
+
+export const JsonMessageSchema = Type.Object({
+  _id: Type.String(),
+  rid: Type.String(),
+  ts: IsoInstant,
+  msg: Type.String(),
+  u: JsonPersonSchema,
+  t: Type.Optional(Type.String()),
+  tmid: Type.Optional(Type.String()),
+  tcount: Type.Optional(Type.Number()),
+  editedAt: Type.Optional(IsoInstant),
+  editedBy: Type.Optional(Type.Object({ _id: Type.String(), username: Type.String() }, { additionalProperties: false })),
+  pinned: Type.Optional(Type.Boolean()),
+  reactions: Type.Optional(Type.Record(Type.String(), Type.Object({ usernames: Type.Array(Type.String()) }, { additionalProperties: false }))),
+  attachments: Type.Optional(Type.Array(Type.Object({
+    title: Type.Optional(Type.String()),
+    title_link: Type.Optional(Type.String()),
+    image_url: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    text: Type.Optional(Type.String())
+  }, { additionalProperties: false }))),
+  files: Type.Optional(Type.Array(JsonFileSchema))
+}, { additionalProperties: false })
+export type JsonMessage = Static<typeof JsonMessageSchema>
+
+export const JsonRoomSchema = Type.Object({
+  _id: Type.String(),
+  t: Type.String(),
+  name: Type.Optional(Type.String()),
+  fname: Type.Optional(Type.String()),
+  topic: Type.Optional(Type.String())
+}, { additionalProperties: false })
+
+export const ExportRangeSchema = Type.Object({
+  from: IsoInstant,
+  to: IsoInstant,
+  timezone: Type.String()
+}, { additionalProperties: false })
+
+export const ExportDocumentSchema = Type.Object({
+  room: JsonRoomSchema,
+  range: ExportRangeSchema,
+  exportedAt: IsoInstant,
+  exportedBy: JsonPersonSchema,
+  messages: Type.Array(JsonMessageSchema),
+  messageCount: Type.Integer({ minimum: 0 })
+}, { additionalProperties: false })
+export type ExportDocument = Static<typeof ExportDocumentSchema>
+
+/** What every renderer gets besides the messages: the document's head. */
+export interface ExportContext {
+  room: Static<typeof JsonRoomSchema>
+  range: Static<typeof ExportRangeSchema>
+  exportedAt: string
+  exportedBy: Static<typeof JsonPersonSchema>
+}

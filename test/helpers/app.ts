@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportUser, type RoomsExportOptions } from '../../index.ts'
+import { fixtureData, tokenOf, users } from './fixtures.ts'
+
+/** Hooks as a small host would write them: header login, admins may mail messages, members or public rooms. */
+export function hostHooks (known: ExportUser[] = users): Pick<RoomsExportOptions, 'authenticate' | 'hasPermission' | 'canAccessRoom'> {
+  return {
+    async authenticate (request) {
+      const user = known.find((candidate) => candidate._id === request.headers['x-user-id'])
+      return user !== undefined && request.headers['x-auth-token'] === tokenOf(user) ? user : null
+    },
+    async hasPermission (user, permission) {
+      return permission === 'mail-messages' && (user.roles ?? []).includes('admin')
+    },
+    async canAccessRoom (room, user) {
+      return room.t === 'c' || (room.usernames ?? []).includes(user.username)
+    }
+  }
+}
+
+export async function temporaryDirectory (t: Test): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'rooms-export-test-'))
+  t.teardown(() => rm(directory, { recursive: true, force: true }))
+  return directory
+}
+
+/** A host app with the plugin on the memory repository and storage in a temporary directory. */
+export async function buildApp (t: Test, options: RoomsExportOptions = {}, data = fixtureData()): Promise<FastifyInstance> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(roomsExport, {
+    ...hostHooks(),
+    repository: createMemoryRepository(data),
+    storage: createDirectoryStorage(await temporaryDirectory(t)),
+    ...options
+  })
+  await app.ready()
+  return app
+}
