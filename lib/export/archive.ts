@@ -26,6 +26,9 @@ export class ExportArchive {
     this.signal = signal
     this.output = this.zip.outputStream as Readable
     this.zip.on('error', (err: Error) => { this.output.destroy(err) })
+    // Storage may not be reading yet when an export fails; it still sees the error through
+    // the destroyed stream, and this listener keeps that early error from crashing the process.
+    this.output.on('error', () => {})
   }
 
   /** Streams `chunks` into the entry `name`; resolves with its size and sha256 once all of it was handed to the zip. */

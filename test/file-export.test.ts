@@ -1,0 +1,375 @@
+import { createHash } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
+import { Value } from '@sinclair/typebox/value'
+import t from 'tap'
+import { createDirectoryStorage, createMemoryRepository, ExportDocumentSchema, type ExportJob, type ExportUser } from '../index.ts'
+import { buildApp, temporaryDirectory } from './helpers/app.ts'
+import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import { alice, authHeaders, bob, dave, fixtureData, general } from './helpers/fixtures.ts'
+import { readZip } from './helpers/zip.ts'
+
+const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex')
+
+t.test('a JSON file export: answer, status, download and the whole archive', async (t) => {
+  const app = await buildApp(t)
+  const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom: '2024-03-21', dateTo: '2024-03-22' })
+  t.equal(started.statusCode, 200)
+  const { exportId } = started.json()
+  t.same(started.json(), { success: true, exportId })
+  t.match(exportId, /^[A-Za-z0-9_-]{16}$/)
+
+  const status = await waitForExport(app, alice, exportId)
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(download.statusCode, 200)
+  const { createdAt, finishedAt } = status.export
+  t.match(createdAt, isoPattern)
+  t.match(finishedAt, isoPattern)
+  t.same(status, {
+    success: true,
+    export: { _id: exportId, rid: general._id, format: 'json', status: 'done', messages: 7, bytes: download.rawPayload.length, createdAt, finishedAt }
+  })
+  const today = new Date().toISOString().slice(0, 10)
+  t.same(download.headers['content-type'], 'application/zip')
+  t.same(download.headers['content-disposition'], `attachment; filename="general-${today}.zip"; filename*=UTF-8''general-${today}.zip`)
+  t.same(download.headers['cache-control'], 'private, no-store')
+
+  const entries = await readZip(download.rawPayload)
+  t.same([...entries.keys()], ['general.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
+  const documentText = entries.get('general.json')!
+  const document = JSON.parse(documentText.toString())
+  t.ok(Value.Check(ExportDocumentSchema, document), 'the document matches the exported schema')
+  t.same(document.messages.map((message: { _id: string }) => message._id), ['start', 'join', 'parent', 'reply', 'edited', 'links', 'end'])
+  const exportedAt = document.exportedAt
+  t.same(JSON.parse(entries.get('manifest.json')!.toString()), {
+    room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
+    range: { from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC' },
+    format: 'json',
+    exportedAt,
+    exportedBy: { _id: alice._id, username: 'alice', name: 'Alice Archer' },
+    messageCount: 7,
+    parts: [{ name: 'general.json', bytes: documentText.length, sha256: sha256(documentText) }],
+    assets: {
+      included: [{ fileId: 'file-1', name: 'report <1>.pdf', path: 'assets/file-1-report__1_.pdf', bytes: 9, sha256: sha256(Buffer.from('PDF-BYTES')) }],
+      missing: []
+    }
+  })
+  t.equal(entries.get('assets/file-1-report__1_.pdf')!.toString(), 'PDF-BYTES')
+})
+
+t.test('the JSON document, whole, with every kind of message', async (t) => {
+  const app = await buildApp(t)
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom: '2024-03-21T09:00:00Z', dateTo: '2024-03-22T12:00:00Z' }))
+  const text = entries.get('general.json')!.toString()
+  const document = JSON.parse(text)
+  const alicePerson = { _id: alice._id, username: 'alice', name: 'Alice Archer' }
+  const bobPerson = { _id: bob._id, username: 'bob', name: 'Bob <b>Builder</b>' }
+  t.same(document, {
+    room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
+    range: { from: '2024-03-21T09:00:00.000Z', to: '2024-03-22T12:00:00.000Z', timezone: 'UTC' },
+    exportedAt: document.exportedAt,
+    exportedBy: alicePerson,
+    messages: [
+      { _id: 'join', rid: general._id, ts: '2024-03-21T09:00:00.000Z', msg: '', u: bobPerson, t: 'uj' },
+      { _id: 'parent', rid: general._id, ts: '2024-03-21T10:00:00.000Z', msg: 'line one\nline two <script>alert(1)</script>', u: bobPerson, tcount: 1, reactions: { ':+1:': { usernames: ['alice', 'bob'] } } },
+      { _id: 'reply', rid: general._id, ts: '2024-03-21T10:00:00.000Z', msg: 'same instant, later id', u: alicePerson, tmid: 'parent', pinned: true },
+      { _id: 'edited', rid: general._id, ts: '2024-03-21T11:00:00.000Z', msg: 'new text', u: alicePerson, editedAt: '2024-03-21T11:05:00.000Z', editedBy: { _id: alice._id, username: 'alice' } },
+      {
+        _id: 'links',
+        rid: general._id,
+        ts: '2024-03-22T12:00:00.000Z',
+        msg: 'see links',
+        u: alicePerson,
+        attachments: [{ title: 'safe', title_link: 'https://example.com/a?b=1&c=2' }, { title: 'evil', title_link: 'javascript:alert(1)', description: 'desc <i>x</i>' }],
+        files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 2048 }]
+      }
+    ],
+    messageCount: 5
+  })
+  t.notMatch(text, /@example\.(com|org)/, 'no email address anywhere in the export')
+})
+
+t.test('an HTML export is one self-contained page with the uploads beside it', async (t) => {
+  const app = await buildApp(t)
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-22' }))
+  t.same([...entries.keys()], ['general.html', 'assets/file-1-report__1_.pdf', 'manifest.json'])
+  const html = entries.get('general.html')!.toString()
+  t.match(html, /^<!doctype html>\n<html lang="en">/)
+  t.match(html, '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src \'none\'; base-uri \'none\'; form-action \'none\'">')
+  t.notMatch(html, /<script|<link |<img|<iframe|@import|url\(/i, 'no scripts, no remote loads')
+  t.same([...html.matchAll(/<h2 class="day"><time datetime="([^"]+)">/g)].map((match) => match[1]), ['2024-03-21', '2024-03-22'])
+  t.same([...html.matchAll(/<article class="message[^"]*" id="m-([^"]+)"/g)].map((match) => match[1]), ['start', 'join', 'parent', 'reply', 'edited', 'links', 'end'])
+  t.match(html, '<article class="message system" id="m-join"><span class="meta"><time datetime="2024-03-21T09:00:00.000Z">09:00:00</time></span> bob joined the room</article>')
+  t.match(html, '<div class="text">line one<br>\nline two &lt;script&gt;alert(1)&lt;/script&gt;</div>')
+  t.match(html, '<div class="thread">reply in thread <a href="#m-parent">↑ parent message</a></div>')
+  t.match(html, '<span class="pinned">pinned</span>')
+  t.match(html, '<div class="edited">edited by @alice at <time datetime="2024-03-21T11:05:00.000Z">2024-03-21T11:05:00.000Z</time></div>')
+  t.match(html, '<div class="replies">1 thread reply</div>')
+  t.match(html, '<li title="alice, bob">:+1: 2 · alice, bob</li>')
+  t.match(html, '<a href="https://example.com/a?b&#x3D;1&amp;c&#x3D;2" rel="noopener noreferrer nofollow">safe</a>')
+  t.match(html, '<div class="attachment">evil<div>desc &lt;i&gt;x&lt;/i&gt;</div></div>', 'a javascript: link loses its href')
+  t.match(html, '<li><a href="assets/file-1-report__1_.pdf">report &lt;1&gt;.pdf</a> (2.0 KB)</li>')
+  t.match(html, '<span class="author">Bob &lt;b&gt;Builder&lt;/b&gt;</span>')
+  t.match(html, '<h1>General</h1>\n<p class="topic">Everything &amp; &lt;anything&gt;</p>')
+  t.notMatch(html, /nav class="parts"/, 'a single part has no part navigation')
+})
+
+t.test('big HTML exports are split into linked parts', async (t) => {
+  const messages = Array.from({ length: 25 }, (_, index) => ({
+    _id: `n${String(index).padStart(2, '0')}`,
+    rid: general._id,
+    ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 10), 12, index)),
+    msg: `message ${index}`,
+    u: { _id: alice._id, username: 'alice' }
+  }))
+  const app = await buildApp(t, { limits: { htmlMessagesPerPart: 10 } }, { ...fixtureData(), messages })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
+  t.same([...entries.keys()], ['general.html', 'general-2.html', 'general-3.html', 'manifest.json'])
+  const pages = ['general.html', 'general-2.html', 'general-3.html'].map((name) => entries.get(name)!.toString())
+  t.same(pages.map((page) => [...page.matchAll(/id="m-(n\d+)"/g)].length), [10, 10, 5])
+  t.same(pages.map((page) => [...page.matchAll(/<nav class="parts"><a href="([^"]+)">/g)].map((match) => match[1])), [
+    ['general-2.html'],
+    ['general.html', 'general-3.html'],
+    ['general-2.html']
+  ])
+  t.match(pages[1], '<title>General — export (part 2)</title>')
+  t.match(pages[1], /<main>\n<h2 class="day"><time datetime="2024-01-02">/, 'each part starts with its day heading')
+  const manifest = JSON.parse(entries.get('manifest.json')!.toString())
+  t.same(manifest.parts, ['general.html', 'general-2.html', 'general-3.html'].map((name) => ({ name, bytes: entries.get(name)!.length, sha256: sha256(entries.get(name)!) })))
+  t.equal(manifest.messageCount, 25)
+})
+
+t.test('an empty range exports an empty, valid archive', async (t) => {
+  const app = await buildApp(t)
+  for (const format of ['json', 'html']) {
+    const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format, dateFrom: '2000-01-01', dateTo: '2000-01-02' }))
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString())
+    t.equal(manifest.messageCount, 0)
+    t.same(manifest.assets, { included: [], missing: [] })
+    const part = entries.get(`general.${format}`)!.toString()
+    if (format === 'json') t.same(JSON.parse(part).messages, [])
+    else t.match(part, '<footer class="export"><p style="padding: 0 24px; color: #6c727a; font-size: 12px;">0 messages in this part.</p></footer>')
+  }
+})
+
+t.test('uploads the repository cannot open are listed as missing', async (t) => {
+  const memory = createMemoryRepository({
+    ...fixtureData(),
+    files: {},
+    messages: [{ _id: 'f', rid: general._id, ts: new Date('2024-01-01T00:00:00Z'), msg: '', u: { _id: alice._id, username: 'alice' }, file: { _id: 'gone', name: 'a.png' }, files: [{ _id: 'gone', name: 'a.png' }, { _id: 'broken', name: 'b.png' }] }]
+  })
+  const app = await buildApp(t, {
+    repository: {
+      ...memory,
+      async openFile (file) {
+        if (file._id === 'broken') throw new Error('disk on fire')
+        return await memory.openFile!(file)
+      }
+    }
+  })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json' }))
+  t.same([...entries.keys()], ['general.json', 'manifest.json'])
+  t.same(JSON.parse(entries.get('manifest.json')!.toString()).assets, {
+    included: [],
+    missing: [{ fileId: 'gone', name: 'a.png', reason: 'not found' }, { fileId: 'broken', name: 'b.png', reason: 'could not be opened' }]
+  })
+})
+
+t.test('a repository without openFile exports no assets', async (t) => {
+  const { openFile, ...withoutFiles } = createMemoryRepository(fixtureData())
+  t.type(openFile, 'function')
+  const app = await buildApp(t, { repository: withoutFiles })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
+  t.same([...entries.keys()], ['general.html', 'manifest.json'])
+})
+
+t.test('status and download belong to the user who asked', async (t) => {
+  const app = await buildApp(t)
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  const notFound = { success: false, error: '[error-not-found]', errorType: 'error-not-found', details: 'no such export' }
+  for (const [user, id] of [[dave, exportId], [alice, 'unknown-id'], [alice, '../../etc/passwd']] as [ExportUser, string][]) {
+    for (const route of ['status', 'download']) {
+      const response = await app.inject({ url: `/api/v1/rooms.export.${route}?exportId=${encodeURIComponent(id)}`, headers: authHeaders(user) })
+      t.equal(response.statusCode, 404)
+      t.same(response.json(), notFound)
+    }
+  }
+  for (const url of ['/api/v1/rooms.export.status', '/api/v1/rooms.export.status?exportId=x&other=1', '/api/v1/rooms.export.download?exportId=']) {
+    const response = await app.inject({ url, headers: authHeaders(alice) })
+    t.equal(response.statusCode, 400, url)
+    t.equal(response.json().errorType, 'error-invalid-params')
+  }
+  const missing = await app.inject({ url: '/api/v1/rooms.export.status', headers: authHeaders(alice) })
+  t.same(missing.json(), { success: false, error: '[error-invalid-params]', errorType: 'error-invalid-params', details: 'querystring.exportId: Expected required property' })
+})
+
+t.test('a running export: status counts, download 409 until done', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const memory = createMemoryRepository(fixtureData())
+  const app = await buildApp(t, {
+    repository: {
+      ...memory,
+      async * findMessages (query) {
+        let first = true
+        for await (const message of memory.findMessages(query)) {
+          yield message
+          if (first) await gate
+          first = false
+        }
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  let status
+  for (let attempt = 0; attempt < 200; attempt++) {
+    status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })).json()
+    if (status.export.messages === 1) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  // bytes: the zip's first local header is out before the first message's bytes are compressed
+  t.ok(Number.isInteger(status.export.bytes) && status.export.bytes >= 0)
+  t.same(status, { success: true, export: { _id: exportId, rid: general._id, format: 'json', status: 'running', messages: 1, bytes: status.export.bytes, createdAt: status.export.createdAt } })
+  const early = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(early.statusCode, 409)
+  t.same(early.json(), { success: false, error: '[error-export-not-ready]', errorType: 'error-export-not-ready', details: 'the export is running' })
+  release()
+  t.equal((await waitForExport(app, alice, exportId)).export.status, 'done')
+})
+
+t.test('a failing repository fails the job, leaves no file and frees the slot', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const memory = createMemoryRepository(fixtureData())
+  let fail = true
+  const app = await buildApp(t, {
+    storage: createDirectoryStorage(directory),
+    repository: {
+      ...memory,
+      async * findMessages (query) {
+        let count = 0
+        for await (const message of memory.findMessages(query)) {
+          if (fail && ++count === 3) throw new Error('connection reset by database')
+          yield message
+        }
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, {
+    success: true,
+    export: { _id: exportId, rid: general._id, format: 'html', status: 'failed', messages: 2, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error: 'export failed: connection reset by database' }
+  })
+  t.same(await readdir(directory), [], 'no partial file is left')
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(download.statusCode, 409)
+  t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'export failed: connection reset by database' })
+  fail = false
+  const again = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })
+  t.equal(again.statusCode, 200, 'the failed job gave its slot back')
+  t.equal((await waitForExport(app, alice, again.json().exportId)).export.status, 'done')
+})
+
+t.test('a failing storage fails the job', async (t) => {
+  const app = await buildApp(t, {
+    storage: {
+      async write (_key, source) {
+        for await (const chunk of source) if (chunk.length > 0) throw new Error('disk full')
+      },
+      async read () { return null },
+      async remove () {}
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.equal(status.export.status, 'failed')
+  t.equal(status.export.error, 'export failed: disk full')
+})
+
+t.test('an export whose file vanished from storage is not found', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const storage = createDirectoryStorage(directory)
+  const app = await buildApp(t, { storage })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  await storage.remove(exportId)
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(download.statusCode, 404)
+  t.same(download.json(), { success: false, error: '[error-not-found]', errorType: 'error-not-found', details: 'the export is no longer stored' })
+})
+
+t.test('exports expire after exportTtlMs: gone from status, download and disk', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const app = await buildApp(t, { storage: createDirectoryStorage(directory), limits: { exportTtlMs: 150 } })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  t.same(await readdir(directory), [`${exportId}.zip`])
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const status = await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(status.statusCode, 404, 'expired before the sweep ran')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.same(await readdir(directory), [], 'the sweep removed the zip')
+})
+
+t.test('onExportReady runs once the zip is stored; its failure is logged, not fatal', async (t) => {
+  const seen: [ExportJob, string][] = []
+  const app = await buildApp(t, {
+    async onExportReady (job, user) {
+      seen.push([job, user.username])
+      throw new Error('notification service down')
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.equal(status.export.status, 'done')
+  t.equal(seen.length, 1)
+  const [job, username] = seen[0]
+  t.equal(username, 'alice')
+  t.same(job, {
+    _id: exportId,
+    rid: general._id,
+    userId: alice._id,
+    format: 'json',
+    status: 'done',
+    messages: 9,
+    bytes: status.export.bytes,
+    createdAt: new Date(status.export.createdAt),
+    finishedAt: new Date(status.export.finishedAt),
+    expiresAt: new Date(new Date(status.export.finishedAt).getTime() + 24 * 60 * 60 * 1000),
+    fileName: job.fileName
+  })
+})
+
+t.test('closing the server aborts running exports: failed, nothing stored', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const memory = createMemoryRepository(fixtureData())
+  let stuck!: () => void
+  const reachedStuck = new Promise<void>((resolve) => { stuck = resolve })
+  const seenJobs: ExportJob[] = []
+  const { default: Fastify } = await import('fastify')
+  const { default: roomsExport } = await import('../index.ts')
+  const { hostHooks } = await import('./helpers/app.ts')
+  const app = Fastify()
+  await app.register(roomsExport, {
+    ...hostHooks(),
+    storage: createDirectoryStorage(directory),
+    repository: {
+      ...memory,
+      async * findMessages (query) {
+        for await (const message of memory.findMessages(query)) {
+          yield message
+          stuck()
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      }
+    },
+    onExportReady: async (job) => { seenJobs.push(job) }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await reachedStuck
+  await app.close()
+  t.same(await readdir(directory), [])
+  t.same(seenJobs, [], 'an aborted export is never announced')
+  t.ok(exportId)
+})
