@@ -60,13 +60,18 @@ function zoneOffsetAt (instant: number, timezone: string): number {
 
 /**
  * The UTC instant at which the wall clock in `timezone` shows `wallClock`
- * (given as if it were UTC). For a time skipped by a DST jump the later
- * offset wins, as browsers and Temporal do.
+ * (given as if it were UTC). Zones change offset at most once within a day,
+ * so the offsets a day before and a day after are the only candidates. As in
+ * Temporal's "compatible" mode, a time shown twice (clocks set back) is its
+ * earlier instant, and a time skipped (clocks set forward) is read with the
+ * offset from before the jump.
  */
 export function wallClockToInstant (wallClock: number, timezone: string): number {
-  const firstGuess = wallClock - zoneOffsetAt(wallClock, timezone)
-  const offset = zoneOffsetAt(firstGuess, timezone)
-  return wallClock - offset
+  const offsetBefore = zoneOffsetAt(wallClock - 86_400_000, timezone)
+  const offsetAfter = zoneOffsetAt(wallClock + 86_400_000, timezone)
+  const valid = [wallClock - offsetBefore, wallClock - offsetAfter]
+    .filter((instant) => instant + zoneOffsetAt(instant, timezone) === wallClock)
+  return valid.length > 0 ? Math.min(...valid) : wallClock - offsetBefore
 }
 
 function checkedUtc (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, millisecond = 0): number {
