@@ -1,11 +1,11 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { parseBound, wallClockToInstant } from '../lib/export/range.ts'
 import { buildApp } from './helpers/app.ts'
 import { exportToZip } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 import { readZip } from './helpers/zip.ts'
 
-async function exportedIds (t: Parameters<Parameters<typeof t.test>[1]>[0], range: object, data = fixtureData()) {
+async function exportedIds (t: Test, range: object, data = fixtureData()) {
   const app = await buildApp(t, {}, data)
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json', ...range }))
   const document = JSON.parse(entries.get('general.json')!.toString())

@@ -85,7 +85,7 @@ t.test('the email export escapes the same strings', async (t) => {
 
 t.test('a hostile room id or a room without a name still gets a safe file name', async (t) => {
   const data = fixtureData()
-  const direct = { _id: '../../direct', t: 'd' }
+  const direct = { _id: '../../direct', t: 'd', usernames: ['alice', 'bob'] }
   const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [...data.rooms, direct] }) })
   const entries = await readZip(await exportToZip(app, alice, { rid: direct._id, type: 'file', format: 'json' }))
   t.same([...entries.keys()], ['direct.json', 'manifest.json'])

@@ -7,7 +7,6 @@ import { pageLabels, roomTitle } from '../render/html.ts'
 import { renderJsonDocument } from '../render/json.ts'
 import { toMessageView, type MessageView } from '../render/message-view.ts'
 import type { Templates } from '../render/templates.ts'
-import { systemSentence } from '../render/system-messages.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
 import { createZoneClock, type ResolvedRange } from './range.ts'
@@ -59,13 +58,13 @@ export async function sendEmailExport (
   const days: { day: string, messages: MessageView[] }[] = []
   const textLines: string[] = []
   for (const message of messages) {
-    const { day, time } = clock(message.ts)
-    if (days.at(-1)?.day !== day) {
-      days.push({ day, messages: [] })
-      textLines.push('', `— ${day} —`)
+    const view = toMessageView(message, clock)
+    if (days.at(-1)?.day !== view.day) {
+      days.push({ day: view.day, messages: [] })
+      textLines.push('', `— ${view.day} —`)
     }
-    days.at(-1)!.messages.push(toMessageView(message, time))
-    textLines.push(`[${time}] ${systemSentence(message) ?? `${message.u.username}: ${message.msg}`}`)
+    days.at(-1)!.messages.push(view)
+    textLines.push(`[${view.time}] ${view.system ?? `${message.u.username}: ${message.msg}`}`)
   }
 
   const attachments = []

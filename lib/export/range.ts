@@ -117,7 +117,9 @@ export const beginning = new Date(0)
  * only change on quarter-hour UTC instants, so the offset is looked up once per
  * quarter hour instead of once per message (formatToParts is the slow part).
  */
-export function createZoneClock (timezone: string): (instant: Date) => { day: string, time: string } {
+export type ZoneClock = (instant: Date) => { day: string, time: string }
+
+export function createZoneClock (timezone: string): ZoneClock {
   const quarterHour = 900_000
   let cachedQuarter = Number.NaN
   let cachedOffset = 0

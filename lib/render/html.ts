@@ -1,7 +1,7 @@
 import { createZoneClock } from '../export/range.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
-import { toMessageView } from './message-view.ts'
+import { localLabel, toMessageView } from './message-view.ts'
 import type { Templates } from './templates.ts'
 
 export interface RenderedPart {
@@ -31,10 +31,7 @@ export function personLabel (person: { username: string, name?: string }): strin
 
 export function pageLabels (context: ExportContext): PageLabels {
   const clock = createZoneClock(context.range.timezone)
-  const label = (iso: string) => {
-    const { day, time } = clock(new Date(iso))
-    return `${day} ${time}`
-  }
+  const label = (iso: string) => localLabel(clock, new Date(iso))
   return {
     roomTitle: roomTitle(context.room),
     topic: context.room.topic ?? null,
@@ -81,13 +78,13 @@ export async function * renderHtmlParts (
           let currentDay = ''
           let count = 0
           while (next.done !== true && count < messagesPerPart) {
-            const { day, time } = clock(next.value.ts)
+            const view = toMessageView(next.value, clock)
             let html = ''
-            if (day !== currentDay) {
-              currentDay = day
-              html = templates.day({ day })
+            if (view.day !== currentDay) {
+              currentDay = view.day
+              html = templates.day({ day: view.day })
             }
-            yield html + templates.message(toMessageView(next.value, time))
+            yield html + templates.message(view)
             count++
             next = await iterator.next()
           }

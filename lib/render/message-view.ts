@@ -1,3 +1,4 @@
+import type { ZoneClock } from '../export/range.ts'
 import type { ExportMessage, FileRef } from '../model.ts'
 import { messageFiles } from './json.ts'
 import { systemSentence } from './system-messages.ts'
@@ -11,6 +12,8 @@ export interface MessageView {
   id: string
   anchor: string
   isoTime: string
+  /** wall-clock day (YYYY-MM-DD) and time in the export's timezone */
+  day: string
   time: string
   authorName: string
   username: string
@@ -18,7 +21,7 @@ export interface MessageView {
   system: string | null
   threadParentAnchor: string | null
   replyCount: number | null
-  edited: { isoTime: string, by: string } | null
+  edited: { isoTime: string, label: string, by: string } | null
   pinned: boolean
   reactions: { emoji: string, count: number, usernames: string }[]
   attachments: { title: string | null, href: string | null, imageHref: string | null, description: string | null, text: string | null }[]
@@ -43,6 +46,11 @@ export function assetPath (file: FileRef): string {
   return `assets/${safe(file._id, 64)}-${safe(file.name, 100) || 'file'}`
 }
 
+export function localLabel (clock: ZoneClock, instant: Date): string {
+  const { day, time } = clock(instant)
+  return `${day} ${time}`
+}
+
 export function anchorOf (messageId: string): string {
   return `m-${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}`
 }
@@ -54,11 +62,13 @@ function humanSize (bytes: number | undefined): string | null {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
-export function toMessageView (message: ExportMessage, time: string): MessageView {
+export function toMessageView (message: ExportMessage, clock: ZoneClock): MessageView {
+  const { day, time } = clock(message.ts)
   return {
     id: message._id,
     anchor: anchorOf(message._id),
     isoTime: message.ts.toISOString(),
+    day,
     time,
     authorName: message.u.name ?? message.u.username,
     username: message.u.username,
@@ -68,7 +78,7 @@ export function toMessageView (message: ExportMessage, time: string): MessageVie
     replyCount: message.tcount ?? null,
     edited: message.editedAt === undefined
       ? null
-      : { isoTime: message.editedAt.toISOString(), by: message.editedBy?.username ?? message.u.username },
+      : { isoTime: message.editedAt.toISOString(), label: localLabel(clock, message.editedAt), by: message.editedBy?.username ?? message.u.username },
     pinned: message.pinned === true,
     reactions: Object.entries(message.reactions ?? {}).map(([emoji, reaction]) => ({
       emoji,

@@ -34,7 +34,7 @@ export function compileTemplates (): Templates {
   const handlebars = Handlebars.create()
   const escape = handlebars.Utils.escapeExpression
   // Escapes first, then adds only <br>: the SafeString holds HTML this code built from escaped pieces.
-  handlebars.registerHelper('multiline', (text: string) => new handlebars.SafeString(escape(text).replace(/\r?\n/g, '<br>\n')))
+  handlebars.registerHelper('multiline', (text: string) => new handlebars.SafeString(escape(text).replace(/\r?\n/g, '<br>')))
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b)
 
   const directory = findTemplatesDirectory()

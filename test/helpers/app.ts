@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportUser, type RoomsExportOptions } from '../../index.ts'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportUser, type MemoryRepositoryData, type RoomsExportOptions } from '../../index.ts'
 import { fixtureData, tokenOf, users } from './fixtures.ts'
 
 /** Hooks as a small host would write them: header login, admins may mail messages, members or public rooms. */
@@ -29,7 +29,7 @@ export async function temporaryDirectory (t: Test): Promise<string> {
 }
 
 /** A host app with the plugin on the memory repository and storage in a temporary directory. */
-export async function buildApp (t: Test, options: RoomsExportOptions = {}, data = fixtureData()): Promise<FastifyInstance> {
+export async function buildApp (t: Test, options: RoomsExportOptions = {}, data: MemoryRepositoryData = fixtureData()): Promise<FastifyInstance> {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(roomsExport, {

@@ -1,4 +1,4 @@
-import type { ExportMessage, ExportRoom, ExportUser } from '../../index.ts'
+import type { ExportMessage, ExportRoom, ExportUser, MemoryRepositoryData } from '../../index.ts'
 
 export const alice: ExportUser = { _id: 'u-alice', username: 'alice', name: 'Alice Archer', emails: [{ address: 'alice@example.com', verified: true }], roles: ['user', 'admin'] }
 export const bob: ExportUser = { _id: 'u-bob', username: 'bob', name: 'Bob <b>Builder</b>', emails: [{ address: 'bob@example.org', verified: true }], roles: ['user'] }
@@ -56,7 +56,7 @@ export function generalMessages (): ExportMessage[] {
   ]
 }
 
-export function fixtureData () {
+export function fixtureData (): MemoryRepositoryData & { files: Record<string, string> } {
   return {
     rooms,
     users,
