@@ -76,3 +76,7 @@ t.test('a wall-clock time shown twice is its earlier instant', async (t) => {
   t.equal(parseBound('2024-10-27T02:30', 'Europe/Berlin', false).toISOString(), '2024-10-27T00:30:00.000Z')
   t.equal(parseBound('2024-11-03T01:30', 'America/New_York', false).toISOString(), '2024-11-03T05:30:00.000Z')
 })
+
+t.test('parseBound refuses what is neither a date nor a date-time', async (t) => {
+  t.throws(() => parseBound('2024-03-21 10:00', 'UTC', false), { message: 'must be YYYY-MM-DD or an ISO 8601 date-time' })
+})

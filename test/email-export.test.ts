@@ -56,10 +56,10 @@ t.test('an HTML email export: one mail, all recipients, after the server accepte
 t.test('by default the requester gets the mail; messages by id, in time order', async (t) => {
   const smtp = await startSmtpServer(t)
   const app = await buildApp(t, { mailer: { transport: smtp.transport, from } })
-  const response = await postExport(app, alice, { rid: general._id, type: 'email', messages: ['end', 'start', 'history', 'elsewhere'] })
+  const response = await postExport(app, alice, { rid: general._id, type: 'email', subject: ' \r\n ', messages: ['end', 'start', 'history', 'elsewhere'] })
   t.same(response.json(), { success: true, missing: [] })
   t.same(smtp.envelopes[0], ['alice@example.com'])
-  t.equal(smtp.mails[0].subject, 'Messages from General')
+  t.equal(smtp.mails[0].subject, 'Messages from General', 'a blank subject gets the default')
   t.equal(smtp.mails[0].text, [
     'General: 2 messages (UTC)',
     '',

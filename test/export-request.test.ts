@@ -68,10 +68,15 @@ t.test('2: bodies Fastify cannot parse answer in the same shape', async (t) => {
     { contentType: 'text/plain', payload: 'rid=x', status: 415, details: 'Content-Type must be application/json' },
     { contentType: 'application/x-www-form-urlencoded', payload: 'rid=x', status: 415, details: 'Content-Type must be application/json' },
     { contentType: 'application/json', payload: JSON.stringify({ rid: 'x'.repeat(1024 * 1024 + 10), type: 'file' }), status: 413, details: 'the request body is too large' },
-    { contentType: undefined, payload: undefined, status: 400, details: 'body: Expected object' }
+    { contentType: undefined, payload: undefined, status: 400, details: 'body: Expected object' },
+    { contentType: 'application/json', contentLength: '3', payload: '{"rid":"x"}', status: 400, details: 'Request body size did not match Content-Length' }
   ]
-  for (const { contentType, payload, status, details } of cases) {
-    const headers = { ...authHeaders(alice), ...(contentType === undefined ? {} : { 'content-type': contentType }) }
+  for (const { contentType, contentLength, payload, status, details } of cases) {
+    const headers = {
+      ...authHeaders(alice),
+      ...(contentType === undefined ? {} : { 'content-type': contentType }),
+      ...(contentLength === undefined ? {} : { 'content-length': contentLength })
+    }
     const response = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload })
     t.equal(response.statusCode, status, details)
     t.same(response.json(), invalid('error-invalid-params', details))

@@ -312,6 +312,28 @@ t.test('exports expire after exportTtlMs: gone from status, download and disk', 
   t.same(await readdir(directory), [], 'the sweep removed the zip')
 })
 
+t.test('a storage that cannot remove an expired export: logged, retried on the next sweep', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const storage = createDirectoryStorage(directory)
+  let removeAttempts = 0
+  const app = await buildApp(t, {
+    limits: { exportTtlMs: 100 },
+    storage: {
+      ...storage,
+      async remove (key) {
+        removeAttempts++
+        if (removeAttempts === 1) throw new Error('storage offline')
+        await storage.remove(key)
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  await new Promise((resolve) => setTimeout(resolve, 350))
+  t.ok(removeAttempts >= 2, 'the sweep tried again')
+  t.same(await readdir(directory), [])
+})
+
 t.test('onExportReady runs once the zip is stored; its failure is logged, not fatal', async (t) => {
   const seen: [ExportJob, string][] = []
   const app = await buildApp(t, {

@@ -31,32 +31,42 @@ export class ExportArchive {
     this.output.on('error', () => {})
   }
 
-  /** Streams `chunks` into the entry `name`; resolves with its size and sha256 once all of it was handed to the zip. */
-  async addEntry (name: string, chunks: AsyncIterable<string | Buffer>): Promise<EntryDigest> {
+  /**
+   * Streams rendered text into the entry `name`, gathered into 64 KB chunks
+   * (one Buffer per chunk, not per template call); resolves with its size and
+   * sha256 once all of it was handed to the zip.
+   */
+  async addText (name: string, chunks: AsyncIterable<string>): Promise<EntryDigest> {
+    return await this.addEntry(name, async function * () {
+      let pending = ''
+      for await (const chunk of chunks) {
+        pending += chunk
+        if (pending.length >= chunkSize) {
+          yield Buffer.from(pending)
+          pending = ''
+        }
+      }
+      if (pending.length > 0) yield Buffer.from(pending)
+    }())
+  }
+
+  /** Streams bytes (an upload) into the entry `name` as they come. */
+  async addBytes (name: string, chunks: AsyncIterable<Buffer>): Promise<EntryDigest> {
+    return await this.addEntry(name, chunks)
+  }
+
+  private async addEntry (name: string, chunks: AsyncIterable<Buffer>): Promise<EntryDigest> {
     const entry = new PassThrough()
     this.zip.addReadStream(entry, name)
     const hash = createHash('sha256')
     let bytes = 0
-    let pending: (string | Buffer)[] = []
-    let pendingLength = 0
-    const write = async (): Promise<void> => {
-      const buffer = pending.length === 1 && Buffer.isBuffer(pending[0])
-        ? pending[0]
-        : Buffer.concat(pending.map((piece) => typeof piece === 'string' ? Buffer.from(piece) : piece))
-      pending = []
-      pendingLength = 0
-      hash.update(buffer)
-      bytes += buffer.length
-      if (!entry.write(buffer)) await once(entry, 'drain', { signal: this.signal })
-    }
     try {
       for await (const chunk of chunks) {
         this.signal.throwIfAborted()
-        pending.push(chunk)
-        pendingLength += chunk.length
-        if (pendingLength >= chunkSize) await write()
+        hash.update(chunk)
+        bytes += chunk.length
+        if (!entry.write(chunk)) await once(entry, 'drain', { signal: this.signal })
       }
-      if (pendingLength > 0) await write()
       entry.end()
     } catch (err) {
       // yazl pipes the entry without an error listener: end it quietly, the caller destroys the archive.

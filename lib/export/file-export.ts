@@ -127,7 +127,7 @@ export class FileExports {
       )
       const parts: EntryDigest[] = []
       for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room))) {
-        parts.push(await archive.addEntry(part.name, part.chunks))
+        parts.push(await archive.addText(part.name, part.chunks))
       }
       const assets = await this.addUploads(archive, [...uploads.values()], controller.signal)
       const manifest: Manifest = {
@@ -197,7 +197,7 @@ export class FileExports {
         assets.missing.push({ fileId: file._id, name: file.name, reason: 'not found' })
         continue
       }
-      const { name: path, bytes, sha256 } = await archive.addEntry(assetPath(file), stream as AsyncIterable<Buffer>)
+      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), stream as AsyncIterable<Buffer>)
       assets.included.push({ fileId: file._id, name: file.name, path, bytes, sha256 })
     }
     return assets
@@ -255,11 +255,6 @@ export class FileExports {
     const running = [...this.running.values()]
     for (const { controller } of running) controller.abort(new ShutdownError())
     await Promise.all(running.map(({ finished }) => finished))
-  }
-
-  /** Lets tests and hosts wait for an export in this process to settle. */
-  async settled (exportId: string): Promise<void> {
-    await this.running.get(exportId)?.finished
   }
 }
 

@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
@@ -31,15 +30,13 @@ export function createDirectoryStorage (directory: string): ExportStorage {
     },
 
     async read (key) {
-      const path = pathOf(key)
-      const stream = createReadStream(path)
-      return await new Promise<Readable | null>((resolve, reject) => {
-        stream.once('open', () => { resolve(stream) })
-        stream.once('error', (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') resolve(null)
-          else reject(err)
-        })
-      })
+      try {
+        const file = await open(pathOf(key))
+        return file.createReadStream()
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw err
+      }
     },
 
     async remove (key) {
