@@ -21,7 +21,7 @@ export function handleError (error: FastifyError, request: FastifyRequest, reply
   }
   if (error.validation !== undefined) {
     const first = error.validation[0]
-    const field = `${error.validationContext ?? 'request'}${first.instancePath.replace(/\//g, '.')}`
+    const field = `${error.validationContext}${first.instancePath.replace(/\//g, '.')}`
     return reply.code(400).send(errorBody(new ExportApiError('error-invalid-params', `${field}: ${first.message}`)))
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

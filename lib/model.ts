@@ -75,3 +75,8 @@ export interface RoomRepository {
   findUsersByUsernames (usernames: string[]): Promise<ExportUser[]>
   openFile? (file: FileRef): Promise<NodeJS.ReadableStream | null>
 }
+
+/** The export order: ascending `ts`, then `_id` (byte order, as MongoDB sorts strings). */
+export function byTsThenId (a: ExportMessage, b: ExportMessage): number {
+  return a.ts.getTime() - b.ts.getTime() || Number(a._id > b._id) - Number(a._id < b._id)
+}

@@ -10,6 +10,7 @@ t.test('labels fall back when names are missing', async (t) => {
   const data = fixtureData()
   const bare = { _id: 'room-bare', t: 'c' }
   const named = { _id: 'room-named', t: 'c', name: 'only-name' }
+  const punctuation = { _id: 'room-punctuation', t: 'c', name: '...!!!' }
   const messages = [
     {
       _id: 'm1',
@@ -19,11 +20,11 @@ t.test('labels fall back when names are missing', async (t) => {
       u: { _id: carol._id, username: 'carol' },
       editedAt: new Date('2024-01-01T10:01:00Z'),
       attachments: [{ description: 'no title, no link' }],
-      files: [{ _id: 'f1', name: '###', size: 12 }]
+      files: [{ _id: 'f1', name: '###', size: 12 }, { _id: 'f2', name: '' }]
     },
     { _id: 'm2', rid: named._id, ts: new Date('2024-01-01T10:00:00Z'), msg: 'hi', u: { _id: carol._id, username: 'carol' } }
   ]
-  const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [bare, named], messages, files: { f1: 'twelve bytes' } }) })
+  const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [bare, named, punctuation], messages, files: { f1: 'twelve bytes' } }) })
 
   const bareEntries = await readZip(await exportToZip(app, carol, { rid: bare._id, type: 'file', format: 'html' }))
   t.same([...bareEntries.keys()], ['room-bare.html', 'assets/f1-___', 'manifest.json'])
@@ -35,8 +36,11 @@ t.test('labels fall back when names are missing', async (t) => {
   t.match(html, 'edited by @carol at <time datetime="2024-01-01T10:01:00.000Z">2024-01-01 10:01:00</time>')
   t.match(html, '<div class="attachment"><div>no title, no link</div></div>')
   t.match(html, '<li><a href="assets/f1-___">###</a> (12 B)</li>')
+  t.match(html, '<li><a href="assets/f2-file"></a></li>', 'an upload without a name still gets a file name')
   t.same(JSON.parse(bareEntries.get('manifest.json')!.toString()).exportedBy, { _id: carol._id, username: 'carol' })
 
   const namedEntries = await readZip(await exportToZip(app, carol, { rid: named._id, type: 'file', format: 'html' }))
   t.match(namedEntries.get('only-name.html')!.toString(), '<h1>only-name</h1>')
+  const punctuationEntries = await readZip(await exportToZip(app, carol, { rid: punctuation._id, type: 'file', format: 'json' }))
+  t.same([...punctuationEntries.keys()], ['room.json', 'manifest.json'], 'a name of nothing but punctuation becomes "room"')
 })

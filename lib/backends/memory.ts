@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { ExportMessage, ExportRoom, ExportUser, FileRef, RoomRepository } from '../model.ts'
+import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type RoomRepository } from '../model.ts'
 
 export interface MemoryRepositoryData {
   rooms: ExportRoom[]
@@ -7,10 +7,6 @@ export interface MemoryRepositoryData {
   users: ExportUser[]
   /** Upload contents by file id, served by `openFile`. */
   files?: Record<string, Buffer | string>
-}
-
-function byTsThenId (a: ExportMessage, b: ExportMessage): number {
-  return a.ts.getTime() - b.ts.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0)
 }
 
 /** Index of the first message with `ts >= instant` in a sorted list. */

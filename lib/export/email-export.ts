@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { exportError } from '../errors.ts'
 import { headerSafe, resolveRecipients, sendMail } from '../mail.ts'
-import type { ExportMessage, ExportRoom, ExportUser } from '../model.ts'
+import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from '../model.ts'
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
 import { pageLabels, roomTitle } from '../render/html.ts'
 import { renderJsonDocument } from '../render/json.ts'
@@ -49,7 +49,7 @@ export async function sendEmailExport (
     messages.push(message)
   }
   // Ids come back in whatever order the repository keeps them; the mail reads in time order.
-  messages.sort((a, b) => a.ts.getTime() - b.ts.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+  messages.sort(byTsThenId)
 
   const context = buildExportContext(room, range, user, new Date())
   const title = roomTitle(context.room)

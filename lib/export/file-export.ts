@@ -100,14 +100,8 @@ export class FileExports {
   private async run (job: ExportJob, user: ExportUser, room: ExportRoom, range: ResolvedRange, controller: AbortController): Promise<void> {
     const { jobs, options, log } = this.deps
     const progress = { messages: 0, bytes: 0 }
-    let reported = { ...progress }
-    const reportProgress = async () => {
-      if (progress.messages === reported.messages && progress.bytes === reported.bytes) return
-      reported = { ...progress }
-      await jobs.update(job._id, reported)
-    }
     const progressTimer = setInterval(() => {
-      reportProgress().catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
+      jobs.update(job._id, { ...progress }).catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
     }, progressIntervalMs)
 
     const archive = new ExportArchive(controller.signal)
