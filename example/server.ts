@@ -1,0 +1,84 @@
+/**
+ * The demo host server: a chat server's side of the plugin, on the embedded
+ * in-memory repository. `npm start`, then paste the printed curl commands.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import nodemailer from 'nodemailer'
+import type { Transport } from 'nodemailer'
+import roomsExport, { createMemoryRepository } from '../index.ts'
+import { demoData, demoUsers } from './seed.ts'
+
+const port = Number(process.env.PORT ?? 3000)
+const host = process.env.HOST ?? '127.0.0.1'
+const mailDirectory = join(process.cwd(), 'demo-mail')
+
+/** Mail goes to ./demo-mail/*.eml instead of an SMTP server: open them with any mail client. */
+const folderTransport: Transport = {
+  name: 'demo-folder',
+  version: '1.0.0',
+  send (mail, callback) {
+    const chunks: Buffer[] = []
+    const stream = mail.message.createReadStream()
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('error', callback)
+    stream.on('end', () => {
+      const file = join(mailDirectory, `${new Date().toISOString().replace(/[:.]/g, '-')}.eml`)
+      mkdir(mailDirectory, { recursive: true })
+        .then(async () => { await writeFile(file, Buffer.concat(chunks)) })
+        .then(() => { app.log.info({ file }, 'demo mail written'); callback(null, { envelope: mail.message.getEnvelope(), messageId: mail.message.messageId() }) })
+        .catch(callback)
+    })
+  }
+}
+
+const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+
+await app.register(roomsExport, {
+  repository: createMemoryRepository(demoData()),
+  async authenticate (request) {
+    const user = demoUsers.find((candidate) => candidate._id === request.headers['x-user-id'])
+    if (user === undefined || request.headers['x-auth-token'] !== user.token) return null
+    const { token, ...exportUser } = user
+    return exportUser
+  },
+  async hasPermission (user, permission) {
+    return permission === 'mail-messages' && (user.roles ?? []).some((role) => role === 'admin' || role === 'moderator')
+  },
+  async canAccessRoom (room, user) {
+    return room.t === 'c' || (room.usernames ?? []).includes(user.username)
+  },
+  mailer: { transport: nodemailer.createTransport(folderTransport), from: 'Demo chat <exports@chat.example>' },
+  publicUrl: `http://${host}:${port}`,
+  secret: process.env.EXPORT_SECRET ?? 'demo-secret-change-me-in-production'
+})
+
+app.get('/', async () => ({ service: 'fastify-rooms-export demo', routes: ['POST /api/v1/rooms.export', 'GET /api/v1/rooms.export.status', 'GET /api/v1/rooms.export.download'] }))
+
+await app.listen({ port, host })
+
+const base = `http://${host}:${port}/api/v1`
+const auth = "-H 'X-User-Id: demo-admin' -H 'X-Auth-Token: demo-admin-token'"
+process.stdout.write(`
+fastify-rooms-export demo is running on http://${host}:${port}
+Room "GENERAL" has 3000 messages from January to May 2024. Users: admin (may export), user (may not).
+
+# 1. start a file export (answers {"success":true,"exportId":"…"})
+curl -s -X POST ${base}/rooms.export ${auth} -H 'Content-Type: application/json' \\
+  -d '{"rid":"GENERAL","type":"file","format":"html","dateFrom":"2024-03-01","dateTo":"2024-03-31","timezone":"Europe/Berlin"}'
+
+# 2. its status (put the exportId in)
+curl -s '${base}/rooms.export.status?exportId=EXPORT_ID' ${auth}
+
+# 3. download the zip
+curl -s -o export.zip '${base}/rooms.export.download?exportId=EXPORT_ID' ${auth} && unzip -l export.zip
+
+# 4. an email export (the mail lands in ${mailDirectory})
+curl -s -X POST ${base}/rooms.export ${auth} -H 'Content-Type: application/json' \\
+  -d '{"rid":"GENERAL","type":"email","toUsers":["mod","nobody"],"toEmails":["auditor@example.com"],"subject":"Week 10","dateFrom":"2024-03-04","dateTo":"2024-03-08"}'
+
+# a user without the mail-messages permission
+curl -s -X POST ${base}/rooms.export -H 'X-User-Id: demo-user' -H 'X-Auth-Token: demo-user-token' -H 'Content-Type: application/json' -d '{"rid":"GENERAL","type":"file","format":"json"}'
+
+`)
