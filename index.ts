@@ -1,10 +1,13 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Db } from 'mongodb'
+import { createMongoHooks, createMongoRepository } from './lib/backends/mongo.ts'
 import { handleError } from './lib/error-handler.ts'
 import { ExportApiError } from './lib/errors.ts'
 import { FileExports } from './lib/export/file-export.ts'
 import { createMemoryJobStore } from './lib/export/jobs.ts'
+import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
 import type { ExportUser } from './lib/model.ts'
 import { resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { compileTemplates } from './lib/render/templates.ts'
@@ -12,6 +15,7 @@ import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
 import type { RouteContext } from './lib/routes/route-context.ts'
 import { statusRoute } from './lib/routes/status.ts'
+import { createGridFsStorage } from './lib/storage/gridfs.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,10 +28,21 @@ declare module 'fastify' {
   }
 }
 
+/** `fastify.mongo.db` when the host registered @fastify/mongodb (with a database) before this plugin. */
+function hostDatabase (fastify: FastifyInstance): Db | undefined {
+  return (fastify as unknown as { mongo?: { db?: Db } }).mongo?.db
+}
+
 const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: FastifyInstance, opts) => {
-  const options = resolveOptions(opts, undefined)
+  const db = hostDatabase(fastify)
+  // With a database, every hook the host leaves out comes from the Rocket.Chat layout,
+  // and exports and jobs live in it, shared by every instance on that database.
+  const backend = db === undefined
+    ? undefined
+    : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
+  const options = resolveOptions(opts, backend)
   const templates = compileTemplates()
-  const jobs = createMemoryJobStore()
+  const jobs = db === undefined ? createMemoryJobStore() : await createMongoJobStore(db, options.limits.exportTtlMs)
   const fileExports = new FileExports({
     options,
     templates,
@@ -68,6 +83,8 @@ export { roomsExport }
 
 export { createMemoryRepository, type MemoryRepositoryData } from './lib/backends/memory.ts'
 export { createDirectoryStorage } from './lib/storage/directory.ts'
+export { createGridFsStorage } from './lib/storage/gridfs.ts'
+export { createMongoHooks, createMongoRepository, hashLoginToken } from './lib/backends/mongo.ts'
 export type { ExportStorage } from './lib/storage/storage.ts'
 export type { ExportJob, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'

@@ -155,16 +155,17 @@ export class FileExports {
       await stored.catch(() => {})
       const reason = err instanceof ShutdownError ? err.message : `export failed: ${(err as Error).message}`
       log.error({ err, exportId: job._id, rid: room._id }, 'rooms.export: file export failed')
-      await options.storage.remove(job._id)
+      // The database may be what went away: keep trying to clean up until it is back (or give up, logged).
+      await retrying(() => options.storage.remove(job._id))
         .catch((removeErr: unknown) => { log.error({ err: removeErr, exportId: job._id }, 'rooms.export: removing a failed export failed') })
-      await jobs.update(job._id, {
+      await retrying(() => jobs.update(job._id, {
         status: 'failed',
         error: reason,
         messages: progress.messages,
         bytes: 0,
         finishedAt: new Date(),
         expiresAt: new Date(Date.now() + options.limits.exportTtlMs)
-      }).catch((updateErr: unknown) => { log.error({ err: updateErr, exportId: job._id }, 'rooms.export: recording a failed export failed') })
+      })).catch((updateErr: unknown) => { log.error({ err: updateErr, exportId: job._id }, 'rooms.export: recording a failed export failed') })
     }
   }
 
@@ -249,6 +250,19 @@ export class FileExports {
     const running = [...this.running.values()]
     for (const { controller } of running) controller.abort(new ShutdownError())
     await Promise.all(running.map(({ finished }) => finished))
+  }
+}
+
+/** Runs `operation` until it succeeds, waiting 0.25 s, 0.5 s, 1 s… between tries (about a minute in all). */
+async function retrying (operation: () => Promise<void>, attempts = 8): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await operation()
+      return
+    } catch (err) {
+      if (attempt === attempts) throw err
+      await new Promise((resolve) => setTimeout(resolve, 125 * 2 ** attempt))
+    }
   }
 }
 

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto'
+import { GridFSBucket, type Db, type Document, type Filter } from 'mongodb'
+import type { ExportMessage, ExportRoom, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
+import type { BackendDefaults } from '../options.ts'
+
+/**
+ * The Rocket.Chat MongoDB layout as the plugin's hooks. Everything read is
+ * mapped to plain objects (strings for ids, `Date`s kept) before it leaves
+ * this file: Handlebars and JSON output never see driver types.
+ */
+
+/** Messages per keyset batch: each batch is one bounded `find`, read whole, its cursor closed. */
+export const messageBatchSize = 1000
+
+const messageProjection = {
+  _id: 1, rid: 1, ts: 1, msg: 1, u: 1, t: 1, tmid: 1, tcount: 1, editedAt: 1, editedBy: 1, pinned: 1, reactions: 1, attachments: 1, file: 1, files: 1
+}
+const userProjection = { _id: 1, username: 1, name: 1, emails: 1, language: 1, roles: 1 }
+
+const asString = (value: unknown): string => String(value)
+const optionalString = (value: unknown): string | undefined => typeof value === 'string' ? value : undefined
+
+function toUser (document: Document): ExportUser {
+  const user: ExportUser = { _id: asString(document._id), username: asString(document.username) }
+  if (typeof document.name === 'string') user.name = document.name
+  if (Array.isArray(document.emails)) {
+    user.emails = document.emails
+      .filter((email: Document) => typeof email?.address === 'string')
+      .map((email: Document) => ({ address: email.address as string, verified: email.verified === true }))
+  }
+  if (typeof document.language === 'string') user.language = document.language
+  if (Array.isArray(document.roles)) user.roles = document.roles.map(asString)
+  return user
+}
+
+function toRoom (document: Document): ExportRoom {
+  const room: ExportRoom = { _id: asString(document._id), t: asString(document.t) }
+  for (const key of ['name', 'fname', 'topic'] as const) {
+    const value = optionalString(document[key])
+    if (value !== undefined) room[key] = value
+  }
+  if (Array.isArray(document.usernames)) room.usernames = document.usernames.map(asString)
+  return room
+}
+
+function toFile (document: Document): FileRef {
+  const file: FileRef = { _id: asString(document._id), name: asString(document.name ?? document._id) }
+  if (typeof document.type === 'string') file.type = document.type
+  if (typeof document.size === 'number') file.size = document.size
+  return file
+}
+
+function toAttachment (document: Document): MessageAttachment {
+  const attachment: MessageAttachment = {}
+  for (const key of ['title', 'title_link', 'image_url', 'type', 'description', 'text'] as const) {
+    const value = optionalString(document[key])
+    if (value !== undefined) attachment[key] = value
+  }
+  return attachment
+}
+
+function toPerson (document: Document | undefined): { _id: string, username: string, name?: string } {
+  const person: { _id: string, username: string, name?: string } = { _id: asString(document?._id), username: asString(document?.username) }
+  if (typeof document?.name === 'string') person.name = document.name
+  return person
+}
+
+export function toMessage (document: Document): ExportMessage {
+  const message: ExportMessage = {
+    _id: asString(document._id),
+    rid: asString(document.rid),
+    ts: document.ts as Date,
+    msg: typeof document.msg === 'string' ? document.msg : '',
+    u: toPerson(document.u)
+  }
+  if (typeof document.t === 'string') message.t = document.t
+  if (typeof document.tmid === 'string') message.tmid = document.tmid
+  if (typeof document.tcount === 'number') message.tcount = document.tcount
+  if (document.editedAt instanceof Date) message.editedAt = document.editedAt
+  if (document.editedBy !== undefined && document.editedBy !== null) {
+    const { _id, username } = toPerson(document.editedBy)
+    message.editedBy = { _id, username }
+  }
+  if (document.pinned === true) message.pinned = true
+  if (document.reactions !== null && typeof document.reactions === 'object') {
+    message.reactions = Object.fromEntries(Object.entries(document.reactions as Record<string, Document>)
+      .map(([emoji, reaction]) => [emoji, { usernames: Array.isArray(reaction?.usernames) ? reaction.usernames.map(asString) : [] }]))
+  }
+  if (Array.isArray(document.attachments)) message.attachments = document.attachments.filter((item) => item !== null && typeof item === 'object').map(toAttachment)
+  if (document.file !== null && typeof document.file === 'object') message.file = toFile(document.file)
+  if (Array.isArray(document.files)) message.files = document.files.filter((item) => item !== null && typeof item === 'object').map(toFile)
+  return message
+}
+
+/** Rocket.Chat keeps resume tokens hashed: base64 of the token's SHA-256. */
+export function hashLoginToken (token: string): string {
+  return createHash('sha256').update(token).digest('base64')
+}
+
+export function createMongoRepository (db: Db): RoomRepository {
+  const messages = db.collection('rocketchat_message')
+  const uploads = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
+  const visible = { _hidden: { $ne: true } }
+
+  return {
+    async findRoomById (rid) {
+      const room = await db.collection('rocketchat_room').findOne({ _id: rid as unknown as Document['_id'] }, { projection: { _id: 1, t: 1, name: 1, fname: 1, topic: 1, usernames: 1 } })
+      return room === null ? null : toRoom(room)
+    },
+
+    /**
+     * Keyset pagination on (ts, _id): each batch continues after the last
+     * message of the one before, so messages sharing one timestamp across a
+     * batch boundary come out exactly once, and no batch costs more than the
+     * first (no `skip`).
+     */
+    async * findMessages ({ rid, from, to }) {
+      let filter: Filter<Document> = { rid, ...visible, ts: { $gte: from, $lte: to } }
+      for (;;) {
+        const batch = await messages.find(filter, { projection: messageProjection, sort: { ts: 1, _id: 1 }, limit: messageBatchSize }).toArray()
+        for (const document of batch) yield toMessage(document)
+        if (batch.length < messageBatchSize) return
+        const last = batch[batch.length - 1]
+        filter = { rid, ...visible, $or: [{ ts: { $gt: last.ts, $lte: to } }, { ts: last.ts, _id: { $gt: last._id } }] }
+      }
+    },
+
+    async * findMessagesByIds (rid, ids) {
+      const found = await messages.find({ _id: { $in: ids as unknown as Document['_id'][] }, rid, ...visible }, { projection: messageProjection, sort: { ts: 1, _id: 1 } }).toArray()
+      for (const document of found) yield toMessage(document)
+    },
+
+    async findUsersByUsernames (usernames) {
+      const found = await db.collection('users').find({ username: { $in: usernames } }, { projection: userProjection }).toArray()
+      return found.map(toUser)
+    },
+
+    async openFile (file) {
+      const [stored] = await uploads.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
+      return stored === undefined ? null : uploads.openDownloadStream(stored._id)
+    }
+  }
+}
+
+/** The three access hooks on Rocket.Chat's users, permissions and subscriptions. */
+export function createMongoHooks (db: Db): Pick<BackendDefaults, 'authenticate' | 'hasPermission' | 'canAccessRoom'> {
+  const users = db.collection('users')
+  const subscriptions = db.collection('rocketchat_subscription')
+  const permissions = db.collection('rocketchat_permissions')
+
+  return {
+    async authenticate (request) {
+      const userId = request.headers['x-user-id']
+      const token = request.headers['x-auth-token']
+      if (typeof userId !== 'string' || typeof token !== 'string' || userId === '' || token === '') return null
+      const user = await users.findOne({
+        _id: userId as unknown as Document['_id'],
+        'services.resume.loginTokens.hashedToken': hashLoginToken(token),
+        active: { $ne: false }
+      }, { projection: userProjection })
+      return user === null ? null : toUser(user)
+    },
+
+    /** Allowed when one of the user's global roles, or their roles in that room, holds the permission. */
+    async hasPermission (user, permission, rid) {
+      const granted = await permissions.findOne({ _id: permission as unknown as Document['_id'] }, { projection: { roles: 1 } })
+      const allowedRoles = new Set<string>(Array.isArray(granted?.roles) ? granted.roles.map(asString) : [])
+      if (allowedRoles.size === 0) return false
+      const stored = await users.findOne({ _id: user._id as unknown as Document['_id'] }, { projection: { roles: 1 } })
+      const subscription = await subscriptions.findOne({ rid, 'u._id': user._id }, { projection: { roles: 1 } })
+      const roles = [
+        ...(Array.isArray(stored?.roles) ? stored.roles : []),
+        ...(Array.isArray(subscription?.roles) ? subscription.roles : [])
+      ].map(asString)
+      return roles.some((role) => allowedRoles.has(role))
+    },
+
+    async canAccessRoom (room, user) {
+      if (room.t === 'c') return true
+      return await subscriptions.countDocuments({ rid: room._id, 'u._id': user._id }, { limit: 1 }) > 0
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { MongoServerError, type Db, type Document } from 'mongodb'
+import type { ExportJob, ExportJobStore } from './jobs.ts'
+
+/**
+ * Jobs in MongoDB, shared by every server instance on the database: status,
+ * downloads and concurrency limits hold across instances.
+ *
+ * A concurrency slot is a document with a fixed `_id` (`user:<id>:<n>`,
+ * `all:<n>`): inserting it is the atomic claim, without transactions. The
+ * instance running the job refreshes `heartbeatAt` with its progress; a slot
+ * or job whose heartbeat is older than `staleAfterMs` belongs to an instance
+ * that stopped, and is taken over or reported failed.
+ */
+export const staleAfterMs = 30_000
+
+const duplicateKey = 11000
+
+export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise<ExportJobStore> {
+  const jobs = db.collection('rooms_export_jobs')
+  const slots = db.collection('rooms_export_slots')
+  await jobs.createIndex({ expiresAt: 1 })
+  await slots.createIndex({ jobId: 1 })
+
+  const key = (value: string) => value as unknown as Document['_id']
+  const staleBefore = (now: Date) => new Date(now.getTime() - staleAfterMs)
+
+  async function claim (prefix: string, count: number, jobId: string, now: Date): Promise<string | null> {
+    for (let index = 0; index < count; index++) {
+      const slotId = `${prefix}:${index}`
+      try {
+        await slots.insertOne({ _id: key(slotId), jobId, heartbeatAt: now })
+        return slotId
+      } catch (err) {
+        /* c8 ignore next -- any other failure is the database's, and is thrown on */
+        if (!(err instanceof MongoServerError) || err.code !== duplicateKey) throw err
+      }
+      const takenOver = await slots.findOneAndUpdate(
+        { _id: key(slotId), heartbeatAt: { $lt: staleBefore(now) } },
+        { $set: { jobId, heartbeatAt: now } }
+      )
+      if (takenOver !== null) return slotId
+    }
+    return null
+  }
+
+  function toJob (document: Document): ExportJob {
+    const { heartbeatAt, ...job } = document
+    return job as ExportJob
+  }
+
+  return {
+    async insertIfSlotFree (job, limits) {
+      const now = new Date()
+      const userSlot = await claim(`user:${job.userId}`, limits.perUser, job._id, now)
+      if (userSlot === null) return false
+      const overallSlot = await claim('all', limits.overall, job._id, now)
+      if (overallSlot === null) {
+        await slots.deleteOne({ _id: key(userSlot), jobId: job._id })
+        return false
+      }
+      await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: now })
+      return true
+    },
+
+    async update (id, patch) {
+      const now = new Date()
+      await jobs.updateOne({ _id: key(id) }, { $set: { ...patch, heartbeatAt: now } })
+      if (patch.status === 'done' || patch.status === 'failed') await slots.deleteMany({ jobId: id })
+      else await slots.updateMany({ jobId: id }, { $set: { heartbeatAt: now } })
+    },
+
+    async findById (id) {
+      const document = await jobs.findOne({ _id: key(id) })
+      if (document === null) return null
+      const now = new Date()
+      const active = document.status === 'queued' || document.status === 'running'
+      if (active && document.heartbeatAt < staleBefore(now)) {
+        const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) }
+        await jobs.updateOne({ _id: key(id), status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
+        await slots.deleteMany({ jobId: id })
+        return toJob({ ...document, ...failed })
+      }
+      return toJob(document)
+    },
+
+    async findExpired (now) {
+      return (await jobs.find({ expiresAt: { $lte: now } }).toArray()).map(toJob)
+    },
+
+    async remove (id) {
+      await jobs.deleteOne({ _id: key(id) })
+      await slots.deleteMany({ jobId: id })
+    }
+  }
+}
