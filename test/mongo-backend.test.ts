@@ -1,0 +1,260 @@
+import fastifyMongodb from '@fastify/mongodb'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { MongoClient, type Db } from 'mongodb'
+import t, { type Test } from 'tap'
+import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../index.ts'
+import { startMongo } from './helpers/mongo.ts'
+import { rcHeaders, rcUsers, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
+import { startSmtpServer } from './helpers/smtp.ts'
+import { readZip } from './helpers/zip.ts'
+
+async function connect (t: Test, url: string): Promise<Db> {
+  const client = await MongoClient.connect(url)
+  t.teardown(() => client.close())
+  return client.db()
+}
+
+/** A host that registers @fastify/mongodb and then the plugin with (almost) no options. */
+async function mongoApp (t: Test, url: string, options: RoomsExportOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyMongodb, { url, forceClose: true })
+  await app.register(roomsExport, options)
+  await app.ready()
+  return app
+}
+
+const post = async (app: FastifyInstance, user: RcUser | null, payload: object) =>
+  await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers: user === null ? {} : rcHeaders(user), payload })
+
+async function settle (app: FastifyInstance, user: RcUser, exportId: string) {
+  for (let attempt = 0; attempt < 3000; attempt++) {
+    const body = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(user) })).json()
+    if (body.export?.status === 'done' || body.export?.status === 'failed') return body
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('export did not settle')
+}
+
+const invalid = (errorType: string, details: string) => ({ success: false, error: `[${errorType}]`, errorType, details })
+
+t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads', async (t) => {
+  const server = await startMongo(t)
+  await seedRocketChat(await connect(t, server.url))
+  const app = await mongoApp(t, server.url)
+  const payload = { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-03-21', dateTo: '2024-03-22' }
+
+  for (const headers of [{}, { 'x-user-id': rcUsers.admin._id, 'x-auth-token': 'old-token-not-mine' }, rcHeaders(rcUsers.inactive), { 'x-user-id': rcUsers.admin._id, 'x-auth-token': rcUsers.member.token }, { 'x-user-id': '', 'x-auth-token': '' }]) {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload })
+    t.equal(response.statusCode, 401)
+    t.same(response.json(), { success: false, error: 'unauthorized' })
+  }
+  const noPermission = await post(app, rcUsers.member, payload)
+  t.equal(noPermission.statusCode, 403)
+  t.same(noPermission.json(), invalid('error-action-not-allowed', 'the mail-messages permission is required'))
+  t.same((await post(app, rcUsers.owner, payload)).json(), invalid('error-action-not-allowed', 'the mail-messages permission is required'), 'a room role counts only in its room')
+  t.same((await post(app, rcUsers.admin, { ...payload, rid: 'NOPE' })).json(), invalid('error-invalid-room', 'no such room'))
+  t.same((await post(app, rcUsers.outsider, { ...payload, rid: 'PRIVATE' })).json(), invalid('error-not-allowed', 'you have no access to this room'))
+  t.same((await post(app, rcUsers.outsider, { ...payload, rid: 'DIRECT' })).json(), invalid('error-not-allowed', 'you have no access to this room'))
+
+  const ownerExport = await post(app, rcUsers.owner, { ...payload, rid: 'PRIVATE' })
+  t.equal(ownerExport.statusCode, 200, 'the owner role in the subscription grants mail-messages there')
+  t.equal((await settle(app, rcUsers.owner, ownerExport.json().exportId)).export.messages, 1)
+
+  const started = await post(app, rcUsers.admin, payload)
+  t.equal(started.statusCode, 200)
+  const { exportId } = started.json()
+  const status = await settle(app, rcUsers.admin, exportId)
+  t.same(status.export, { _id: exportId, rid: 'GENERAL', format: 'json', status: 'done', messages: 6, bytes: status.export.bytes, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt })
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
+  t.equal(download.statusCode, 200)
+  t.equal(download.rawPayload.length, status.export.bytes)
+  t.equal((await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.outsider) })).statusCode, 404, 'owner only')
+
+  const entries = await readZip(download.rawPayload)
+  t.same([...entries.keys()], ['general.json', 'assets/upload-1-notes.txt', 'manifest.json'])
+  t.equal(entries.get('assets/upload-1-notes.txt')!.toString(), 'hello notes')
+  const manifest = JSON.parse(entries.get('manifest.json')!.toString())
+  t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }])
+  const document = JSON.parse(entries.get('general.json')!.toString())
+  const admin = { _id: rcUsers.admin._id, username: 'admin', name: 'Ada Admin' }
+  const member = { _id: rcUsers.member._id, username: 'member', name: 'Mel Member' }
+  t.same(document.room, { _id: 'GENERAL', t: 'c', name: 'general', fname: 'General', topic: 'Everything' })
+  t.same(document.exportedBy, admin)
+  t.same(document.messages, [
+    { _id: 'rc1', rid: 'GENERAL', ts: '2024-03-21T09:00:00.000Z', msg: '', u: member, t: 'uj' },
+    { _id: 'rc2', rid: 'GENERAL', ts: '2024-03-21T10:00:00.000Z', msg: 'thread <b>start</b>\nsecond line', u: admin, tcount: 1, reactions: { ':tada:': { usernames: ['member', 'owner'] }, ':broken:': { usernames: [] } } },
+    { _id: 'rc3', rid: 'GENERAL', ts: '2024-03-21T10:05:00.000Z', msg: 'a reply', u: member, tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', type: 'file', description: 'the spec' }] },
+    { _id: 'rc4', rid: 'GENERAL', ts: '2024-03-21T11:00:00.000Z', msg: 'second version', u: admin, editedAt: '2024-03-21T11:02:00.000Z', editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
+    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }] },
+    { _id: 'rc6', rid: 'GENERAL', ts: '2024-03-22T09:00:00.000Z', msg: '', u: { _id: 'rc-ghost', username: 'ghost' } }
+  ])
+})
+
+t.test('email exports resolve recipients from the users collection', async (t) => {
+  const server = await startMongo(t)
+  await seedRocketChat(await connect(t, server.url))
+  const smtp = await startSmtpServer(t)
+  const app = await mongoApp(t, server.url, { mailer: { transport: smtp.transport, from: 'chat@chat.example' } })
+  const response = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'email', toUsers: ['member', 'owner', 'nobody'], messages: ['rc3', 'rc2', 'rc4-history', 'p1'] })
+  t.same(response.json(), { success: true, missing: ['owner', 'nobody'] })
+  t.same(smtp.envelopes[0], ['member@chat.example'])
+  t.equal(smtp.mails[0].text, 'General: 2 messages (UTC)\n\n— 2024-03-21 —\n[10:00:00] admin: thread <b>start</b>\nsecond line\n[10:05:00] member: a reply\n')
+})
+
+t.test('two instances on one database share jobs, downloads and limits', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const mongoRepository = createMongoRepository(db)
+  const first = await mongoApp(t, server.url, {
+    repository: {
+      ...mongoRepository,
+      async * findMessages (query) {
+        await gate
+        yield * mongoRepository.findMessages(query)
+      }
+    }
+  })
+  const second = await mongoApp(t, server.url)
+  const payload = { rid: 'GENERAL', type: 'file', format: 'html' }
+
+  const started = await post(first, rcUsers.admin, payload)
+  t.equal(started.statusCode, 200)
+  const { exportId } = started.json()
+  const limited = await post(second, rcUsers.admin, payload)
+  t.equal(limited.statusCode, 429, 'the per-user slot is taken on the other instance')
+  t.same(limited.json(), invalid('error-too-many-requests', 'too many exports are running; try again when one has finished'))
+  const running = (await second.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
+  t.match(running, { success: true, export: { _id: exportId, status: /^(queued|running)$/ } })
+  t.equal((await second.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).statusCode, 409)
+
+  release()
+  const done = await settle(second, rcUsers.admin, exportId)
+  t.equal(done.export.status, 'done')
+  const fromSecond = await second.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
+  const fromFirst = await first.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
+  t.equal(fromSecond.statusCode, 200)
+  t.same(fromSecond.rawPayload, fromFirst.rawPayload)
+  t.same([...(await readZip(fromSecond.rawPayload)).keys()], ['general.html', 'assets/upload-1-notes.txt', 'manifest.json'])
+  t.equal((await post(second, rcUsers.admin, payload)).statusCode, 200, 'the slot was released')
+})
+
+t.test('a room larger than several batches, many messages on one instant: each exactly once', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const shared = new Date('2024-04-01T12:00:00.000Z')
+  const documents = Array.from({ length: 2600 }, (_, index) => ({
+    _id: `bulk-${String((index * 7919) % 2600).padStart(4, '0')}`,
+    rid: 'GENERAL',
+    ts: index < 1500 ? shared : new Date(shared.getTime() + index * 1000),
+    msg: `bulk ${index}`,
+    u: { _id: rcUsers.admin._id, username: 'admin' },
+    ...(index % 10 === 0 ? { _hidden: true } : {})
+  }))
+  await db.collection('rocketchat_message').insertMany(documents as never[])
+  const app = await mongoApp(t, server.url)
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-04-01' })).json()
+  const status = await settle(app, rcUsers.admin, exportId)
+  t.equal(status.export.messages, 2340)
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
+  const exported = JSON.parse((await readZip(download.rawPayload)).get('general.json')!.toString()).messages as { _id: string, ts: string }[]
+  const expected = documents.filter((document) => document._hidden !== true)
+    .sort((a, b) => a.ts.getTime() - b.ts.getTime() || (a._id < b._id ? -1 : 1))
+    .map((document) => document._id)
+  t.same(exported.map((message) => message._id), expected)
+})
+
+t.test('the database going away mid-export: the job fails, nothing is left, the slot comes back', async (t) => {
+  const server = await startMongo(t)
+  const url = `${server.url}?serverSelectionTimeoutMS=1000&retryReads=false&retryWrites=false`
+  const db = await connect(t, url)
+  await seedRocketChat(db)
+  // big, badly compressible messages: GridFS has stored chunks of the zip before the database goes
+  await db.collection('rocketchat_message').insertMany(Array.from({ length: 2500 }, (_, index) => ({
+    _id: `big-${String(index).padStart(4, '0')}`,
+    rid: 'GENERAL',
+    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
+    msg: randomBytes(1024).toString('hex'),
+    u: { _id: rcUsers.admin._id, username: 'admin' }
+  })) as never[])
+  const mongoRepository = createMongoRepository(db)
+  let yielded = 0
+  let chunksBeforeOutage = 0
+  let outage: Promise<void> | undefined
+  const app = await mongoApp(t, url, {
+    repository: {
+      ...mongoRepository,
+      async * findMessages (query) {
+        for await (const message of mongoRepository.findMessages(query)) {
+          yield message
+          if (++yielded === 1000) {
+            // let the zip writer catch up with the 1000 messages before pulling the plug
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            chunksBeforeOutage = await db.collection('rooms_export.chunks').countDocuments({})
+            await server.stop()
+            // back after the next batch read has failed and the first clean-up tries have too
+            outage = new Promise((resolve) => setTimeout(resolve, 2500)).then(async () => { await server.start() })
+          }
+        }
+      }
+    }
+  })
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-05-01' })).json()
+  while (outage === undefined) await new Promise((resolve) => setTimeout(resolve, 20))
+  await outage
+  const status = await settle(app, rcUsers.admin, exportId)
+  t.match(status.export, { _id: exportId, status: 'failed', messages: 1000, bytes: 0, error: /^export failed: / })
+  t.ok(chunksBeforeOutage > 0, `GridFS held ${chunksBeforeOutage} chunks of the partial export when the database went`)
+  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0, 'no file document')
+  t.equal(await db.collection('rooms_export.chunks').countDocuments({ files_id: exportId }), 0, 'no partial chunks')
+  t.equal(await db.collection('rooms_export_slots').countDocuments({}), 0, 'no slot held')
+  const again = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })
+  t.equal(again.statusCode, 200)
+  t.equal((await settle(app, rcUsers.admin, again.json().exportId)).export.status, 'done')
+})
+
+t.test('an instance that stopped mid-export: its job reads failed, its slot is taken over', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const longAgo = new Date(Date.now() - 60_000)
+  await db.collection('rooms_export_jobs').insertOne({ _id: 'orphan' as never, rid: 'GENERAL', userId: rcUsers.admin._id, format: 'json', status: 'running', messages: 10, bytes: 100, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
+  await db.collection('rooms_export_slots').insertMany([
+    { _id: `user:${rcUsers.admin._id}:0` as never, jobId: 'orphan', heartbeatAt: longAgo },
+    { _id: 'all:0' as never, jobId: 'orphan', heartbeatAt: longAgo }
+  ])
+  const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1 } })
+  const started = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })
+  t.equal(started.statusCode, 200, 'stale slots are taken over')
+  await settle(app, rcUsers.admin, started.json().exportId)
+  const orphan = (await app.inject({ url: '/api/v1/rooms.export.status?exportId=orphan', headers: rcHeaders(rcUsers.admin) })).json()
+  t.same(orphan, { success: true, export: { _id: 'orphan', rid: 'GENERAL', format: 'json', status: 'failed', messages: 10, bytes: 100, createdAt: longAgo.toISOString(), finishedAt: orphan.export.finishedAt, error: 'the server running this export stopped' } })
+  t.same(await db.collection('rooms_export_slots').find().toArray(), [])
+})
+
+t.test('the overall limit across users, and expired exports leave GridFS', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const mongoRepository = createMongoRepository(db)
+  const app = await mongoApp(t, server.url, {
+    limits: { concurrentExports: 1, exportTtlMs: 300 },
+    repository: { ...mongoRepository, async * findMessages (query) { await gate; yield * mongoRepository.findMessages(query) } }
+  })
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
+  t.equal((await post(app, rcUsers.owner, { rid: 'PRIVATE', type: 'file', format: 'json' })).statusCode, 429)
+  t.same(await db.collection('rooms_export_slots').countDocuments({ _id: { $regex: '^user:rc-owner' } as never }), 0, 'a refused claim gives its user slot back')
+  release()
+  await settle(app, rcUsers.admin, exportId)
+  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 1)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
+  t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: exportId as never }), 0)
+})
