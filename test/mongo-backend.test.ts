@@ -71,12 +71,13 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
   t.equal(download.statusCode, 200)
   t.equal(download.rawPayload.length, status.export.bytes)
   t.equal((await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.outsider) })).statusCode, 404, 'owner only')
+  t.equal((await app.inject({ url: '/api/v1/rooms.export.status?exportId=unknown', headers: rcHeaders(rcUsers.admin) })).statusCode, 404)
 
   const entries = await readZip(download.rawPayload)
   t.same([...entries.keys()], ['general.json', 'assets/upload-1-notes.txt', 'manifest.json'])
   t.equal(entries.get('assets/upload-1-notes.txt')!.toString(), 'hello notes')
   const manifest = JSON.parse(entries.get('manifest.json')!.toString())
-  t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }])
+  t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }, { fileId: 'upload-unnamed', name: 'upload-unnamed', reason: 'not found' }])
   const document = JSON.parse(entries.get('general.json')!.toString())
   const admin = { _id: rcUsers.admin._id, username: 'admin', name: 'Ada Admin' }
   const member = { _id: rcUsers.member._id, username: 'member', name: 'Mel Member' }
@@ -87,7 +88,7 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
     { _id: 'rc2', rid: 'GENERAL', ts: '2024-03-21T10:00:00.000Z', msg: 'thread <b>start</b>\nsecond line', u: admin, tcount: 1, reactions: { ':tada:': { usernames: ['member', 'owner'] }, ':broken:': { usernames: [] } } },
     { _id: 'rc3', rid: 'GENERAL', ts: '2024-03-21T10:05:00.000Z', msg: 'a reply', u: member, tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', type: 'file', description: 'the spec' }] },
     { _id: 'rc4', rid: 'GENERAL', ts: '2024-03-21T11:00:00.000Z', msg: 'second version', u: admin, editedAt: '2024-03-21T11:02:00.000Z', editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
-    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }] },
+    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, { _id: 'upload-unnamed', name: 'upload-unnamed' }] },
     { _id: 'rc6', rid: 'GENERAL', ts: '2024-03-22T09:00:00.000Z', msg: '', u: { _id: 'rc-ghost', username: 'ghost' } }
   ])
 })
@@ -257,4 +258,35 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   await new Promise((resolve) => setTimeout(resolve, 1000))
   t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
   t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: exportId as never }), 0)
+})
+
+t.test('hasPermission and the GridFS storage on their own', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const { createMongoHooks, createGridFsStorage } = await import('../index.ts')
+  const hooks = createMongoHooks(db)
+  const admin = { _id: rcUsers.admin._id, username: 'admin' }
+  t.equal(await hooks.hasPermission(admin, 'mail-messages', 'GENERAL'), true)
+  t.equal(await hooks.hasPermission(admin, 'other-permission' as 'mail-messages', 'GENERAL'), false, 'a permission nobody holds')
+  t.equal(await hooks.hasPermission({ _id: 'not-in-db', username: 'x', roles: ['admin'] }, 'mail-messages', 'GENERAL'), false, 'roles come from the database, not the caller')
+  await db.collection('rocketchat_permissions').updateOne({ _id: 'mail-messages' as never }, { $set: { roles: 'admin' } })
+  t.equal(await hooks.hasPermission(admin, 'mail-messages', 'GENERAL'), false, 'a malformed permission grants nothing')
+
+  const storage = createGridFsStorage(db, 'storage_test')
+  const { Readable } = await import('node:stream')
+  await storage.write('one', Readable.from([Buffer.from('zip bytes')]))
+  const chunks: Buffer[] = []
+  for await (const chunk of (await storage.read('one'))!) chunks.push(chunk as Buffer)
+  t.equal(Buffer.concat(chunks).toString(), 'zip bytes')
+  t.equal(await storage.read('two'), null)
+  const failing = Readable.from((async function * () {
+    yield Buffer.alloc(300 * 1024, 1)
+    throw new Error('source broke')
+  })())
+  await t.rejects(storage.write('two', failing), { message: 'source broke' })
+  t.equal(await db.collection('storage_test.chunks').countDocuments({ files_id: 'two' }), 0, 'no chunks left of a failed write')
+  await storage.remove('one')
+  await storage.remove('one')
+  t.equal(await storage.read('one'), null)
 })

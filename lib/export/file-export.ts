@@ -15,6 +15,7 @@ import { archiveBaseName, buildExportContext, exportableMessages } from './conte
 import { signDownloadToken } from './download-link.ts'
 import type { ExportFormat, ExportJob, ExportJobStore } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
+import { retrying } from './retry.ts'
 
 export interface Manifest {
   room: ExportContext['room']
@@ -250,19 +251,6 @@ export class FileExports {
     const running = [...this.running.values()]
     for (const { controller } of running) controller.abort(new ShutdownError())
     await Promise.all(running.map(({ finished }) => finished))
-  }
-}
-
-/** Runs `operation` until it succeeds, waiting 0.25 s, 0.5 s, 1 s… between tries (about a minute in all). */
-async function retrying (operation: () => Promise<void>, attempts = 8): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await operation()
-      return
-    } catch (err) {
-      if (attempt === attempts) throw err
-      await new Promise((resolve) => setTimeout(resolve, 125 * 2 ** attempt))
-    }
   }
 }
 

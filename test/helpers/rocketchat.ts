@@ -5,7 +5,7 @@ import { hashLoginToken } from '../../index.ts'
 
 /** Users as Rocket.Chat stores them: hashed resume tokens, global roles, an `active` flag. */
 export const rcUsers = {
-  admin: { _id: 'rc-admin', username: 'admin', name: 'Ada Admin', roles: ['user', 'admin'], emails: [{ address: 'admin@chat.example', verified: true }], token: 'admin-token' },
+  admin: { _id: 'rc-admin', username: 'admin', name: 'Ada Admin', language: 'de', roles: ['user', 'admin'], emails: [{ address: 'admin@chat.example', verified: true }], token: 'admin-token' },
   member: { _id: 'rc-member', username: 'member', name: 'Mel Member', roles: ['user'], emails: [{ address: 'member@chat.example', verified: false }], token: 'member-token' },
   owner: { _id: 'rc-owner', username: 'owner', roles: ['user'], token: 'owner-token' },
   outsider: { _id: 'rc-outsider', username: 'outsider', roles: ['admin'], token: 'outsider-token' },
@@ -24,7 +24,7 @@ export const generalMessages: Document[] = [
   { _id: 'rc3', rid: 'GENERAL', ts: at('2024-03-21T10:05:00.000Z'), msg: 'a reply', u: author(rcUsers.member), tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', description: 'the spec', type: 'file', ts: at('2024-03-21T10:05:00.000Z') }, null] },
   { _id: 'rc4-history', rid: 'GENERAL', ts: at('2024-03-21T11:00:00.000Z'), msg: 'first version', u: author(rcUsers.admin), _hidden: true, parent: 'rc4' },
   { _id: 'rc4', rid: 'GENERAL', ts: at('2024-03-21T11:00:00.000Z'), msg: 'second version', u: author(rcUsers.admin), editedAt: at('2024-03-21T11:02:00.000Z'), editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
-  { _id: 'rc5', rid: 'GENERAL', ts: at('2024-03-22T08:00:00.000Z'), msg: '', u: author(rcUsers.owner), file: { _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, null] },
+  { _id: 'rc5', rid: 'GENERAL', ts: at('2024-03-22T08:00:00.000Z'), msg: '', u: author(rcUsers.owner), file: { _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, { _id: 'upload-unnamed' }, null] },
   { _id: 'rc6', rid: 'GENERAL', ts: at('2024-03-22T09:00:00.000Z'), msg: 42, u: { _id: 'rc-ghost', username: 'ghost' } }
 ]
 
