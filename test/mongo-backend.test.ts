@@ -170,7 +170,9 @@ t.test('a room larger than several batches, many messages on one instant: each e
   t.same(exported.map((message) => message._id), expected)
 })
 
-t.test('the database going away mid-export: the job fails, nothing is left, the slot comes back', async (t) => {
+const stoppable = process.env.MONGODB_URL === undefined ? false : 'needs FerretDB, which the test stops and restarts (MONGODB_URL is set)'
+
+t.test('the database going away mid-export: the job fails, nothing is left, the slot comes back', { skip: stoppable }, async (t) => {
   const server = await startMongo(t)
   const url = `${server.url}?serverSelectionTimeoutMS=1000&retryReads=false&retryWrites=false`
   const db = await connect(t, url)
