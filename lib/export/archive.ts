@@ -9,9 +9,6 @@ export interface EntryDigest {
   sha256: string
 }
 
-/** Rendered text is gathered into chunks of this size before it is hashed and compressed. */
-const chunkSize = 64 * 1024
-
 /**
  * A zip being written as a stream: entries go in one after another, each
  * streamed with backpressure, and `output` yields the zip's bytes as they
@@ -32,21 +29,13 @@ export class ExportArchive {
   }
 
   /**
-   * Streams rendered text into the entry `name`, gathered into 64 KB chunks
-   * (one Buffer per chunk, not per template call); resolves with its size and
-   * sha256 once all of it was handed to the zip.
+   * Streams rendered text (strings of about 64 KB, see `renderChunkSize`) into
+   * the entry `name`; resolves with its size and sha256 once all of it was
+   * handed to the zip.
    */
   async addText (name: string, chunks: AsyncIterable<string>): Promise<EntryDigest> {
     return await this.addEntry(name, async function * () {
-      let pending = ''
-      for await (const chunk of chunks) {
-        pending += chunk
-        if (pending.length >= chunkSize) {
-          yield Buffer.from(pending)
-          pending = ''
-        }
-      }
-      if (pending.length > 0) yield Buffer.from(pending)
+      for await (const chunk of chunks) yield Buffer.from(chunk)
     }())
   }
 

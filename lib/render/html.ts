@@ -1,6 +1,7 @@
 import { createZoneClock } from '../export/range.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
+import { renderChunkSize } from './json.ts'
 import { localLabel, toMessageView } from './message-view.ts'
 import type { Templates } from './templates.ts'
 
@@ -77,18 +78,22 @@ export async function * renderHtmlParts (
           })
           let currentDay = ''
           let count = 0
+          let pending = ''
           while (next.done !== true && count < messagesPerPart) {
             const view = toMessageView(next.value, clock)
-            let html = ''
             if (view.day !== currentDay) {
               currentDay = view.day
-              html = templates.day({ day: view.day })
+              pending += templates.day({ day: view.day })
             }
-            yield html + templates.message(view)
+            pending += templates.message(view)
+            if (pending.length >= renderChunkSize) {
+              yield pending
+              pending = ''
+            }
             count++
             next = await iterator.next()
           }
-          yield templates.pageEnd({ nextPart: next.done === true ? null : partName(number + 1), messageCount: count })
+          yield pending + templates.pageEnd({ nextPart: next.done === true ? null : partName(number + 1), messageCount: count })
         })()
       }
       partNumber++

@@ -1,6 +1,9 @@
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext, JsonMessage } from '../schemas.ts'
 
+/** Renderers hand text downstream in strings of about this many characters. */
+export const renderChunkSize = 64 * 1024
+
 /**
  * The JSON export: one valid document, streamed a message per line, in the
  * shape of `ExportDocumentSchema`. Authors and the exporter carry id, username
@@ -60,11 +63,16 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
     exportedAt: context.exportedAt,
     exportedBy: context.exportedBy
   }
-  yield `${JSON.stringify(head).slice(0, -1)},"messages":[`
+  // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
+  let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
   let count = 0
   for await (const message of messages) {
-    yield `${count === 0 ? '\n' : ',\n'}${JSON.stringify(toJsonMessage(message))}`
+    pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(toJsonMessage(message))}`
     count++
+    if (pending.length >= renderChunkSize) {
+      yield pending
+      pending = ''
+    }
   }
-  yield `\n],"messageCount":${count}}\n`
+  yield `${pending}\n],"messageCount":${count}}\n`
 }

@@ -38,8 +38,14 @@ export function compileTemplates (): Templates {
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b)
 
   const directory = findTemplatesDirectory()
-  const compile = (name: string): Template => {
-    const template = handlebars.compile(readFileSync(`${directory}${name}.hbs`, 'utf8'), { strict: false })
+  const compile = (name: string, usesDataVariables = false): Template => {
+    // Declaring the only helpers lets Handlebars compile direct calls instead of per-expression
+    // helper lookups: the message template runs once per exported message.
+    const template = handlebars.compile(readFileSync(`${directory}${name}.hbs`, 'utf8'), {
+      knownHelpers: { multiline: true, eq: true },
+      knownHelpersOnly: true,
+      data: usesDataVariables
+    })
     return (context) => template(context)
   }
   return {
@@ -47,7 +53,7 @@ export function compileTemplates (): Templates {
     day: compile('export-day'),
     message: compile('export-message'),
     pageEnd: compile('export-page-end'),
-    mailExport: compile('mail-export'),
+    mailExport: compile('mail-export', true),
     mailExportReady: compile('mail-export-ready')
   }
 }

@@ -1,0 +1,69 @@
+/**
+ * One measured export in a fresh process, so its peak RSS is its own:
+ *   tsx bench/export-once.ts <format json|html|baseline> <messages>
+ * Prints one JSON line: { format, messages, ms, zipBytes, peakRssMb }.
+ */
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
+import Fastify from 'fastify'
+import roomsExport, { createDirectoryStorage } from '../index.ts'
+import { benchRoom, benchUser, syntheticMessage, syntheticRepository } from './synthetic.ts'
+
+const [format, countText] = process.argv.slice(2)
+const count = Number(countText)
+const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
+let peakRss = process.memoryUsage().rss
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
+
+/** The hand-written baseline of SPEC §5: JSON.stringify each, 64 KB text chunks, gzip to a file. */
+async function baseline (): Promise<number> {
+  const file = join(directory, 'baseline.json.gz')
+  await pipeline(Readable.from((async function * () {
+    let pending = ''
+    for (let index = 0; index < count; index++) {
+      pending += JSON.stringify(syntheticMessage(index)) + ',\n'
+      if (pending.length >= 65536) { yield pending; pending = '' }
+    }
+    if (pending !== '') yield pending
+  })()), createGzip(), createWriteStream(file))
+  return (await stat(file)).size
+}
+
+/** Only the export is timed: registration (template compilation) happens before the clock starts. */
+async function pluginExport (): Promise<number> {
+  const app = Fastify()
+  await app.register(roomsExport, {
+    authenticate: async () => benchUser,
+    hasPermission: async () => true,
+    canAccessRoom: async () => true,
+    repository: syntheticRepository(count),
+    storage: createDirectoryStorage(directory),
+    limits: { htmlMessagesPerPart: 1_000_000_000 }
+  })
+  await app.ready()
+  startedAt = performance.now()
+  const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', payload: { rid: benchRoom._id, type: 'file', format } })
+  const { exportId } = started.json()
+  for (;;) {
+    const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}` })).json().export
+    if (status.status === 'failed') throw new Error(status.error)
+    if (status.status === 'done') {
+      await app.close()
+      return status.bytes
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+let startedAt = performance.now()
+const zipBytes = format === 'baseline' ? await baseline() : await pluginExport()
+const ms = performance.now() - startedAt
+clearInterval(sampler)
+peakRss = Math.max(peakRss, process.memoryUsage().rss)
+await rm(directory, { recursive: true, force: true })
+process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576) })}\n`)

@@ -1,0 +1,53 @@
+/**
+ * Export throughput through the Mongo backend on FerretDB:
+ *   tsx bench/mongo-throughput.ts <messages>
+ * Prints one JSON line per format: { format, messages, ms, messagesPerSecond }.
+ */
+import fastifyMongodb from '@fastify/mongodb'
+import Fastify from 'fastify'
+import { MongoClient } from 'mongodb'
+import roomsExport, { hashLoginToken } from '../index.ts'
+import { startFerretDb } from './ferretdb.ts'
+import { benchRoom, syntheticMessage } from './synthetic.ts'
+
+const count = Number(process.argv[2] ?? 20_000)
+const ferret = await startFerretDb()
+try {
+  const client = await MongoClient.connect(ferret.url)
+  const db = client.db()
+  await db.collection('users').insertOne({ _id: 'bench-user' as never, username: 'bench', roles: ['admin'], active: true, services: { resume: { loginTokens: [{ hashedToken: hashLoginToken('bench-token') }] } } })
+  await db.collection('rocketchat_permissions').insertOne({ _id: 'mail-messages' as never, roles: ['admin'] })
+  await db.collection('rocketchat_room').insertOne({ ...benchRoom, _id: benchRoom._id as never })
+  await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _id: 1 })
+  for (let start = 0; start < count; start += 1000) {
+    await db.collection('rocketchat_message').insertMany(Array.from({ length: Math.min(1000, count - start) }, (_, offset) => {
+      const { _id, ...message } = syntheticMessage(start + offset)
+      return { _id: _id as never, ...message }
+    }))
+  }
+  await client.close()
+
+  const app = Fastify()
+  await app.register(fastifyMongodb, { url: ferret.url, forceClose: true })
+  await app.register(roomsExport, { limits: { htmlMessagesPerPart: 1_000_000_000 } })
+  await app.ready()
+  const headers = { 'x-user-id': 'bench-user', 'x-auth-token': 'bench-token' }
+  for (const format of ['json', 'html']) {
+    const startedAt = performance.now()
+    const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', format } })).json()
+    for (;;) {
+      const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
+      if (status.status === 'failed') throw new Error(status.error)
+      if (status.status === 'done') {
+        const ms = performance.now() - startedAt
+        if (status.messages !== count) throw new Error(`exported ${status.messages} of ${count}`)
+        process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), messagesPerSecond: Math.round(count / ms * 1000) })}\n`)
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  await app.close()
+} finally {
+  await ferret.stop()
+}

@@ -1,0 +1,60 @@
+/**
+ * Latency of another route while an export runs, against the same route idle:
+ *   tsx bench/responsiveness.ts <messages>
+ * Prints one JSON line: { idleMedianMs, idleP99Ms, busyMedianMs, busyP99Ms, requests }.
+ */
+import { request } from 'node:http'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import roomsExport, { createDirectoryStorage } from '../index.ts'
+import { benchRoom, benchUser, syntheticRepository } from './synthetic.ts'
+
+const count = Number(process.argv[2] ?? 300_000)
+const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
+const app = Fastify()
+app.get('/ping', async () => ({ pong: true }))
+await app.register(roomsExport, {
+  authenticate: async () => benchUser,
+  hasPermission: async () => true,
+  canAccessRoom: async () => true,
+  repository: syntheticRepository(count),
+  storage: createDirectoryStorage(directory),
+  limits: { htmlMessagesPerPart: 1_000_000_000 }
+})
+await app.listen({ port: 0, host: '127.0.0.1' })
+const { port } = app.server.address() as { port: number }
+
+const ping = async (): Promise<number> => {
+  const startedAt = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/ping' }, (response) => { response.resume(); response.on('end', resolve) }).on('error', reject).end()
+  })
+  return performance.now() - startedAt
+}
+const percentile = (values: number[], fraction: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * fraction))]
+
+const idle: number[] = []
+for (let index = 0; index < 300; index++) idle.push(await ping())
+
+const started = await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rid: benchRoom._id, type: 'file', format: 'html' }) })
+const { exportId } = await started.json() as { exportId: string }
+const busy: number[] = []
+for (;;) {
+  busy.push(await ping())
+  if (busy.length % 20 === 0) {
+    const status = await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${exportId}`)).json() as { export: { status: string } }
+    if (status.export.status === 'done' || status.export.status === 'failed') break
+  }
+}
+await app.close()
+await rm(directory, { recursive: true, force: true })
+const round = (value: number) => Math.round(value * 100) / 100
+process.stdout.write(`${JSON.stringify({
+  idleMedianMs: round(percentile(idle, 0.5)),
+  idleP99Ms: round(percentile(idle, 0.99)),
+  busyMedianMs: round(percentile(busy, 0.5)),
+  busyP99Ms: round(percentile(busy, 0.99)),
+  requests: busy.length
+})}\n`)
