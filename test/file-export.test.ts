@@ -155,6 +155,11 @@ t.test('a large export streams through with backpressure and reads back byte for
   const document = JSON.parse(documentText.toString())
   t.same(document.messages.map((message: { msg: string }) => message.msg), messages.map((message) => message.msg))
   t.equal(JSON.parse(entries.get('manifest.json')!.toString()).parts[0].sha256, sha256(documentText))
+
+  const htmlEntries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
+  const page = htmlEntries.get('general.html')!
+  t.same([...page.toString().matchAll(/<div class="text">([0-9a-f]+)<\/div>/g)].map((match) => match[1]), messages.map((message) => message.msg))
+  t.equal(JSON.parse(htmlEntries.get('manifest.json')!.toString()).parts[0].sha256, sha256(page))
 })
 
 t.test('an empty range exports an empty, valid archive', async (t) => {
