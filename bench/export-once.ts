@@ -10,9 +10,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import Fastify from 'fastify'
-import roomsExport, { createDirectoryStorage } from '../index.ts'
-import { benchRoom, benchUser, syntheticMessage, syntheticRepository } from './synthetic.ts'
+import { benchApp, benchRoom, syntheticMessage } from './synthetic.ts'
 
 const [format, countText] = process.argv.slice(2)
 const count = Number(countText)
@@ -36,15 +34,7 @@ async function baseline (): Promise<number> {
 
 /** Only the export is timed: registration (template compilation) happens before the clock starts. */
 async function pluginExport (): Promise<number> {
-  const app = Fastify()
-  await app.register(roomsExport, {
-    authenticate: async () => benchUser,
-    hasPermission: async () => true,
-    canAccessRoom: async () => true,
-    repository: syntheticRepository(count),
-    storage: createDirectoryStorage(directory),
-    limits: { htmlMessagesPerPart: 1_000_000_000 }
-  })
+  const app = await benchApp(count, directory)
   await app.ready()
   startedAt = performance.now()
   const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', payload: { rid: benchRoom._id, type: 'file', format } })

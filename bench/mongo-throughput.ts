@@ -7,13 +7,18 @@ import fastifyMongodb from '@fastify/mongodb'
 import Fastify from 'fastify'
 import { MongoClient } from 'mongodb'
 import roomsExport, { hashLoginToken } from '../index.ts'
-import { startFerretDb } from './ferretdb.ts'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startFerretDb } from '../test/ferretdb/server.ts'
 import { benchRoom, syntheticMessage } from './synthetic.ts'
 
 const count = Number(process.argv[2] ?? 20_000)
-const ferret = await startFerretDb()
+const dataDirectory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-ferret-'))
+const ferret = await startFerretDb(dataDirectory)
+const url = `mongodb://127.0.0.1:${ferret.port}/bench`
 try {
-  const client = await MongoClient.connect(ferret.url)
+  const client = await MongoClient.connect(url)
   const db = client.db()
   await db.collection('users').insertOne({ _id: 'bench-user' as never, username: 'bench', roles: ['admin'], active: true, services: { resume: { loginTokens: [{ hashedToken: hashLoginToken('bench-token') }] } } })
   await db.collection('rocketchat_permissions').insertOne({ _id: 'mail-messages' as never, roles: ['admin'] })
@@ -28,7 +33,7 @@ try {
   await client.close()
 
   const app = Fastify()
-  await app.register(fastifyMongodb, { url: ferret.url, forceClose: true })
+  await app.register(fastifyMongodb, { url, forceClose: true })
   await app.register(roomsExport, { limits: { htmlMessagesPerPart: 1_000_000_000 } })
   await app.ready()
   const headers = { 'x-user-id': 'bench-user', 'x-auth-token': 'bench-token' }
@@ -50,4 +55,5 @@ try {
   await app.close()
 } finally {
   await ferret.stop()
+  await rm(dataDirectory, { recursive: true, force: true })
 }

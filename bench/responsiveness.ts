@@ -7,22 +7,11 @@ import { request } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify from 'fastify'
-import roomsExport, { createDirectoryStorage } from '../index.ts'
-import { benchRoom, benchUser, syntheticRepository } from './synthetic.ts'
+import { benchApp, benchRoom } from './synthetic.ts'
 
 const count = Number(process.argv[2] ?? 300_000)
 const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
-const app = Fastify()
-app.get('/ping', async () => ({ pong: true }))
-await app.register(roomsExport, {
-  authenticate: async () => benchUser,
-  hasPermission: async () => true,
-  canAccessRoom: async () => true,
-  repository: syntheticRepository(count),
-  storage: createDirectoryStorage(directory),
-  limits: { htmlMessagesPerPart: 1_000_000_000 }
-})
+const app = await benchApp(count, directory)
 await app.listen({ port: 0, host: '127.0.0.1' })
 const { port } = app.server.address() as { port: number }
 

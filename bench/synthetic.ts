@@ -1,4 +1,5 @@
-import type { ExportMessage, RoomRepository } from '../index.ts'
+import Fastify, { type FastifyInstance } from 'fastify'
+import roomsExport, { createDirectoryStorage, type ExportMessage, type RoomRepository } from '../index.ts'
 
 export const benchRoom = { _id: 'BENCH', t: 'c', name: 'bench', fname: 'Bench room', topic: 'synthetic' }
 export const benchUser = { _id: 'bench-user', username: 'bench', name: 'Bench User', roles: ['admin'] }
@@ -33,4 +34,19 @@ export function syntheticRepository (count: number): RoomRepository {
     async * findMessagesByIds () {},
     async findUsersByUsernames () { return [] }
   }
+}
+
+/** A host whose every request is the bench user, exporting `count` synthetic messages into `directory`. */
+export async function benchApp (count: number, directory: string): Promise<FastifyInstance> {
+  const app = Fastify()
+  app.get('/ping', async () => ({ pong: true }))
+  await app.register(roomsExport, {
+    authenticate: async () => benchUser,
+    hasPermission: async () => true,
+    canAccessRoom: async () => true,
+    repository: syntheticRepository(count),
+    storage: createDirectoryStorage(directory),
+    limits: { htmlMessagesPerPart: 1_000_000_000 }
+  })
+  return app
 }

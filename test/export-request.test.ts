@@ -1,7 +1,8 @@
 import t from 'tap'
-import { buildApp } from './helpers/app.ts'
+import { createMemoryRepository } from '../index.ts'
+import { buildApp, heldRepository } from './helpers/app.ts'
 import { postExport } from './helpers/exports.ts'
-import { alice, authHeaders, bob, carol, dave, general, secret } from './helpers/fixtures.ts'
+import { alice, authHeaders, bob, carol, dave, fixtureData, general, secret } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 
 const invalid = (errorType: string, details: string) => ({ success: false, error: `[${errorType}]`, errorType, details })
@@ -176,21 +177,11 @@ t.test('9 and 10: malformed addresses first, then nobody to send to', async (t) 
 })
 
 t.test('11: file exports beyond the per-user and overall limits', async (t) => {
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const { createMemoryRepository } = await import('../index.ts')
-  const { fixtureData } = await import('./helpers/fixtures.ts')
-  const memory = createMemoryRepository(fixtureData())
+  const { repository, release } = heldRepository(createMemoryRepository(fixtureData()))
   const app = await buildApp(t, {
     limits: { concurrentExportsPerUser: 1, concurrentExports: 2 },
     hasPermission: async () => true,
-    repository: {
-      ...memory,
-      async * findMessages (query) {
-        await gate
-        yield * memory.findMessages(query)
-      }
-    }
+    repository
   })
   const payload = { rid: general._id, type: 'file', format: 'json' }
   t.equal((await postExport(app, alice, payload)).statusCode, 200)

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { MongoClient, type Db } from 'mongodb'
 import t, { type Test } from 'tap'
 import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../index.ts'
+import { heldRepository } from './helpers/app.ts'
 import { startMongo } from './helpers/mongo.ts'
 import { rcHeaders, rcUsers, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
@@ -108,18 +109,8 @@ t.test('two instances on one database share jobs, downloads and limits', async (
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const mongoRepository = createMongoRepository(db)
-  const first = await mongoApp(t, server.url, {
-    repository: {
-      ...mongoRepository,
-      async * findMessages (query) {
-        await gate
-        yield * mongoRepository.findMessages(query)
-      }
-    }
-  })
+  const { repository, release } = heldRepository(createMongoRepository(db))
+  const first = await mongoApp(t, server.url, { repository })
   const second = await mongoApp(t, server.url)
   const payload = { rid: 'GENERAL', type: 'file', format: 'html' }
 
@@ -244,13 +235,8 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const mongoRepository = createMongoRepository(db)
-  const app = await mongoApp(t, server.url, {
-    limits: { concurrentExports: 1, exportTtlMs: 300 },
-    repository: { ...mongoRepository, async * findMessages (query) { await gate; yield * mongoRepository.findMessages(query) } }
-  })
+  const { repository, release } = heldRepository(createMongoRepository(db))
+  const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1, exportTtlMs: 300 }, repository })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
   t.equal((await post(app, rcUsers.owner, { rid: 'PRIVATE', type: 'file', format: 'json' })).statusCode, 429)
   t.same(await db.collection('rooms_export_slots').countDocuments({ _id: { $regex: '^user:rc-owner' } as never }), 0, 'a refused claim gives its user slot back')

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportUser, type MemoryRepositoryData, type RoomsExportOptions } from '../../index.ts'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportUser, type MemoryRepositoryData, type RoomRepository, type RoomsExportOptions } from '../../index.ts'
 import { fixtureData, tokenOf, users } from './fixtures.ts'
 
 /** Hooks as a small host would write them: header login, admins may mail messages, members or public rooms. */
@@ -40,4 +40,20 @@ export async function buildApp (t: Test, options: RoomsExportOptions = {}, data:
   })
   await app.ready()
   return app
+}
+
+/** `repository` whose range reads wait for `release()`: keeps an export running as long as a test needs. */
+export function heldRepository (repository: RoomRepository): { repository: RoomRepository, release: () => void } {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  return {
+    repository: {
+      ...repository,
+      async * findMessages (query) {
+        await gate
+        yield * repository.findMessages(query)
+      }
+    },
+    release
+  }
 }
