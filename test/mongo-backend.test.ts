@@ -235,6 +235,8 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
+  const longAgo = new Date(Date.now() - 60_000)
+  await db.collection('rooms_export_jobs').insertOne({ _id: 'crashed' as never, rid: 'GENERAL', userId: rcUsers.member._id, format: 'html', status: 'queued', messages: 0, bytes: 0, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
   const { repository, release } = heldRepository(createMongoRepository(db))
   const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1, exportTtlMs: 300 }, repository })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
@@ -246,6 +248,7 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   await new Promise((resolve) => setTimeout(resolve, 1000))
   t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
   t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: exportId as never }), 0)
+  t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: 'crashed' as never }), 0, 'the sweep fails a stopped job nobody asked about, and it expires')
 })
 
 t.test('hasPermission and the GridFS storage on their own', async (t) => {

@@ -48,6 +48,20 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
     return job as ExportJob
   }
 
+  /**
+   * A queued or running job whose heartbeat stopped is failed, once: the
+   * update matches only the heartbeat it saw, so instances do not race.
+   * Its slots are freed; its partial zip goes with it when it expires.
+   */
+  async function failIfStale (document: Document, now: Date): Promise<Document> {
+    const active = document.status === 'queued' || document.status === 'running'
+    if (!active || document.heartbeatAt >= staleBefore(now)) return document
+    const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) }
+    await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
+    await slots.deleteMany({ jobId: document._id })
+    return { ...document, ...failed }
+  }
+
   return {
     async insertIfSlotFree (job, limits) {
       const now = new Date()
@@ -71,19 +85,13 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
 
     async findById (id) {
       const document = await jobs.findOne({ _id: key(id) })
-      if (document === null) return null
-      const now = new Date()
-      const active = document.status === 'queued' || document.status === 'running'
-      if (active && document.heartbeatAt < staleBefore(now)) {
-        const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) }
-        await jobs.updateOne({ _id: key(id), status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
-        await slots.deleteMany({ jobId: id })
-        return toJob({ ...document, ...failed })
-      }
-      return toJob(document)
+      return document === null ? null : toJob(await failIfStale(document, new Date()))
     },
 
+    /** Also fails the jobs of instances that stopped, so their debris expires like any failed export. */
     async findExpired (now) {
+      const stale = await jobs.find({ status: { $in: ['queued', 'running'] }, heartbeatAt: { $lt: staleBefore(now) } }).toArray()
+      for (const document of stale) await failIfStale(document, now)
       return (await jobs.find({ expiresAt: { $lte: now } }).toArray()).map(toJob)
     },
 
