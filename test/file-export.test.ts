@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value'
 import t from 'tap'
 import { createDirectoryStorage, createMemoryRepository, ExportDocumentSchema, type ExportJob, type ExportUser } from '../index.ts'
 import { buildApp, temporaryDirectory } from './helpers/app.ts'
-import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, bob, dave, fixtureData, general } from './helpers/fixtures.ts'
 import { readZip } from './helpers/zip.ts'
 
@@ -324,15 +324,15 @@ t.test('an export whose file vanished from storage is not found', async (t) => {
 
 t.test('exports expire after exportTtlMs: gone from status, download and disk', async (t) => {
   const directory = await temporaryDirectory(t)
-  const app = await buildApp(t, { storage: createDirectoryStorage(directory), limits: { exportTtlMs: 150 } })
+  const app = await buildApp(t, { storage: createDirectoryStorage(directory), limits: { exportTtlMs: 400 } })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   await waitForExport(app, alice, exportId)
   t.same(await readdir(directory), [`${exportId}.zip`])
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  const status = await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })
-  t.equal(status.statusCode, 404, 'expired before the sweep ran')
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  t.same(await readdir(directory), [], 'the sweep removed the zip')
+  const statusOf = async () => (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })).statusCode
+  t.ok(await eventually(async () => await statusOf() === 404), 'an expired export is not found')
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(download.statusCode, 404)
+  t.ok(await eventually(async () => (await readdir(directory)).length === 0), 'the sweep removed the zip')
 })
 
 t.test('a storage that cannot remove an expired export: logged, retried on the next sweep', async (t) => {
@@ -352,9 +352,8 @@ t.test('a storage that cannot remove an expired export: logged, retried on the n
   })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   await waitForExport(app, alice, exportId)
-  await new Promise((resolve) => setTimeout(resolve, 350))
-  t.ok(removeAttempts >= 2, 'the sweep tried again')
-  t.same(await readdir(directory), [])
+  t.ok(await eventually(async () => (await readdir(directory)).length === 0), 'the next sweep removed it')
+  t.ok(removeAttempts >= 2, 'after a failed first try')
 })
 
 t.test('onExportReady runs once the zip is stored; its failure is logged, not fatal', async (t) => {

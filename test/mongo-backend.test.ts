@@ -5,6 +5,7 @@ import { MongoClient, type Db } from 'mongodb'
 import t, { type Test } from 'tap'
 import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../index.ts'
 import { heldRepository } from './helpers/app.ts'
+import { eventually } from './helpers/exports.ts'
 import { startMongo } from './helpers/mongo.ts'
 import { rcHeaders, rcUsers, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
@@ -238,17 +239,16 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   const longAgo = new Date(Date.now() - 60_000)
   await db.collection('rooms_export_jobs').insertOne({ _id: 'crashed' as never, rid: 'GENERAL', userId: rcUsers.member._id, format: 'html', status: 'queued', messages: 0, bytes: 0, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
   const { repository, release } = heldRepository(createMongoRepository(db))
-  const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1, exportTtlMs: 300 }, repository })
+  const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1, exportTtlMs: 1000 }, repository })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
   t.equal((await post(app, rcUsers.owner, { rid: 'PRIVATE', type: 'file', format: 'json' })).statusCode, 429)
   t.same(await db.collection('rooms_export_slots').countDocuments({ _id: { $regex: '^user:rc-owner' } as never }), 0, 'a refused claim gives its user slot back')
   release()
   await settle(app, rcUsers.admin, exportId)
   t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 1)
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
+  t.ok(await eventually(async () => await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }) === 0), 'the expired zip left GridFS')
   t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: exportId as never }), 0)
-  t.equal(await db.collection('rooms_export_jobs').countDocuments({ _id: 'crashed' as never }), 0, 'the sweep fails a stopped job nobody asked about, and it expires')
+  t.ok(await eventually(async () => await db.collection('rooms_export_jobs').countDocuments({ _id: 'crashed' as never }) === 0), 'the sweep fails a stopped job nobody asked about, and it expires')
 })
 
 t.test('hasPermission and the GridFS storage on their own', async (t) => {

@@ -101,9 +101,18 @@ export class FileExports {
   private async run (job: ExportJob, user: ExportUser, room: ExportRoom, range: ResolvedRange, controller: AbortController): Promise<void> {
     const { jobs, options, log } = this.deps
     const progress = { messages: 0, bytes: 0 }
+    // Progress writes are chained, and the last is awaited before the final status is written,
+    // so a slow progress write can never land after (and undo) the final counts.
+    let progressWrites = Promise.resolve()
     const progressTimer = setInterval(() => {
-      jobs.update(job._id, { ...progress }).catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
+      progressWrites = progressWrites
+        .then(async () => { await jobs.update(job._id, { ...progress }) })
+        .catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
     }, progressIntervalMs)
+    const stopProgress = async () => {
+      clearInterval(progressTimer)
+      await progressWrites
+    }
 
     const archive = new ExportArchive(controller.signal)
     const stored = options.storage.write(job._id, Readable.from(countBytes(archive.output, progress)))
@@ -138,7 +147,7 @@ export class FileExports {
       archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
       archive.end()
       await stored
-      clearInterval(progressTimer)
+      await stopProgress()
       const finishedAt = new Date()
       const done: Partial<ExportJob> = {
         status: 'done',
@@ -150,10 +159,10 @@ export class FileExports {
       await jobs.update(job._id, done)
       await this.announce({ ...job, ...done }, user, room)
     } catch (err) {
-      clearInterval(progressTimer)
       controller.abort(err)
       archive.destroy(err as Error)
       await stored.catch(() => {})
+      await stopProgress()
       const reason = err instanceof ShutdownError ? err.message : `export failed: ${(err as Error).message}`
       log.error({ err, exportId: job._id, rid: room._id }, 'rooms.export: file export failed')
       // The database may be what went away: keep trying to clean up until it is back (or give up, logged).

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -20,10 +19,14 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       const finalPath = pathOf(key)
       const partialPath = `${finalPath}.partial`
       await mkdir(directory, { recursive: true })
+      // Opened before streaming, so the clean-up below always finds (and removes) the file,
+      // even when the source failed before the first byte.
+      const file = await open(partialPath, 'wx')
       try {
-        await pipeline(source, createWriteStream(partialPath, { flags: 'wx' }))
+        await pipeline(source, file.createWriteStream())
         await rename(partialPath, finalPath)
       } catch (err) {
+        await file.close().catch(() => {})
         await rm(partialPath, { force: true })
         throw err
       }

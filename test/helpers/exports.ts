@@ -27,3 +27,12 @@ export async function exportToZip (app: FastifyInstance, user: ExportUser, paylo
   if (download.statusCode !== 200) throw new Error(`download refused: ${download.body}`)
   return download.rawPayload
 }
+
+/** Polls `check` until it holds or 10 s have passed; returns its last answer (for a real assertion). */
+export async function eventually (check: () => Promise<boolean>): Promise<boolean> {
+  for (let waited = 0; waited < 10_000; waited += 25) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return await check()
+}
