@@ -213,12 +213,19 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
   t.equal((await settle(app, rcUsers.admin, again.json().exportId)).export.status, 'done')
 })
 
+/** The job record an instance leaves behind when it stops mid-export: a heartbeat a minute old. */
+async function insertStoppedJob (db: Db, id: string, user: RcUser, status: 'queued' | 'running'): Promise<Date> {
+  const longAgo = new Date(Date.now() - 60_000)
+  const counts = status === 'running' ? { messages: 10, bytes: 100 } : { messages: 0, bytes: 0 }
+  await db.collection('rooms_export_jobs').insertOne({ _id: id as never, rid: 'GENERAL', userId: user._id, format: 'json', status, ...counts, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
+  return longAgo
+}
+
 t.test('an instance that stopped mid-export: its job reads failed, its slot is taken over', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const longAgo = new Date(Date.now() - 60_000)
-  await db.collection('rooms_export_jobs').insertOne({ _id: 'orphan' as never, rid: 'GENERAL', userId: rcUsers.admin._id, format: 'json', status: 'running', messages: 10, bytes: 100, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
+  const longAgo = await insertStoppedJob(db, 'orphan', rcUsers.admin, 'running')
   await db.collection('rooms_export_slots').insertMany([
     { _id: `user:${rcUsers.admin._id}:0` as never, jobId: 'orphan', heartbeatAt: longAgo },
     { _id: 'all:0' as never, jobId: 'orphan', heartbeatAt: longAgo }
@@ -236,8 +243,7 @@ t.test('the overall limit across users, and expired exports leave GridFS', async
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const longAgo = new Date(Date.now() - 60_000)
-  await db.collection('rooms_export_jobs').insertOne({ _id: 'crashed' as never, rid: 'GENERAL', userId: rcUsers.member._id, format: 'html', status: 'queued', messages: 0, bytes: 0, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
+  await insertStoppedJob(db, 'crashed', rcUsers.member, 'queued')
   const { repository, release } = heldRepository(createMongoRepository(db))
   const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1, exportTtlMs: 1000 }, repository })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
