@@ -15,8 +15,8 @@ import { benchApp, benchRoom, syntheticMessage } from './synthetic.ts'
 const [format, countText] = process.argv.slice(2)
 const count = Number(countText)
 const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
-let peakRss = process.memoryUsage().rss
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
+let peakRss = process.memoryUsage.rss()
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
 
 /** The hand-written baseline of SPEC §5: JSON.stringify each, 64 KB text chunks, gzip to a file. */
 async function baseline (): Promise<number> {
@@ -54,6 +54,6 @@ let startedAt = performance.now()
 const zipBytes = format === 'baseline' ? await baseline() : await pluginExport()
 const ms = performance.now() - startedAt
 clearInterval(sampler)
-peakRss = Math.max(peakRss, process.memoryUsage().rss)
+peakRss = Math.max(peakRss, process.memoryUsage.rss())
 await rm(directory, { recursive: true, force: true })
 process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576) })}\n`)

@@ -140,12 +140,12 @@ t.test('big HTML exports are split into linked parts', async (t) => {
 })
 
 t.test('a large export streams through with backpressure and reads back byte for byte', async (t) => {
-  const messages = Array.from({ length: 60 }, (_, index) => ({
-    _id: `big${String(index).padStart(2, '0')}`,
+  const messages = Array.from({ length: 150 }, (_, index) => ({
+    _id: `big${String(index).padStart(3, '0')}`,
     rid: general._id,
     ts: new Date(Date.UTC(2024, 0, 1, 0, index)),
     // random-looking text compresses badly, so the zip grows as fast as the page
-    msg: createHash('sha256').update(String(index)).digest('hex').repeat(1500),
+    msg: createHash('sha256').update(String(index)).digest('hex').repeat(600),
     u: { _id: alice._id, username: 'alice' }
   }))
   const app = await buildApp(t, {}, { ...fixtureData(), messages })

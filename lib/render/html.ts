@@ -2,8 +2,11 @@ import { createZoneClock } from '../export/range.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'
-import { localLabel, toMessageView } from './message-view.ts'
+import { localLabel, toMessageView, type MessageView } from './message-view.ts'
 import type { Templates } from './templates.ts'
+
+/** Messages rendered by one template call. */
+const messagesPerRun = 100
 
 export interface RenderedPart {
   /** file name inside the archive */
@@ -79,20 +82,27 @@ export async function * renderHtmlParts (
           let currentDay = ''
           let count = 0
           let pending = ''
+          // One template call renders a run of messages: Handlebars' per-call set-up is paid per run.
+          let run: MessageView[] = []
           while (next.done !== true && count < messagesPerPart) {
             const view = toMessageView(next.value, clock)
             if (view.day !== currentDay) {
               currentDay = view.day
-              pending += templates.day({ day: view.day })
+              view.dayHeading = view.day
             }
-            pending += templates.message(view)
-            if (pending.length >= renderChunkSize) {
-              yield pending
-              pending = ''
-            }
+            run.push(view)
             count++
             next = await iterator.next()
+            if (run.length === messagesPerRun) {
+              pending += templates.messages({ messages: run })
+              run = []
+              if (pending.length >= renderChunkSize) {
+                yield pending
+                pending = ''
+              }
+            }
           }
+          if (run.length > 0) pending += templates.messages({ messages: run })
           yield pending + templates.pageEnd({ nextPart: next.done === true ? null : partName(number + 1), messageCount: count })
         })()
       }

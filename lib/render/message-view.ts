@@ -15,6 +15,8 @@ export interface MessageView {
   /** wall-clock day (YYYY-MM-DD) and time in the export's timezone */
   day: string
   time: string
+  /** set by the page renderer on the first message of each day */
+  dayHeading: string | null
   authorName: string
   username: string
   text: string
@@ -70,6 +72,7 @@ export function toMessageView (message: ExportMessage, clock: ZoneClock): Messag
     isoTime: message.ts.toISOString(),
     day,
     time,
+    dayHeading: null,
     authorName: message.u.name ?? message.u.username,
     username: message.u.username,
     text: message.msg,

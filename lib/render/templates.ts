@@ -19,8 +19,8 @@ export type Template = (context: object) => string
 
 export interface Templates {
   pageStart: Template
-  day: Template
-  message: Template
+  /** a run of messages, each with a day heading where its day begins */
+  messages: Template
   pageEnd: Template
   mailExport: Template
   mailExportReady: Template
@@ -38,10 +38,12 @@ export function compileTemplates (): Templates {
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b)
 
   const directory = findTemplatesDirectory()
+  const source = (name: string) => readFileSync(`${directory}${name}.hbs`, 'utf8')
+  handlebars.registerPartial('message', source('export-message'))
   const compile = (name: string, usesDataVariables = false): Template => {
     // Declaring the only helpers lets Handlebars compile direct calls instead of per-expression
-    // helper lookups: the message template runs once per exported message.
-    const template = handlebars.compile(readFileSync(`${directory}${name}.hbs`, 'utf8'), {
+    // helper lookups: the message partial runs once per exported message.
+    const template = handlebars.compile(source(name), {
       knownHelpers: { multiline: true, eq: true },
       knownHelpersOnly: true,
       data: usesDataVariables
@@ -50,8 +52,7 @@ export function compileTemplates (): Templates {
   }
   return {
     pageStart: compile('export-page-start'),
-    day: compile('export-day'),
-    message: compile('export-message'),
+    messages: compile('export-messages'),
     pageEnd: compile('export-page-end'),
     mailExport: compile('mail-export', true),
     mailExportReady: compile('mail-export-ready')
