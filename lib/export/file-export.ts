@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { exportError } from '../errors.ts'
-import { sendMail, userAddress } from '../mail.ts'
+import { headerSafe, sendMail, userAddress } from '../mail.ts'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { personLabel, renderHtmlParts, roomTitle, type RenderedPart } from '../render/html.ts'
@@ -225,7 +225,7 @@ export class FileExports {
     const title = roomTitle(room)
     await sendMail(options.mailer, {
       to: address,
-      subject: `Your export of ${title} is ready`.replace(/[\r\n]+/g, ' '),
+      subject: headerSafe(`Your export of ${title} is ready`),
       html: templates.mailExportReady({
         userLabel: personLabel(user),
         roomTitle: title,
