@@ -18,9 +18,10 @@ export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): Expor
     return key as unknown as Document['_id']
   }
   const remove = async (key: string) => {
-    // Chunks first: a file document never points at missing chunks.
-    await chunks.deleteMany({ files_id: id(key) })
+    // The file document first: from then on readers find nothing rather than a file with chunks
+    // going missing under them. Orphan chunks of an interrupted removal go with the next try.
     await files.deleteOne({ _id: id(key) })
+    await chunks.deleteMany({ files_id: id(key) })
   }
 
   return {
