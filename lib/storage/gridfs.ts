@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { GridFSBucket, type Db, type Document } from 'mongodb'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { GridFSBucket, type Db, type Document, type GridFSBucketWriteStream } from 'mongodb'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
 /**
@@ -30,6 +31,7 @@ export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): Expor
       try {
         await pipeline(source, upload)
       } catch (err) {
+        await chunkInsertsSettled(upload)
         await remove(key)
         throw err
       }
@@ -42,4 +44,15 @@ export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): Expor
 
     remove
   }
+}
+
+/**
+ * When the source fails, the driver may still be inserting the chunk it had
+ * filled; removing before that insert lands would leave it behind. The driver
+ * counts its in-flight inserts (and stops counting once one has failed, so an
+ * errored upload has nothing more to land); 30 s bounds the wait regardless.
+ */
+async function chunkInsertsSettled (upload: GridFSBucketWriteStream): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (upload.state.outstandingRequests > 0 && !upload.state.errored && Date.now() < deadline) await sleep(10)
 }
