@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { parseBound, wallClockToInstant } from '../lib/export/range.ts'
+import { parseBound } from '../lib/export/range.ts'
+import { wallClockToInstant } from '../lib/time/zones.ts'
 import { buildApp } from './helpers/app.ts'
 import { exportToZip } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'

@@ -9,7 +9,8 @@ import { toMessageView, type MessageView } from '../render/message-view.ts'
 import type { Templates } from '../render/templates.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
-import { createZoneClock, type ResolvedRange } from './range.ts'
+import { createZoneClock } from '../time/zones.ts'
+import type { ResolvedRange } from './range.ts'
 
 export interface EmailExportRequest {
   user: ExportUser

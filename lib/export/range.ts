@@ -1,3 +1,5 @@
+import { wallClockToInstant } from '../time/zones.ts'
+
 /**
  * Turns the request's `dateFrom`/`dateTo`/`timezone` into the two inclusive UTC
  * instants passed to `findMessages`. Date-only bounds and date-times without an
@@ -18,61 +20,6 @@ export interface ResolvedRange {
 }
 
 export class InvalidBoundError extends Error {}
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>()
-
-export function isValidTimezone (timezone: string): boolean {
-  try {
-    zoneFormatter(timezone)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function zoneFormatter (timezone: string): Intl.DateTimeFormat {
-  let formatter = offsetFormatters.get(timezone)
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit'
-    })
-    offsetFormatters.set(timezone, formatter)
-  }
-  return formatter
-}
-
-/** Milliseconds to add to a UTC instant to get the wall-clock time in `timezone`. */
-function zoneOffsetAt (instant: number, timezone: string): number {
-  const parts: Record<string, number> = {}
-  for (const part of zoneFormatter(timezone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value)
-  }
-  const wallClock = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second)
-  return wallClock - Math.floor(instant / 1000) * 1000
-}
-
-/**
- * The UTC instant at which the wall clock in `timezone` shows `wallClock`
- * (given as if it were UTC). Zones change offset at most once within a day,
- * so the offsets a day before and a day after are the only candidates. As in
- * Temporal's "compatible" mode, a time shown twice (clocks set back) is its
- * earlier instant, and a time skipped (clocks set forward) is read with the
- * offset from before the jump.
- */
-export function wallClockToInstant (wallClock: number, timezone: string): number {
-  const offsetBefore = zoneOffsetAt(wallClock - 86_400_000, timezone)
-  const offsetAfter = zoneOffsetAt(wallClock + 86_400_000, timezone)
-  const valid = [wallClock - offsetBefore, wallClock - offsetAfter]
-    .filter((instant) => instant + zoneOffsetAt(instant, timezone) === wallClock)
-  return valid.length > 0 ? Math.min(...valid) : wallClock - offsetBefore
-}
 
 function checkedUtc (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, millisecond = 0): number {
   const value = Date.UTC(year, month - 1, day, hour, minute, second, millisecond)
@@ -111,26 +58,3 @@ export function parseBound (value: string, timezone: string, end: boolean): Date
 
 /** Missing `dateFrom` is the beginning of time for a chat server: the Unix epoch. */
 export const beginning = new Date(0)
-
-/**
- * Wall-clock day and time of instants in one zone, for rendering. Zone offsets
- * only change on quarter-hour UTC instants, so the offset is looked up once per
- * quarter hour instead of once per message (formatToParts is the slow part).
- */
-export type ZoneClock = (instant: Date) => { day: string, time: string }
-
-export function createZoneClock (timezone: string): ZoneClock {
-  const quarterHour = 900_000
-  let cachedQuarter = Number.NaN
-  let cachedOffset = 0
-  return (instant) => {
-    const ms = instant.getTime()
-    const quarter = Math.floor(ms / quarterHour)
-    if (quarter !== cachedQuarter) {
-      cachedQuarter = quarter
-      cachedOffset = zoneOffsetAt(ms, timezone)
-    }
-    const iso = new Date(ms + cachedOffset).toISOString()
-    return { day: iso.slice(0, 10), time: iso.slice(11, 19) }
-  }
-}

@@ -1,4 +1,4 @@
-import { createZoneClock } from '../export/range.ts'
+import { createZoneClock } from '../time/zones.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'

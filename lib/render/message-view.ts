@@ -1,4 +1,4 @@
-import type { ZoneClock } from '../export/range.ts'
+import type { ZoneClock } from '../time/zones.ts'
 import type { ExportMessage, FileRef } from '../model.ts'
 import { messageFiles } from './json.ts'
 import { systemSentence } from './system-messages.ts'

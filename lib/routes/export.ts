@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifySchemaValidationError } from 'fastify'
 import { sendEmailExport } from '../export/email-export.ts'
 import type { ExportFormat } from '../export/jobs.ts'
-import { beginning, InvalidBoundError, isValidTimezone, parseBound, type ResolvedRange } from '../export/range.ts'
+import { beginning, InvalidBoundError, parseBound, type ResolvedRange } from '../export/range.ts'
+import { findZone } from '../time/zones.ts'
 import { exportError } from '../errors.ts'
 import { emailOnlyFields, ExportRequestBodySchema, type ExportRequestBody } from '../schemas.ts'
 import type { RouteContext } from './route-context.ts'
@@ -28,8 +29,9 @@ function checkBody (body: ExportRequestBody, validation: FastifySchemaValidation
   const paramsError = errors.find((error) => !error.instancePath.startsWith('/format'))
   if (paramsError !== undefined) throw exportError('error-invalid-params', describe(paramsError))
 
-  const timezone = body.timezone ?? 'UTC'
-  if (!isValidTimezone(timezone)) throw exportError('error-invalid-params', `timezone: ${JSON.stringify(timezone)} is not an IANA time zone`)
+  const zone = findZone(body.timezone ?? 'UTC')
+  if (zone === null) throw exportError('error-invalid-params', `timezone: ${JSON.stringify(body.timezone)} is not an IANA time zone`)
+  const timezone = zone.name
   const bound = (field: 'dateFrom' | 'dateTo', end: boolean, missing: Date): Date => {
     const value = body[field]
     if (value === undefined) return missing
