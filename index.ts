@@ -8,6 +8,7 @@ import { ExportApiError } from './lib/errors.ts'
 import { FileExports } from './lib/export/file-export.ts'
 import { createMemoryJobStore } from './lib/export/jobs.ts'
 import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
+import { createExportSlots } from './lib/export/slots.ts'
 import type { ExportUser } from './lib/model.ts'
 import { resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { compileTemplates } from './lib/render/templates.ts'
@@ -41,8 +42,15 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     ? undefined
     : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
   const options = resolveOptions(opts, backend)
+  const { limits } = options
   const templates = compileTemplates()
-  const jobs = db === undefined ? createMemoryJobStore() : await createMongoJobStore(db, options.limits.exportTtlMs)
+  await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
+  const jobs = db !== undefined
+    ? await createMongoJobStore(db, limits.exportTtlMs)
+    : await options.storage.createJobStore?.(limits.exportTtlMs) ?? createMemoryJobStore()
+  if (options.mailer !== null && options.publicUrl !== null && opts.secret === undefined) {
+    fastify.log.warn('rooms.export: no "secret" option: mailed download links are signed with a random key, so they stop working when the server restarts and differ between instances')
+  }
   const fileExports = new FileExports({
     options,
     templates,
@@ -50,6 +58,8 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     log: fastify.log,
     downloadPath: `${fastify.prefix}${options.basePath}/rooms.export.download`
   })
+  // The start-up sweep: what expired while no server ran goes before the first request.
+  await fileExports.removeExpired(new Date())
 
   // Strict, non-coercing validation and the Rocket.Chat error shape hold in this plugin's scope only.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -72,7 +82,8 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     if (options.mailer?.ownsTransport === true) options.mailer.transporter.close()
   })
 
-  const context: RouteContext = { options, templates, fileExports, jobs }
+  const slots = createExportSlots(jobs, limits)
+  const context: RouteContext = { options, templates, fileExports, jobs, slots }
   await fastify.register(exportRoute, context)
   await fastify.register(statusRoute, context)
   await fastify.register(downloadRoute, context)

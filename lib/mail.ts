@@ -3,26 +3,47 @@ import { exportError } from './errors.ts'
 import type { ExportUser, RoomRepository } from './model.ts'
 import type { ExportLimits, ResolvedMailer } from './options.ts'
 
-/**
- * A practical address check: one `@`, no spaces, quotes, angle brackets or
- * separators in the local part (header injection), a dotted host name.
- */
-const addressPattern = /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
+/** RFC 5322 dot-atom local part: printable ASCII atoms, no quotes, spaces, commas or brackets. */
+const localPartPattern = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
+const domainPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
 
-export function isValidAddress (address: string): boolean {
-  return addressPattern.test(address)
+export interface ParsedAddress {
+  address: string
+  /** lower case, for `allowedEmailDomains` */
+  domain: string
 }
 
-/** The address mail for a user goes to: a verified one first. */
-export function userAddress (user: ExportUser): string | null {
-  const emails = user.emails ?? []
-  return (emails.find((email) => email.verified === true) ?? emails[0])?.address ?? null
+/**
+ * The one check every address goes through — typed by a requester or read
+ * from the repository: exactly one mailbox (so no second recipient can hide in
+ * a list), no control characters, RFC 5321 lengths (64 for the local part,
+ * 254 in all). Quoted local parts and non-ASCII addresses are refused.
+ */
+export function parseAddress (value: unknown): ParsedAddress | null {
+  if (typeof value !== 'string' || value.length > 254) return null
+  const at = value.lastIndexOf('@')
+  const localPart = value.slice(0, at)
+  const domain = value.slice(at + 1)
+  if (at < 1 || localPart.length > 64 || !localPartPattern.test(localPart) || !domainPattern.test(domain)) return null
+  return { address: value, domain: domain.toLowerCase() }
+}
+
+/** The address mail for a user goes to: a valid verified one first, then any valid one. */
+export function userAddress (user: ExportUser): ParsedAddress | null {
+  const emails = [...user.emails ?? []].sort((a, b) => Number(b.verified === true) - Number(a.verified === true))
+  for (const email of emails) {
+    const parsed = parseAddress(email.address)
+    if (parsed !== null) return parsed
+  }
+  return null
 }
 
 export interface Recipients {
   addresses: string[]
-  /** requested usernames that are unknown or have no address */
+  /** requested usernames that are unknown or have no (valid) address */
   missing: string[]
+  /** for each lower-cased address, what to report in `missing` when the server refuses it */
+  reportedAs: Map<string, string[]>
 }
 
 /**
@@ -36,46 +57,81 @@ export async function resolveRecipients (
   repository: RoomRepository,
   limits: ExportLimits
 ): Promise<Recipients> {
-  const malformed = toEmails.find((address) => !isValidAddress(address))
-  if (malformed !== undefined) throw exportError('error-invalid-email', `toEmails: ${JSON.stringify(malformed)} is not an email address`)
+  const typed: ParsedAddress[] = []
+  for (const value of toEmails) {
+    const parsed = parseAddress(value)
+    if (parsed === null) throw exportError('error-invalid-email', `toEmails: ${JSON.stringify(value)} is not an email address`)
+    typed.push(parsed)
+  }
 
   const usernames = [...new Set(toUsers)]
   const found = usernames.length === 0 ? [] : await repository.findUsersByUsernames(usernames)
   const addressByUsername = new Map(found.map((user) => [user.username, userAddress(user)]))
   const missing = usernames.filter((username) => (addressByUsername.get(username) ?? null) === null)
 
-  const requested = [...usernames.flatMap((username) => addressByUsername.get(username) ?? []), ...toEmails]
-  let addresses = dedupeAddresses(requested)
+  const reportedAs = new Map<string, string[]>()
+  const recipients: ParsedAddress[] = []
+  const add = (parsed: ParsedAddress, reported: string) => {
+    const key = parsed.address.toLowerCase()
+    if (!reportedAs.has(key)) {
+      reportedAs.set(key, [])
+      recipients.push(parsed)
+    }
+    reportedAs.get(key)!.push(reported)
+  }
+  for (const username of usernames) {
+    const parsed = addressByUsername.get(username)
+    if (parsed !== null && parsed !== undefined) add(parsed, username)
+  }
+  for (const parsed of typed) add(parsed, parsed.address)
   if (toUsers.length === 0 && toEmails.length === 0) {
     const own = userAddress(requester)
     if (own === null) throw exportError('error-invalid-recipient', 'no recipients given and you have no email address')
-    addresses = [own]
+    add(own, requester.username)
   }
-  if (addresses.length === 0) throw exportError('error-invalid-recipient', 'none of the recipients has an email address')
-  if (addresses.length > limits.maxRecipients) throw exportError('error-invalid-recipient', `at most ${limits.maxRecipients} recipients`)
+  if (recipients.length === 0) throw exportError('error-invalid-recipient', 'none of the recipients has an email address')
+  if (recipients.length > limits.maxRecipients) throw exportError('error-invalid-recipient', `at most ${limits.maxRecipients} recipients`)
   const allowed = limits.allowedEmailDomains
   if (allowed !== undefined) {
-    const outside = addresses.find((address) => !allowed.includes(address.slice(address.lastIndexOf('@') + 1).toLowerCase()))
-    if (outside !== undefined) throw exportError('error-invalid-recipient', `${outside} is outside the allowed email domains`)
+    const outside = recipients.find((parsed) => !allowed.includes(parsed.domain))
+    if (outside !== undefined) throw exportError('error-invalid-recipient', `${outside.address} is outside the allowed email domains`)
   }
-  return { addresses, missing }
+  return { addresses: recipients.map((parsed) => parsed.address), missing, reportedAs }
 }
 
-function dedupeAddresses (addresses: string[]): string[] {
-  const seen = new Set<string>()
-  return addresses.filter((address) => {
-    const key = address.toLowerCase()
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
-
-/** Header values never carry line breaks, whatever a user typed. */
+/** Header values never carry line breaks or other control characters, whatever a user typed. */
 export function headerSafe (value: string): string {
-  return value.replace(/[\r\n]+/g, ' ').trim()
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
 }
 
-export async function sendMail (mailer: ResolvedMailer, mail: Omit<SendMailOptions, 'from'>): Promise<void> {
-  await mailer.transporter.sendMail({ ...mail, from: mailer.from })
+export class MailTimeoutError extends Error {
+  constructor (timeoutMs: number) {
+    super(`the mail server did not finish within ${timeoutMs} ms`)
+    this.name = 'MailTimeoutError'
+  }
+}
+
+/**
+ * Hands one mail to the transport, within `mailTimeoutMs` whatever the server
+ * does. Addresses go as objects, never as strings nodemailer would parse into
+ * lists. Resolves with the addresses the server refused (when it took the rest).
+ */
+export async function sendMail (
+  mailer: ResolvedMailer,
+  mail: Omit<SendMailOptions, 'from' | 'to'> & { to: string[] },
+  timeoutMs: number
+): Promise<{ rejected: string[] }> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new MailTimeoutError(timeoutMs)) }, timeoutMs)
+  })
+  const sending = mailer.transporter.sendMail({ ...mail, to: mail.to.map((address) => ({ name: '', address })), from: mailer.from })
+  // A send still running past the deadline may fail later; nobody waits for it any more.
+  sending.catch(() => {})
+  try {
+    const info = await Promise.race([sending, deadline]) as { rejected?: (string | { address: string })[] }
+    return { rejected: (info.rejected ?? []).map((entry) => typeof entry === 'string' ? entry : entry.address) }
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -21,9 +21,9 @@ export interface MailerOptions {
 }
 
 export interface ExportLimits {
-  /** file exports queued or running for one user */
+  /** exports queued or running for one user (an email export holds a slot while it renders and sends) */
   concurrentExportsPerUser: number
-  /** file exports queued or running in all */
+  /** exports queued or running in all */
   concurrentExports: number
   /** messages in one email export */
   maxEmailMessages: number
@@ -37,6 +37,16 @@ export interface ExportLimits {
   exportTtlMs: number
   /** messages per HTML file; bigger exports are split into numbered parts (extension) */
   htmlMessagesPerPart: number
+  /** a file export whose repository, upload stream or storage makes no progress this long fails */
+  stallTimeoutMs: number
+  /** a file export of more messages than this fails */
+  maxExportMessages: number
+  /** a file export whose zip grows past this many bytes fails */
+  maxExportBytes: number
+  /** `app.close()` waits at most this long for running exports to clean up */
+  closeTimeoutMs: number
+  /** every SMTP exchange (email exports, "export ready" mails) ends within this */
+  mailTimeoutMs: number
 }
 
 export interface RoomsExportOptions {
@@ -82,7 +92,12 @@ export const defaultLimits: ExportLimits = {
   maxRecipients: 20,
   allowedEmailDomains: undefined,
   exportTtlMs: 24 * 60 * 60 * 1000,
-  htmlMessagesPerPart: 10_000
+  htmlMessagesPerPart: 10_000,
+  stallTimeoutMs: 60_000,
+  maxExportMessages: 5_000_000,
+  maxExportBytes: 2 * 1024 ** 3,
+  closeTimeoutMs: 10_000,
+  mailTimeoutMs: 30_000
 }
 
 /** Hooks a host may leave out only when a backend (Mongo) can supply them. */
@@ -125,13 +140,22 @@ function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits
   return resolved
 }
 
-function resolveMailer (mailer: MailerOptions | undefined): ResolvedMailer | null {
+/**
+ * A transport the plugin creates gets nodemailer's timeouts from `mailTimeoutMs`
+ * (unless the host set them), so a silent server cannot hold a connection.
+ */
+function resolveMailer (mailer: MailerOptions | undefined, mailTimeoutMs: number): ResolvedMailer | null {
   if (mailer === undefined) return null
   if (typeof mailer.from !== 'string' || mailer.from === '') fail('option "mailer.from" is required with "mailer"')
   if (mailer.transport === undefined || mailer.transport === null) fail('option "mailer.transport" is required with "mailer"')
   const isTransporter = typeof (mailer.transport as Transporter).sendMail === 'function'
+  const timeouts = { connectionTimeout: mailTimeoutMs, greetingTimeout: mailTimeoutMs, socketTimeout: mailTimeoutMs }
+  // A connection URL keeps its own settings; the send deadline (lib/mail.ts) bounds it all the same.
+  const transportOptions = typeof mailer.transport === 'string' ? mailer.transport : { ...timeouts, ...mailer.transport as object }
   return {
-    transporter: isTransporter ? mailer.transport as Transporter : nodemailer.createTransport(mailer.transport as Parameters<typeof nodemailer.createTransport>[0]),
+    transporter: isTransporter
+      ? mailer.transport as Transporter
+      : nodemailer.createTransport(transportOptions as Parameters<typeof nodemailer.createTransport>[0]),
     from: mailer.from,
     ownsTransport: !isTransporter
   }
@@ -143,9 +167,15 @@ function resolveBasePath (basePath: string | undefined): string {
   return basePath
 }
 
+/** Per user, so another local account can neither read nor pre-create it. */
+function defaultExportDirectory (): string {
+  return join(tmpdir(), `fastify-rooms-export-${process.getuid?.() ?? 'user'}`)
+}
+
 /** Every option with its default; the caller's object is read, never changed. */
 export function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): ResolvedOptions {
   const { publicUrl, secret, onExportReady } = options
+  const limits = resolveLimits(options.limits)
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) fail('option "secret" must be a string of at least 16 characters')
   if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
@@ -154,11 +184,11 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
     hasPermission: requireFunction('hasPermission', options.hasPermission, backend?.hasPermission),
     canAccessRoom: requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom),
     repository: resolveRepository(options.repository, backend?.repository),
-    storage: options.storage ?? backend?.storage ?? createDirectoryStorage(join(tmpdir(), 'fastify-rooms-export')),
-    mailer: resolveMailer(options.mailer),
+    storage: options.storage ?? backend?.storage ?? createDirectoryStorage(defaultExportDirectory()),
+    mailer: resolveMailer(options.mailer, limits.mailTimeoutMs),
     basePath: resolveBasePath(options.basePath),
     publicUrl: publicUrl === undefined ? null : publicUrl.replace(/\/+$/, ''),
-    limits: resolveLimits(options.limits),
+    limits,
     onExportReady: onExportReady ?? null,
     secret: secret ?? randomBytes(32).toString('hex')
   }

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises'
 import { Value } from '@sinclair/typebox/value'
 import t from 'tap'
 import { createDirectoryStorage, createMemoryRepository, ExportDocumentSchema, type ExportJob, type ExportUser } from '../index.ts'
-import { buildApp, temporaryDirectory } from './helpers/app.ts'
+import { buildApp, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, bob, dave, fixtureData, general } from './helpers/fixtures.ts'
 import { readZip } from './helpers/zip.ts'
@@ -284,7 +284,7 @@ t.test('a failing repository fails the job, leaves no file and frees the slot', 
     success: true,
     export: { _id: exportId, rid: general._id, format: 'html', status: 'failed', messages: 2, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error: 'export failed: connection reset by database' }
   })
-  t.same(await readdir(directory), [], 'no partial file is left')
+  t.same(await storedFiles(directory), [], 'no partial file is left')
   const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(download.statusCode, 409)
   t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'export failed: connection reset by database' })
@@ -327,12 +327,12 @@ t.test('exports expire after exportTtlMs: gone from status, download and disk', 
   const app = await buildApp(t, { storage: createDirectoryStorage(directory), limits: { exportTtlMs: 400 } })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   await waitForExport(app, alice, exportId)
-  t.same(await readdir(directory), [`${exportId}.zip`])
+  t.same(await storedFiles(directory), [`${exportId}.zip`])
   const statusOf = async () => (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })).statusCode
   t.ok(await eventually(async () => await statusOf() === 404), 'an expired export is not found')
   const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(download.statusCode, 404)
-  t.ok(await eventually(async () => (await readdir(directory)).length === 0), 'the sweep removed the zip')
+  t.ok(await eventually(async () => (await storedFiles(directory)).length === 0), 'the sweep removed the zip')
 })
 
 t.test('a storage that cannot remove an expired export: logged, retried on the next sweep', async (t) => {
@@ -352,7 +352,7 @@ t.test('a storage that cannot remove an expired export: logged, retried on the n
   })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   await waitForExport(app, alice, exportId)
-  t.ok(await eventually(async () => (await readdir(directory)).length === 0), 'the next sweep removed it')
+  t.ok(await eventually(async () => (await storedFiles(directory)).length === 0), 'the next sweep removed it')
   t.ok(removeAttempts >= 2, 'after a failed first try')
 })
 
@@ -413,7 +413,7 @@ t.test('closing the server aborts running exports: failed, nothing stored', asyn
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   await reachedStuck
   await app.close()
-  t.same(await readdir(directory), [])
+  t.same(await storedFiles(directory), [])
   t.same(seenJobs, [], 'an aborted export is never announced')
   t.ok(exportId)
 })

@@ -113,13 +113,17 @@ t.test('hook failures answer 500 in the API shape without leaking internals', as
   t.same((await postExport(undefinedUser, alice, { rid: general._id, type: 'file', format: 'json' })).json(), { success: false, error: 'unauthorized' })
 })
 
-t.test('with no storage option exports land in the system temporary directory', async (t) => {
+t.test('with no storage option exports land in a private directory of this user under the system temporary directory', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(roomsExport, complete())
   const zip = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json' })
   t.same([...(await readZip(zip)).keys()], ['general.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
   const { tmpdir } = await import('node:os')
-  const { readdir } = await import('node:fs/promises')
-  t.ok((await readdir(`${tmpdir()}/fastify-rooms-export`)).length > 0)
+  const { readdir, stat } = await import('node:fs/promises')
+  const directory = `${tmpdir()}/fastify-rooms-export-${process.getuid!()}`
+  t.equal((await stat(directory)).mode & 0o777, 0o700, 'the directory is the user\'s alone')
+  const zips = (await readdir(directory)).filter((name) => name.endsWith('.zip'))
+  t.ok(zips.length > 0)
+  for (const name of zips) t.equal((await stat(`${directory}/${name}`)).mode & 0o777, 0o600, `${name} is the user's alone`)
 })

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { PassThrough, type Readable } from 'node:stream'
 import yazl from 'yazl'
+import type { StallWatchdog } from './watchdog.ts'
 
 export interface EntryDigest {
   name: string
@@ -12,15 +13,19 @@ export interface EntryDigest {
 /**
  * A zip being written as a stream: entries go in one after another, each
  * streamed with backpressure, and `output` yields the zip's bytes as they
- * are produced. `signal` aborts a write waiting on a consumer that went away.
+ * are produced. `signal` aborts a write waiting on a consumer that went away;
+ * waiting on that consumer is the storage stage of the stall watchdog.
  */
 export class ExportArchive {
   readonly output: Readable
   private readonly zip = new yazl.ZipFile()
   private readonly signal: AbortSignal
+  private readonly watchdog: StallWatchdog
+  private readonly names = new Set<string>()
 
-  constructor (signal: AbortSignal) {
+  constructor (signal: AbortSignal, watchdog: StallWatchdog) {
     this.signal = signal
+    this.watchdog = watchdog
     this.output = this.zip.outputStream as Readable
     this.zip.on('error', (err: Error) => { this.output.destroy(err) })
     // Storage may not be reading yet when an export fails; it still sees the error through
@@ -44,7 +49,14 @@ export class ExportArchive {
     return await this.addEntry(name, chunks)
   }
 
+  /** Two entries of one name would shadow each other when unzipped: a bug, never an export. */
+  private claimName (name: string): void {
+    if (this.names.has(name)) throw new Error(`fastify-rooms-export: duplicate zip entry ${JSON.stringify(name)}`)
+    this.names.add(name)
+  }
+
   private async addEntry (name: string, chunks: AsyncIterable<Buffer>): Promise<EntryDigest> {
+    this.claimName(name)
     const entry = new PassThrough()
     this.zip.addReadStream(entry, name)
     const hash = createHash('sha256')
@@ -54,7 +66,11 @@ export class ExportArchive {
         this.signal.throwIfAborted()
         hash.update(chunk)
         bytes += chunk.length
-        if (!entry.write(chunk)) await once(entry, 'drain', { signal: this.signal })
+        if (!entry.write(chunk)) {
+          this.watchdog.waitingOn('the storage')
+          await once(entry, 'drain', { signal: this.signal })
+          this.watchdog.progress()
+        }
       }
       entry.end()
     } catch (err) {
@@ -66,6 +82,7 @@ export class ExportArchive {
   }
 
   addBuffer (name: string, content: Buffer): EntryDigest {
+    this.claimName(name)
     this.zip.addBuffer(content, name)
     return { name, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }
   }

@@ -1,6 +1,8 @@
 import type { ExportMessage, ExportRoom, ExportUser } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
+import { abortable } from './abortable.ts'
 import type { ResolvedRange } from './range.ts'
+import type { StallWatchdog } from './watchdog.ts'
 
 /** The head every export starts with: the room, the resolved range, who exported it and when. */
 export function buildExportContext (room: ExportRoom, range: ResolvedRange, user: ExportUser, exportedAt: Date): ExportContext {
@@ -17,15 +19,25 @@ export function buildExportContext (room: ExportRoom, range: ResolvedRange, user
   return context
 }
 
-/** A room name reduced to a file name that is safe on every system (direct rooms have none: their id). */
+/** A room name reduced to a file name that is safe on every system, at most 80 code points (direct rooms have none: their id). */
 export function archiveBaseName (room: ExportRoom): string {
-  const safe = (room.name ?? room._id).normalize('NFKC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 80)
+  const safe = Array.from((room.name ?? room._id).normalize('NFKC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, ''))
+    .slice(0, 80).join('') // by code points: a cut never splits a surrogate pair
   return safe === '' ? 'room' : safe
 }
 
-/** Drops edit-history copies (`_hidden`), which are never exported, and reports each message passed on. */
-export async function * exportableMessages (messages: AsyncIterable<ExportMessage>, onMessage: (message: ExportMessage) => void): AsyncGenerator<ExportMessage> {
-  for await (const message of messages) {
+/**
+ * The repository's messages as an export reads them: edit-history copies
+ * (`_hidden`) dropped, each message passed on reported to `onMessage`, and
+ * the read abandoned (the iterator's `return()` called) when `signal` aborts.
+ */
+export async function * exportableMessages (
+  messages: AsyncIterable<ExportMessage>,
+  signal: AbortSignal,
+  watchdog: StallWatchdog,
+  onMessage: (message: ExportMessage) => void
+): AsyncGenerator<ExportMessage> {
+  for await (const message of abortable(messages, signal, { stage: 'the repository', watchdog })) {
     if (message._hidden === true) continue
     onMessage(message)
     yield message

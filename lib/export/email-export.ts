@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { exportError } from '../errors.ts'
-import { headerSafe, resolveRecipients, sendMail } from '../mail.ts'
+import { headerSafe, MailTimeoutError, resolveRecipients, sendMail, type Recipients } from '../mail.ts'
 import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from '../model.ts'
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
 import { pageLabels, roomTitle } from '../render/html.ts'
@@ -9,6 +9,8 @@ import { toMessageView, type MessageView } from '../render/message-view.ts'
 import type { Templates } from '../render/templates.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
+import type { ExportSlots } from './slots.ts'
+import { StallWatchdog } from './watchdog.ts'
 import { createZoneClock } from '../time/zones.ts'
 import type { ResolvedRange } from './range.ts'
 
@@ -25,29 +27,55 @@ export interface EmailExportRequest {
 }
 
 /**
- * An email export: recipients checked (SPEC §3 rows 9–10), at most
- * `maxEmailMessages` messages read, one mail rendered and handed to SMTP.
+ * An email export: recipients checked (SPEC §3 rows 9–10), a concurrency
+ * slot held (row 11) while at most `maxEmailMessages` messages are read and
+ * one mail is rendered and handed to SMTP within `mailTimeoutMs`.
  * Resolves with the usernames that could not be mailed once the server accepted it.
  */
 export async function sendEmailExport (
   options: ResolvedOptions & { mailer: ResolvedMailer },
   templates: Templates,
+  slots: ExportSlots,
   request: EmailExportRequest,
+  log: FastifyBaseLogger
+): Promise<{ missing: string[] }> {
+  const { repository, limits } = options
+  const { user } = request
+  const recipients = await resolveRecipients(user, request.toUsers, request.toEmails, repository, limits)
+  const slot = await slots.claim(user)
+  try {
+    return await renderAndSend(options, templates, request, recipients, log)
+  } finally {
+    await slots.release(slot)
+  }
+}
+
+async function renderAndSend (
+  options: ResolvedOptions & { mailer: ResolvedMailer },
+  templates: Templates,
+  request: EmailExportRequest,
+  recipients: Recipients,
   log: FastifyBaseLogger
 ): Promise<{ missing: string[] }> {
   const { repository, limits, mailer } = options
   const { user, room, range } = request
-  const recipients = await resolveRecipients(user, request.toUsers, request.toEmails, repository, limits)
 
   const source = request.messageIds === undefined
     ? repository.findMessages({ rid: room._id, from: range.from, to: range.to })
     : repository.findMessagesByIds(room._id, request.messageIds)
   const messages: ExportMessage[] = []
-  for await (const message of exportableMessages(source, () => {})) {
-    if (messages.length === limits.maxEmailMessages) {
-      throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
+  // A repository that stops answering cannot hold the request (and its slot) for ever.
+  const stalled = new AbortController()
+  const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { stalled.abort(stall) })
+  try {
+    for await (const message of exportableMessages(source, stalled.signal, watchdog, () => {})) {
+      if (messages.length === limits.maxEmailMessages) {
+        throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
+      }
+      messages.push(message)
     }
-    messages.push(message)
+  } finally {
+    watchdog.stop()
   }
   // Ids come back in whatever order the repository keeps them; the mail reads in time order.
   messages.sort(byTsThenId)
@@ -82,19 +110,22 @@ export async function sendEmailExport (
     checkSize(Buffer.byteLength(html), limits.maxEmailBytes)
   }
 
+  let rejected: string[]
   try {
-    await sendMail(mailer, {
+    ({ rejected } = await sendMail(mailer, {
       to: recipients.addresses,
       subject,
       html,
       text: `${title}: ${messages.length} messages (${range.timezone})\n${textLines.join('\n')}\n`,
       attachments
-    })
+    }, limits.mailTimeoutMs))
   } catch (err) {
     log.error({ err, rid: room._id }, 'rooms.export: sending an email export failed')
-    throw exportError('error-email-send-failed', 'the mail server did not accept the mail')
+    throw exportError('error-email-send-failed', err instanceof MailTimeoutError ? err.message : 'the mail server did not accept the mail')
   }
-  return { missing: recipients.missing }
+  // The server took the mail for some recipients and refused others: those are reported like unknown users.
+  const refused = rejected.flatMap((address) => recipients.reportedAs.get(address.toLowerCase()) ?? [address])
+  return { missing: [...recipients.missing, ...refused] }
 }
 
 function checkSize (bytes: number, max: number): void {

@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
-import { exportError } from '../errors.ts'
-import { headerSafe, sendMail, userAddress } from '../mail.ts'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
-import { personLabel, renderHtmlParts, roomTitle, type RenderedPart } from '../render/html.ts'
+import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
 import { messageFiles, renderJsonDocument } from '../render/json.ts'
 import { assetPath } from '../render/message-view.ts'
 import type { Templates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
+import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
-import { signDownloadToken } from './download-link.ts'
+import { announceExport } from './export-ready.ts'
+import { ExportLimitError, failureReason, ShutdownError } from './failures.ts'
 import type { ExportFormat, ExportJob, ExportJobStore } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
+import { tooManyExports } from './slots.ts'
+import { StallWatchdog } from './watchdog.ts'
 
 export interface Manifest {
   room: ExportContext['room']
@@ -45,24 +47,29 @@ interface RunningExport {
   finished: Promise<void>
 }
 
+/** Who asked for an export, for its log lines. */
+export interface ExportRequester {
+  user: ExportUser
+  /** id of the HTTP request that started it */
+  reqId: string
+}
+
 /** How often a running export's counts reach the job store. */
 const progressIntervalMs = 250
-
-class ShutdownError extends Error {
-  constructor () {
-    super('the server shut down during the export')
-  }
-}
 
 /**
  * File exports as jobs: `start` claims a slot and answers at once; the job
  * streams messages → renderer → zip → storage, and ends `done` with a complete,
- * checksummed archive or `failed` with nothing stored.
+ * checksummed archive or `failed` with nothing stored. A stall, a limit or the
+ * server closing aborts it; the abort reaches the repository, the upload and
+ * the storage write.
  */
 export class FileExports {
   private readonly running = new Map<string, RunningExport>()
   private readonly deps: FileExportDependencies
-  private sweepTimer: NodeJS.Timeout | undefined
+  private readonly sweepTimer: NodeJS.Timeout
+  /** aborted once `close()` stops waiting: clean-up retries end then */
+  private readonly closing = new AbortController()
 
   constructor (deps: FileExportDependencies) {
     this.deps = deps
@@ -71,8 +78,8 @@ export class FileExports {
     this.sweepTimer.unref()
   }
 
-  async start (user: ExportUser, room: ExportRoom, range: ResolvedRange, format: ExportFormat): Promise<string> {
-    const { jobs, options } = this.deps
+  async start ({ user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, format: ExportFormat): Promise<string> {
+    const { jobs, options, log } = this.deps
     const now = new Date()
     const job: ExportJob = {
       _id: randomBytes(12).toString('base64url'),
@@ -89,17 +96,20 @@ export class FileExports {
       perUser: options.limits.concurrentExportsPerUser,
       overall: options.limits.concurrentExports
     })
-    if (!claimed) throw exportError('error-too-many-requests', 'too many exports are running; try again when one has finished')
+    if (!claimed) throw tooManyExports()
 
+    log.info({ exportId: job._id, userId: user._id, rid: room._id, reqId, format }, 'rooms.export: export started')
     const controller = new AbortController()
-    const finished = this.run(job, user, room, range, controller)
+    const finished = this.run(job, { user, reqId }, room, range, controller)
       .finally(() => { this.running.delete(job._id) })
     this.running.set(job._id, { controller, finished })
     return job._id
   }
 
-  private async run (job: ExportJob, user: ExportUser, room: ExportRoom, range: ResolvedRange, controller: AbortController): Promise<void> {
+  private async run (job: ExportJob, { user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, controller: AbortController): Promise<void> {
     const { jobs, options, log } = this.deps
+    const { limits } = options
+    const startedAt = Date.now()
     const progress = { messages: 0, bytes: 0 }
     // Progress writes are chained, and the last is awaited before the final status is written,
     // so a slow progress write can never land after (and undo) the final counts.
@@ -113,27 +123,31 @@ export class FileExports {
       clearInterval(progressTimer)
       await progressWrites
     }
+    const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { controller.abort(stall) })
+    const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId }
 
-    const archive = new ExportArchive(controller.signal)
-    const stored = options.storage.write(job._id, Readable.from(countBytes(archive.output, progress)))
+    const archive = new ExportArchive(controller.signal, watchdog)
+    const stored = options.storage.write(job._id, Readable.from(countBytes(archive.output, progress, watchdog, limits.maxExportBytes)))
     stored.catch((err: unknown) => { controller.abort(err) })
 
     try {
       await jobs.update(job._id, { status: 'running' })
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
-      const collectUploads = options.repository.openFile === undefined
-        ? () => {}
-        : (message: ExportMessage) => { for (const file of messageFiles(message)) uploads.set(file._id, file) }
       const messages = exportableMessages(
         options.repository.findMessages({ rid: room._id, from: range.from, to: range.to }),
-        (message) => { progress.messages++; collectUploads(message) }
+        controller.signal,
+        watchdog,
+        (message) => {
+          if (++progress.messages > limits.maxExportMessages) throw new ExportLimitError('messages', limits.maxExportMessages, 'maxExportMessages')
+          if (options.repository.openFile !== undefined) for (const file of messageFiles(message)) uploads.set(file._id, file)
+        }
       )
       const parts: EntryDigest[] = []
       for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room))) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
-      const assets = await this.addUploads(archive, [...uploads.values()], controller.signal)
+      const assets = await this.addUploads(archive, [...uploads.values()], controller.signal, watchdog)
       const manifest: Manifest = {
         room: context.room,
         range: context.range,
@@ -146,7 +160,9 @@ export class FileExports {
       }
       archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
       archive.end()
-      await stored
+      watchdog.waitingOn('the storage')
+      await raceAbort(stored, controller.signal)
+      watchdog.stop()
       await stopProgress()
       const finishedAt = new Date()
       const done: Partial<ExportJob> = {
@@ -154,29 +170,44 @@ export class FileExports {
         messages: progress.messages,
         bytes: progress.bytes,
         finishedAt,
-        expiresAt: new Date(finishedAt.getTime() + options.limits.exportTtlMs)
+        expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
       await jobs.update(job._id, done)
-      await this.announce({ ...job, ...done }, user, room)
+      log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
+      await announceExport(this.deps, { ...job, ...done }, user, room)
     } catch (err) {
-      controller.abort(err)
-      archive.destroy(err as Error)
-      await stored.catch(() => {})
+      watchdog.stop()
+      // What stopped the pipeline (a stall, a limit, the disk, shutdown), not the AbortError it caused downstream.
+      const cause: unknown = controller.signal.aborted ? controller.signal.reason : err
+      controller.abort(cause)
+      archive.destroy(cause as Error)
+      const reason = failureReason(cause)
+      const failedFields = { ...logFields, messages: progress.messages, ms: Date.now() - startedAt, reason }
+      if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
+      else log.error({ ...failedFields, err: cause }, 'rooms.export: export failed')
+      await this.untilClosing(stored.catch(() => {}))
       await stopProgress()
-      const reason = err instanceof ShutdownError ? err.message : `export failed: ${(err as Error).message}`
-      log.error({ err, exportId: job._id, rid: room._id }, 'rooms.export: file export failed')
-      // The database may be what went away: keep trying to clean up until it is back (or give up, logged).
-      await retrying(() => options.storage.remove(job._id))
-        .catch((removeErr: unknown) => { log.error({ err: removeErr, exportId: job._id }, 'rooms.export: removing a failed export failed') })
-      await retrying(() => jobs.update(job._id, {
-        status: 'failed',
-        error: reason,
-        messages: progress.messages,
-        bytes: 0,
-        finishedAt: new Date(),
-        expiresAt: new Date(Date.now() + options.limits.exportTtlMs)
-      })).catch((updateErr: unknown) => { log.error({ err: updateErr, exportId: job._id }, 'rooms.export: recording a failed export failed') })
+      await this.discard(job, reason, progress.messages)
     }
+  }
+
+  /**
+   * A failed export leaves nothing stored and says why. The database may be what went
+   * away: clean-up keeps trying until it is back, or until `close()` stops waiting.
+   */
+  private async discard (job: ExportJob, reason: string, messages: number): Promise<void> {
+    const { jobs, options, log } = this.deps
+    const signal = this.closing.signal
+    await retrying(() => options.storage.remove(job._id), { signal })
+      .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: removing a failed export failed') })
+    await retrying(() => jobs.update(job._id, {
+      status: 'failed',
+      error: reason,
+      messages,
+      bytes: 0,
+      finishedAt: new Date(),
+      expiresAt: new Date(Date.now() + options.limits.exportTtlMs)
+    }), { signal }).catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: recording a failed export failed') })
   }
 
   private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
@@ -185,15 +216,17 @@ export class FileExports {
   }
 
   /** Uploads go into `assets/`; one the repository cannot open is listed as missing, not fatal. */
-  private async addUploads (archive: ExportArchive, uploads: FileRef[], signal: AbortSignal): Promise<Manifest['assets']> {
+  private async addUploads (archive: ExportArchive, uploads: FileRef[], signal: AbortSignal, watchdog: StallWatchdog): Promise<Manifest['assets']> {
     const assets: Manifest['assets'] = { included: [], missing: [] }
     const openFile = this.deps.options.repository.openFile?.bind(this.deps.options.repository)
     for (const file of uploads) {
       signal.throwIfAborted()
       let stream: NodeJS.ReadableStream | null
       try {
-        stream = await openFile!(file)
+        watchdog.waitingOn(`opening the upload ${JSON.stringify(file._id)}`)
+        stream = await raceAbort(openFile!(file), signal, (late) => { (late as { destroy?: () => void } | null)?.destroy?.() })
       } catch (err) {
+        signal.throwIfAborted()
         this.deps.log.warn({ err, fileId: file._id }, 'rooms.export: opening an upload failed')
         assets.missing.push({ fileId: file._id, name: file.name, reason: 'could not be opened' })
         continue
@@ -202,43 +235,11 @@ export class FileExports {
         assets.missing.push({ fileId: file._id, name: file.name, reason: 'not found' })
         continue
       }
-      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), stream as AsyncIterable<Buffer>)
+      const chunks = abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog })
+      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks)
       assets.included.push({ fileId: file._id, name: file.name, path, bytes, sha256 })
     }
     return assets
-  }
-
-  /** `onExportReady`, then the "export ready" mail; failures are logged, the export stays done. */
-  private async announce (job: ExportJob, user: ExportUser, room: ExportRoom): Promise<void> {
-    const { options, log, templates, downloadPath } = this.deps
-    if (options.onExportReady !== null) {
-      await options.onExportReady(job, user)
-        .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportReady failed') })
-    }
-    const address = userAddress(user)
-    if (options.mailer === null || address === null) return
-    const expiresAt = job.expiresAt!
-    const token = signDownloadToken(options.secret, job._id, expiresAt)
-    const link = options.publicUrl === null
-      ? null
-      : `${options.publicUrl}${downloadPath}?exportId=${encodeURIComponent(job._id)}&token=${encodeURIComponent(token)}`
-    const title = roomTitle(room)
-    await sendMail(options.mailer, {
-      to: address,
-      subject: headerSafe(`Your export of ${title} is ready`),
-      html: templates.mailExportReady({
-        userLabel: personLabel(user),
-        roomTitle: title,
-        format: job.format.toUpperCase(),
-        messageCount: job.messages,
-        link,
-        exportId: job._id,
-        expiresAt: expiresAt.toISOString()
-      }),
-      text: `Your ${job.format.toUpperCase()} export of ${title} (${job.messages} messages) is ready.\n` +
-        (link === null ? `Export id: ${job._id}\n` : `Download: ${link}\n`) +
-        `Available until ${expiresAt.toISOString()}.\n`
-    }).catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: export-ready mail failed') })
   }
 
   /** Expired exports lose their zip and their job record. */
@@ -254,18 +255,38 @@ export class FileExports {
     }
   }
 
-  /** Aborts running exports (they end `failed`, nothing stored) and waits until each has cleaned up. */
+  /** `work`, or less of it: once `close()` stops waiting, nothing waits on it any more. */
+  private async untilClosing (work: Promise<void>): Promise<void> {
+    await raceAbort(work, this.closing.signal).catch(() => {})
+  }
+
+  /**
+   * Aborts running exports (they end `failed`, nothing stored, not announced) and
+   * waits until each has cleaned up — at most `closeTimeoutMs`; what is left then
+   * (a database that is gone, say) is for the sweep at the next start.
+   */
   async close (): Promise<void> {
     clearInterval(this.sweepTimer)
-    const running = [...this.running.values()]
-    for (const { controller } of running) controller.abort(new ShutdownError())
-    await Promise.all(running.map(({ finished }) => finished))
+    const running = [...this.running.entries()]
+    for (const [, { controller }] of running) controller.abort(new ShutdownError())
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => { resolve('timeout') }, this.deps.options.limits.closeTimeoutMs) })
+    const outcome = await Promise.race([Promise.all(running.map(([, { finished }]) => finished)), deadline])
+    clearTimeout(timer)
+    if (outcome === 'timeout') {
+      this.closing.abort()
+      const unfinished = [...this.running.keys()]
+      this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
+    }
   }
 }
 
-async function * countBytes (source: Readable, progress: { bytes: number }): AsyncGenerator<Buffer> {
+/** The zip's bytes on their way to storage: counted, capped at `maxBytes`, and each chunk is progress. */
+async function * countBytes (source: Readable, progress: { bytes: number }, watchdog: StallWatchdog, maxBytes: number): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     progress.bytes += (chunk as Buffer).length
+    if (progress.bytes > maxBytes) throw new ExportLimitError('bytes', maxBytes, 'maxExportBytes')
+    watchdog.progress()
     yield chunk as Buffer
   }
 }

@@ -30,10 +30,14 @@ export interface SlotLimits {
 
 /**
  * Job bookkeeping. `insertIfSlotFree` claims a concurrency slot and records
- * the job in one step, so two requests cannot both take the last slot.
+ * the job in one step, so two requests cannot both take the last slot; a job
+ * holds its slot while queued or running. `claimSlot` takes a slot for work
+ * that has no job record (an email export) until `releaseSlot`.
  */
 export interface ExportJobStore {
   insertIfSlotFree (job: ExportJob, limits: SlotLimits): Promise<boolean>
+  claimSlot (holderId: string, userId: string, limits: SlotLimits): Promise<boolean>
+  releaseSlot (holderId: string): Promise<void>
   update (id: string, patch: Partial<Omit<ExportJob, '_id'>>): Promise<void>
   findById (id: string): Promise<ExportJob | null>
   findExpired (now: Date): Promise<ExportJob[]>
@@ -42,24 +46,51 @@ export interface ExportJobStore {
 
 const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
 
-export function createMemoryJobStore (): ExportJobStore {
-  const jobs = new Map<string, ExportJob>()
+/** Where a store keeps its records beyond memory: called on every status change and removal. */
+export interface JobRecords {
+  save (job: ExportJob): Promise<void>
+  delete (id: string): Promise<void>
+}
+
+/**
+ * Jobs in this process's memory — with `records`, also written through to
+ * them (status changes only: progress counts are not worth a write), so a
+ * restart can start from `restored`.
+ */
+export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobRecords): ExportJobStore {
+  const jobs = new Map(restored.map((job) => [job._id, { ...job }]))
+  /** slot holders without a job record: holder id → user id */
+  const holders = new Map<string, string>()
+  const slotFree = (userId: string, limits: SlotLimits) => {
+    let running = holders.size
+    let runningForUser = [...holders.values()].filter((holder) => holder === userId).length
+    for (const other of jobs.values()) {
+      if (!active(other)) continue
+      running++
+      if (other.userId === userId) runningForUser++
+    }
+    return running < limits.overall && runningForUser < limits.perUser
+  }
   return {
     async insertIfSlotFree (job, limits) {
-      let running = 0
-      let runningForUser = 0
-      for (const other of jobs.values()) {
-        if (!active(other)) continue
-        running++
-        if (other.userId === job.userId) runningForUser++
-      }
-      if (running >= limits.overall || runningForUser >= limits.perUser) return false
+      if (!slotFree(job.userId, limits)) return false
       jobs.set(job._id, { ...job })
+      await records?.save(job)
       return true
+    },
+    async claimSlot (holderId, userId, limits) {
+      if (!slotFree(userId, limits)) return false
+      holders.set(holderId, userId)
+      return true
+    },
+    async releaseSlot (holderId) {
+      holders.delete(holderId)
     },
     async update (id, patch) {
       const job = jobs.get(id)
-      if (job !== undefined) Object.assign(job, patch)
+      if (job === undefined) return
+      Object.assign(job, patch)
+      if (patch.status !== undefined) await records?.save({ ...job })
     },
     async findById (id) {
       const job = jobs.get(id)
@@ -70,6 +101,7 @@ export function createMemoryJobStore (): ExportJobStore {
     },
     async remove (id) {
       jobs.delete(id)
+      await records?.delete(id)
     }
   }
 }

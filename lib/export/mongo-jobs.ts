@@ -1,5 +1,5 @@
 import { MongoServerError, type Db, type Document } from 'mongodb'
-import type { ExportJob, ExportJobStore } from './jobs.ts'
+import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
 
 /**
  * Jobs in MongoDB, shared by every server instance on the database: status,
@@ -62,18 +62,32 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
     return { ...document, ...failed }
   }
 
+  /** A slot per user and one overall for `holderId`, both or neither. */
+  async function claimBoth (holderId: string, userId: string, limits: SlotLimits, now: Date): Promise<boolean> {
+    const userSlot = await claim(`user:${userId}`, limits.perUser, holderId, now)
+    if (userSlot === null) return false
+    const overallSlot = await claim('all', limits.overall, holderId, now)
+    if (overallSlot === null) {
+      await slots.deleteOne({ _id: key(userSlot), jobId: holderId })
+      return false
+    }
+    return true
+  }
+
   return {
     async insertIfSlotFree (job, limits) {
       const now = new Date()
-      const userSlot = await claim(`user:${job.userId}`, limits.perUser, job._id, now)
-      if (userSlot === null) return false
-      const overallSlot = await claim('all', limits.overall, job._id, now)
-      if (overallSlot === null) {
-        await slots.deleteOne({ _id: key(userSlot), jobId: job._id })
-        return false
-      }
+      if (!await claimBoth(job._id, job.userId, limits, now)) return false
       await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: now })
       return true
+    },
+
+    async claimSlot (holderId, userId, limits) {
+      return await claimBoth(holderId, userId, limits, new Date())
+    },
+
+    async releaseSlot (holderId) {
+      await slots.deleteMany({ jobId: holderId })
     },
 
     async update (id, patch) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ZoneClock } from '../time/zones.ts'
 import type { ExportMessage, FileRef } from '../model.ts'
 import { messageFiles } from './json.ts'
@@ -42,10 +43,17 @@ export function safeHref (value: string | undefined): string | null {
   }
 }
 
-/** Archive-internal name of an upload: its id and name reduced to characters safe in every file system. */
+/**
+ * Archive-internal name of an upload, safe in every file system and unique
+ * per file id: the id is escaped reversibly (`a/b` → `a~2f~b`, `a_b` stays; `~` itself is escaped),
+ * and an id too long for that is shortened with a hash of the whole id.
+ * The name only has to be readable.
+ */
 export function assetPath (file: FileRef): string {
-  const safe = (value: string, max: number) => value.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, max)
-  return `assets/${safe(file._id, 64)}-${safe(file.name, 100) || 'file'}`
+  let id = file._id.replace(/[^A-Za-z0-9._-]/gu, (character) => `~${character.codePointAt(0)!.toString(16)}~`)
+  if (id.length > 64) id = `${id.slice(0, 40)}~${createHash('sha256').update(file._id).digest('hex').slice(0, 20)}`
+  const name = file.name.replace(/[^A-Za-z0-9._-]/gu, '_').replace(/^\.+/, '_').slice(0, 100)
+  return `assets/${id}-${name || 'file'}`
 }
 
 export function localLabel (clock: ZoneClock, instant: Date): string {

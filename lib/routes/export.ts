@@ -6,7 +6,7 @@ import { beginning, InvalidBoundError, parseBound, type ResolvedRange } from '..
 import { findZone } from '../time/zones.ts'
 import { exportError } from '../errors.ts'
 import { emailOnlyFields, ExportRequestBodySchema, type ExportRequestBody } from '../schemas.ts'
-import type { RouteContext } from './route-context.ts'
+import { logSerializers, type RouteContext } from './route-context.ts'
 
 interface CheckedBody {
   body: ExportRequestBody
@@ -59,10 +59,11 @@ function checkBody (body: ExportRequestBody, validation: FastifySchemaValidation
 }
 
 /** `POST …/rooms.export`: the checks of SPEC §3 in their order, then a file job or an email. */
-export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, templates, fileExports }) => {
+export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, templates, fileExports, slots }) => {
   fastify.post(`${options.basePath}/rooms.export`, {
     schema: { body: ExportRequestBodySchema },
-    attachValidation: true
+    attachValidation: true,
+    logSerializers
   }, async (request) => {
     const user = request.exportUser!
     const { body, format, range } = checkBody(request.body, request.validationError?.validation, new Date())
@@ -76,13 +77,13 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
     if (range.from > range.to) throw exportError('error-invalid-dates', 'dateFrom is after dateTo')
 
     if (body.type === 'file') {
-      const exportId = await fileExports.start(user, room, range, format)
+      const exportId = await fileExports.start({ user, reqId: request.id }, room, range, format)
       return { success: true, exportId }
     }
 
     const { mailer } = options
     if (mailer === null) throw exportError('error-email-not-configured', 'this server has no mailer configured')
-    const { missing } = await sendEmailExport({ ...options, mailer }, templates, {
+    const { missing } = await sendEmailExport({ ...options, mailer }, templates, slots, {
       user,
       room,
       range,

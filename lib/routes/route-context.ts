@@ -1,5 +1,7 @@
 import type { FileExports } from '../export/file-export.ts'
 import type { ExportJob, ExportJobStore } from '../export/jobs.ts'
+import type { ExportSlots } from '../export/slots.ts'
+import type { FastifyRequest } from 'fastify'
 import type { ExportUser } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { Templates } from '../render/templates.ts'
@@ -11,6 +13,7 @@ export interface RouteContext {
   templates: Templates
   fileExports: FileExports
   jobs: ExportJobStore
+  slots: ExportSlots
 }
 
 /**
@@ -27,4 +30,21 @@ export async function findOwnExport (jobs: ExportJobStore, exportId: string, cal
 
 export function isExpired (job: ExportJob, now: Date): boolean {
   return job.expiresAt !== undefined && job.expiresAt <= now
+}
+
+/**
+ * The request as the plugin's routes log it: Fastify's usual fields, with a
+ * mailed link's `token` redacted — anyone reading the logs could otherwise
+ * download the export.
+ */
+export const logSerializers = {
+  req (request: FastifyRequest) {
+    return {
+      method: request.method,
+      url: request.url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]'),
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket?.remotePort
+    }
+  }
 }

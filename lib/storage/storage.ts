@@ -1,4 +1,13 @@
 import type { Readable } from 'node:stream'
+import type { ExportJobStore } from '../export/jobs.ts'
+
+/** What a storage's optional `prepare` is told at start. */
+export interface StoragePreparation {
+  /** a `.partial` write untouched this long belongs to an export that died with its server */
+  abandonedAfterMs: number
+  /** a stored export older than this has expired */
+  expiredAfterMs: number
+}
 
 /**
  * Where finished exports live. Keys are export ids (letters, digits, `-`, `_`).
@@ -8,13 +17,18 @@ export interface ExportStorage {
   /**
    * Stores everything `source` yields under `key`. Resolves once the whole
    * stream is stored and readable; when it rejects (source error, abort,
-   * disk full) nothing is left under `key`.
+   * disk full) nothing is left under `key`. The plugin aborts a write by
+   * destroying `source`.
    */
   write (key: string, source: Readable): Promise<void>
   /** The stored bytes, or `null` when nothing is stored under `key`. */
   read (key: string): Promise<Readable | null>
   /** Removes `key`; removing a key that is not there is not an error. */
   remove (key: string): Promise<void>
+  /** Runs once at `ready()`: check the place is safe to use (throw to refuse it) and remove what a crash left. */
+  prepare? (preparation: StoragePreparation): Promise<void>
+  /** A job store that keeps its records with the exports, so a restart loses none (used without MongoDB). */
+  createJobStore? (exportTtlMs: number): Promise<ExportJobStore>
 }
 
 const safeKey = /^[A-Za-z0-9_-]{1,128}$/

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -56,4 +56,9 @@ export function heldRepository (repository: RoomRepository): { repository: RoomR
     },
     release
   }
+}
+
+/** The exports (`.zip`) and unfinished writes (`.partial`) in a directory storage, without its job records. */
+export async function storedFiles (directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => name.endsWith('.zip') || name.endsWith('.partial')).sort()
 }

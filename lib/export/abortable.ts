@@ -1,0 +1,70 @@
+import type { StallWatchdog } from './watchdog.ts'
+
+export interface Watched<T> {
+  /** named in the stall error when this source stops answering */
+  stage: string
+  watchdog: StallWatchdog
+  /** runs for every item (counts, limits); may throw to end the export */
+  onItem?: (item: T) => void
+}
+
+/**
+ * Iterates `source` until it ends or `signal` aborts. A source that never
+ * answers (a stalled repository, an upload stream that never ends) cannot
+ * hold the export: on abort the pending `next()` is abandoned, the iterator's
+ * `return()` is called so it can close its cursor or stream, and the abort
+ * reason is thrown.
+ */
+export async function * abortable<T> (source: AsyncIterable<T>, signal: AbortSignal, watched: Watched<T>): AsyncGenerator<T> {
+  const { stage, watchdog, onItem } = watched
+  const iterator = source[Symbol.asyncIterator]()
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => {})
+  let finished = false
+  try {
+    while (true) {
+      signal.throwIfAborted()
+      watchdog.waitingOn(stage)
+      const result = await Promise.race([iterator.next(), aborted])
+      if (result.done === true) {
+        finished = true
+        return
+      }
+      watchdog.progress()
+      onItem?.(result.value)
+      yield result.value
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    if (!finished) {
+      // A source stuck in next() may never settle return() either: call it, but after an abort do not wait on it.
+      const closing = Promise.resolve().then(async () => await iterator.return?.()).catch(() => {})
+      if (!signal.aborted) await closing
+    }
+  }
+}
+
+/**
+ * `work`, unless `signal` aborts first (then its reason is thrown). What the
+ * abandoned work still produces goes to `onLate` (to close a stream nobody reads).
+ */
+export async function raceAbort<T> (work: Promise<T>, signal: AbortSignal, onLate: (value: T) => void = () => {}): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort = () => {}
+  const abortedFirst = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      work.then(onLate, () => {})
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, abortedFirst])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

@@ -1,0 +1,52 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { headerSafe, sendMail, userAddress } from '../mail.ts'
+import type { ExportRoom, ExportUser } from '../model.ts'
+import type { ResolvedOptions } from '../options.ts'
+import { personLabel, roomTitle } from '../render/html.ts'
+import type { Templates } from '../render/templates.ts'
+import { signDownloadToken } from './download-link.ts'
+import type { ExportJob } from './jobs.ts'
+
+export interface AnnouncementContext {
+  options: ResolvedOptions
+  templates: Templates
+  log: FastifyBaseLogger
+  /** path of the download route, Fastify prefix included */
+  downloadPath: string
+}
+
+/**
+ * A finished export is announced: `onExportReady`, then the "export ready"
+ * mail with a signed link (within `mailTimeoutMs`). Failures are logged; the
+ * export stays done.
+ */
+export async function announceExport ({ options, templates, log, downloadPath }: AnnouncementContext, job: ExportJob, user: ExportUser, room: ExportRoom): Promise<void> {
+  if (options.onExportReady !== null) {
+    await options.onExportReady(job, user)
+      .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportReady failed') })
+  }
+  const address = userAddress(user)
+  if (options.mailer === null || address === null) return
+  const expiresAt = job.expiresAt!
+  const token = signDownloadToken(options.secret, job._id, expiresAt)
+  const link = options.publicUrl === null
+    ? null
+    : `${options.publicUrl}${downloadPath}?exportId=${encodeURIComponent(job._id)}&token=${encodeURIComponent(token)}`
+  const title = roomTitle(room)
+  await sendMail(options.mailer, {
+    to: [address.address],
+    subject: headerSafe(`Your export of ${title} is ready`),
+    html: templates.mailExportReady({
+      userLabel: personLabel(user),
+      roomTitle: title,
+      format: job.format.toUpperCase(),
+      messageCount: job.messages,
+      link,
+      exportId: job._id,
+      expiresAt: expiresAt.toISOString()
+    }),
+    text: `Your ${job.format.toUpperCase()} export of ${title} (${job.messages} messages) is ready.\n` +
+      (link === null ? `Export id: ${job._id}\n` : `Download: ${link}\n`) +
+      `Available until ${expiresAt.toISOString()}.\n`
+  }, options.limits.mailTimeoutMs).catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: export-ready mail failed') })
+}

@@ -1,0 +1,37 @@
+/**
+ * Why a file export failed, in words its status can show. Each fault that
+ * ends a job has its own error; `failureReason` finds the real cause is what
+ * the job runner aborted its pipeline with, not the AbortError a stream reports.
+ */
+
+/** Nothing moved for `stallTimeoutMs`: `stage` says what the export was waiting on. */
+export class StallError extends Error {
+  constructor (stage: string, timeoutMs: number) {
+    super(`stalled: ${stage} made no progress for ${timeoutMs} ms`)
+    this.name = 'StallError'
+  }
+}
+
+/** `maxExportMessages` or `maxExportBytes` passed. */
+export class ExportLimitError extends Error {
+  constructor (what: string, limit: number, option: string) {
+    super(`the export has more than ${limit} ${what} (limits.${option}); export a shorter date range`)
+    this.name = 'ExportLimitError'
+  }
+}
+
+/** `app.close()` stopped the export. */
+export class ShutdownError extends Error {
+  constructor () {
+    super('the server shut down during the export')
+    this.name = 'ShutdownError'
+  }
+}
+
+/** The status text of a failed export: the cause, never just "The operation was aborted". */
+export function failureReason (cause: unknown): string {
+  if (cause instanceof StallError || cause instanceof ExportLimitError || cause instanceof ShutdownError) return cause.message
+  const error = cause as NodeJS.ErrnoException
+  const code = typeof error?.code === 'string' && !error.message.includes(error.code) ? `${error.code}: ` : ''
+  return `export failed: ${code}${error?.message ?? String(cause)}`
+}

@@ -1,0 +1,37 @@
+import { StallError } from './failures.ts'
+
+/**
+ * Fails a file export that stops moving. Each step of the pipeline says what
+ * it is waiting on (`waitingOn`) and reports progress (`progress`); when no
+ * progress comes for `timeoutMs`, `onStall` gets a StallError naming the
+ * stage. One timer per export, checked a few times per timeout, so progress
+ * itself costs a clock read.
+ */
+export class StallWatchdog {
+  private stage = 'the export'
+  private lastProgress = Date.now()
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly timeoutMs: number, onStall: (error: StallError) => void) {
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastProgress >= this.timeoutMs) {
+        this.stop()
+        onStall(new StallError(this.stage, this.timeoutMs))
+      }
+    }, Math.max(5, Math.floor(timeoutMs / 4)))
+    this.timer.unref()
+  }
+
+  waitingOn (stage: string): void {
+    this.stage = stage
+    this.lastProgress = Date.now()
+  }
+
+  progress (): void {
+    this.lastProgress = Date.now()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+}
