@@ -65,7 +65,7 @@ t.test('the directory is created 0700 and exports 0600: another local user can r
   await storage.write('export-1', Readable.from(['private room']))
   t.equal(await modeOf(directory), 0o700)
   t.equal(await modeOf(join(directory, 'export-1.zip')), 0o600)
-  if (process.getuid!() !== 0) return t.skip('reading as another user needs root to switch users')
+  if (process.getuid!() !== 0) { t.comment('skipped: reading as another user needs root to switch users'); return }
   const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', 'cat', join(directory, 'export-1.zip')], { encoding: 'utf8' })
   t.not(asNobody.status, 0, 'nobody cannot read the export')
   t.match(asNobody.stderr, /Permission denied/)
@@ -90,7 +90,7 @@ t.test('a directory another user owns, or that group or others may write, is ref
   await writeFile(file, 'x')
   await t.rejects(createDirectoryStorage(file).prepare!(preparation), { code: 'EEXIST' })
 
-  if (process.getuid!() !== 0) return t.skip('a directory of another user needs root to create')
+  if (process.getuid!() !== 0) { t.comment('skipped: a directory of another user needs root to create'); return }
   const foreign = join(parent, 'foreign')
   await mkdir(foreign, { mode: 0o700 })
   await chown(foreign, 65534, 65534)

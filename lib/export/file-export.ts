@@ -127,7 +127,8 @@ export class FileExports {
     const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId }
 
     const archive = new ExportArchive(controller.signal, watchdog)
-    const stored = options.storage.write(job._id, Readable.from(countBytes(archive.output, progress, watchdog, limits.maxExportBytes)))
+    const toStorage = Readable.from(countBytes(archive.output, progress, watchdog, limits.maxExportBytes))
+    const stored = options.storage.write(job._id, toStorage)
     stored.catch((err: unknown) => { controller.abort(err) })
 
     try {
@@ -181,11 +182,14 @@ export class FileExports {
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : err
       controller.abort(cause)
       archive.destroy(cause as Error)
+      // Destroyed here too: a storage that stopped reading would never pull the archive's error through.
+      toStorage.destroy(cause as Error)
       const reason = failureReason(cause)
       const failedFields = { ...logFields, messages: progress.messages, ms: Date.now() - startedAt, reason }
       if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
       else log.error({ ...failedFields, err: cause }, 'rooms.export: export failed')
-      await this.untilClosing(stored.catch(() => {}))
+      // A storage that ignores its destroyed source gets one more stall period to let go.
+      await raceAbort(stored.catch(() => {}), AbortSignal.any([this.closing.signal, AbortSignal.timeout(limits.stallTimeoutMs)])).catch(() => {})
       await stopProgress()
       await this.discard(job, reason, progress.messages)
     }
@@ -237,6 +241,11 @@ export class FileExports {
       }
       const chunks = abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog })
       const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks)
+        .catch((err: unknown) => {
+          // A stream stuck in a read never sees its iterator closed: destroy it outright.
+          (stream as { destroy?: () => void }).destroy?.()
+          throw err
+        })
       assets.included.push({ fileId: file._id, name: file.name, path, bytes, sha256 })
     }
     return assets
@@ -253,11 +262,6 @@ export class FileExports {
     } catch (err) {
       log.error({ err }, 'rooms.export: removing expired exports failed')
     }
-  }
-
-  /** `work`, or less of it: once `close()` stops waiting, nothing waits on it any more. */
-  private async untilClosing (work: Promise<void>): Promise<void> {
-    await raceAbort(work, this.closing.signal).catch(() => {})
   }
 
   /**

@@ -1,0 +1,221 @@
+import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import Fastify from 'fastify'
+import t, { type Test } from 'tap'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type RoomRepository } from '../index.ts'
+import { buildApp, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
+import { postExport, waitForExport } from './helpers/exports.ts'
+import { alice, fixtureData, general } from './helpers/fixtures.ts'
+
+/**
+ * A repository whose range read yields `after` messages and then never
+ * answers again — a database that stopped talking. `returned` tells whether
+ * the export closed the read (the iterator's `return()`).
+ */
+function stallingRepository (after: number): { repository: RoomRepository, read: { returned: boolean } } {
+  const memory = createMemoryRepository(fixtureData())
+  const read = { returned: false }
+  return {
+    read,
+    repository: {
+      ...memory,
+      findMessages (query) {
+        const messages = memory.findMessages(query)[Symbol.asyncIterator]()
+        let yielded = 0
+        return {
+          [Symbol.asyncIterator] () {
+            return {
+              next: async () => yielded++ < after ? await messages.next() : await new Promise<IteratorResult<ExportMessage>>(() => {}),
+              return: async () => {
+                read.returned = true
+                return { done: true as const, value: undefined }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A repository that never runs out of messages. */
+function endlessRepository (): RoomRepository {
+  const memory = createMemoryRepository(fixtureData())
+  return {
+    ...memory,
+    async * findMessages (query) {
+      for (let index = 0; ; index++) {
+        yield { _id: `endless-${index}`, rid: query.rid, ts: new Date(query.from.getTime() + index), msg: 'x'.repeat(200), u: { _id: alice._id, username: alice.username } }
+      }
+    }
+  }
+}
+
+const failedStatus = (status: { export: { createdAt: string, finishedAt: string, messages: number } }, exportId: string, format: string, error: string) => ({
+  success: true,
+  export: { _id: exportId, rid: general._id, format, status: 'failed', messages: status.export.messages, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error }
+})
+
+async function assertSlotFree (t: Test, app: Awaited<ReturnType<typeof buildApp>>) {
+  const next = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })
+  t.equal(next.statusCode, 200, 'the slot is free again: the next export is taken')
+  await waitForExport(app, alice, next.json().exportId)
+}
+
+for (const [when, after] of [['before the first message', 0], ['mid-stream', 3]] as const) {
+  t.test(`a repository that stalls ${when}: the export fails naming it, the read is closed, nothing stored, slot freed`, async (t) => {
+    const directory = await temporaryDirectory(t)
+    const { repository, read } = stallingRepository(after)
+    const memory = createMemoryRepository(fixtureData())
+    let stalls = true
+    const app = await buildApp(t, {
+      storage: createDirectoryStorage(directory),
+      limits: { stallTimeoutMs: 200 },
+      repository: { ...memory, findMessages: (query) => stalls ? repository.findMessages(query) : memory.findMessages(query) }
+    })
+    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+    const status = await waitForExport(app, alice, exportId)
+    t.same(status, failedStatus(status, exportId, 'html', 'stalled: the repository made no progress for 200 ms'))
+    t.equal(status.export.messages, after)
+    t.ok(read.returned, 'the repository iterator was told to close')
+    t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+    stalls = false
+    await assertSlotFree(t, app)
+  })
+}
+
+t.test('an upload stream that never ends: the export fails naming the upload, the stream is destroyed', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const memory = createMemoryRepository(fixtureData())
+  const streams: Readable[] = []
+  const app = await buildApp(t, {
+    storage: createDirectoryStorage(directory),
+    limits: { stallTimeoutMs: 200 },
+    repository: {
+      ...memory,
+      async openFile () {
+        const stream = new Readable({ read () {} })
+        stream.push('first bytes, then silence')
+        streams.push(stream)
+        return stream
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, failedStatus(status, exportId, 'json', 'stalled: the upload "file-1" made no progress for 200 ms'))
+  t.equal(streams.length, 1)
+  t.ok(streams[0].destroyed, 'the upload stream was destroyed')
+  t.same(await storedFiles(directory), [])
+})
+
+t.test('a storage that stops taking bytes: the export fails naming the storage', async (t) => {
+  const writes: Writable[] = []
+  const removed: string[] = []
+  const storage: ExportStorage = {
+    async write (_key, source) {
+      // A disk that accepts the first chunk and then never completes a write.
+      let accepted = 0
+      const stuck = new Writable({ write (_chunk, _encoding, callback) { if (accepted++ === 0) callback() } })
+      writes.push(stuck)
+      await pipeline(source, stuck)
+    },
+    async read () { return null },
+    async remove (key) { removed.push(key) }
+  }
+  const app = await buildApp(t, {
+    storage,
+    limits: { stallTimeoutMs: 200 },
+    repository: endlessRepository()
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, failedStatus(status, exportId, 'json', 'stalled: the storage made no progress for 200 ms'))
+  t.ok(writes[0].destroyed, 'the storage write was aborted')
+  t.same(removed, [exportId], 'what was stored is removed')
+})
+
+t.test('an endless repository stops at maxExportMessages; a growing zip at maxExportBytes', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const app = await buildApp(t, {
+    storage: createDirectoryStorage(directory),
+    limits: { maxExportMessages: 5000, maxExportBytes: 256 * 1024 * 1024 },
+    repository: endlessRepository()
+  })
+  const first = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json().exportId
+  const status = await waitForExport(app, alice, first)
+  t.same(status, failedStatus(status, first, 'json', 'the export has more than 5000 messages (limits.maxExportMessages); export a shorter date range'))
+  t.same(await storedFiles(directory), [])
+
+  const bytesApp = await buildApp(t, {
+    storage: createDirectoryStorage(directory),
+    limits: { maxExportBytes: 64 * 1024 },
+    repository: endlessRepository()
+  })
+  const second = (await postExport(bytesApp, alice, { rid: general._id, type: 'file', format: 'html' })).json().exportId
+  const bytesStatus = await waitForExport(bytesApp, alice, second)
+  t.same(bytesStatus, failedStatus(bytesStatus, second, 'html', 'the export has more than 65536 bytes (limits.maxExportBytes); export a shorter date range'))
+  t.same(await storedFiles(directory), [])
+  await assertSlotFree(t, bytesApp)
+})
+
+t.test('a full disk: the status names ENOSPC, not an abort', async (t) => {
+  const storage: ExportStorage = {
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    async write (_key, source) { await pipeline(source, createWriteStream('/dev/full')) },
+    async read () { return null },
+    async remove () {}
+  }
+  const app = await buildApp(t, { storage })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, failedStatus(status, exportId, 'json', 'export failed: ENOSPC: no space left on device, write'))
+})
+
+t.test('close() with a stalled repository returns at once; the job is recorded failed and nothing is stored', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const { repository, read } = stallingRepository(2)
+  const app = Fastify()
+  await app.register(roomsExport, { ...hostHooks(), repository, storage: createDirectoryStorage(directory) })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const started = Date.now()
+  await app.close()
+  const closeMs = Date.now() - started
+  t.ok(closeMs < 2000, `close() took ${closeMs} ms with the repository stalled (closeTimeoutMs 10000)`)
+  t.ok(read.returned, 'the read was closed')
+  t.same(await storedFiles(directory), [])
+  const record = JSON.parse(await readFile(join(directory, `${exportId}.job.json`), 'utf8'))
+  t.match(record, { _id: exportId, status: 'failed', error: 'the server shut down during the export' })
+})
+
+t.test('close() gives up on clean-up that cannot finish after closeTimeoutMs, and says so', async (t) => {
+  const { repository } = stallingRepository(1)
+  const warnings: { msg: string, exportIds?: string[] }[] = []
+  const app = Fastify({
+    logger: {
+      level: 'warn',
+      stream: { write (line: string) { warnings.push(JSON.parse(line)) } }
+    }
+  })
+  const storage: ExportStorage = {
+    async write (_key, source) { for await (const chunk of source) void chunk },
+    async read () { return null },
+    // A database that went away: removing never answers.
+    remove: async () => await new Promise<void>(() => {})
+  }
+  await app.register(roomsExport, { ...hostHooks(), repository, storage, limits: { closeTimeoutMs: 300 } })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const started = Date.now()
+  await app.close()
+  const closeMs = Date.now() - started
+  t.ok(closeMs >= 250 && closeMs < 2000, `close() returned after ${closeMs} ms (closeTimeoutMs 300)`)
+  t.same(warnings.map(({ msg, exportIds }) => ({ msg, exportIds })), [
+    { msg: 'rooms.export: export aborted by shutdown', exportIds: undefined },
+    { msg: 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave', exportIds: [exportId] }
+  ])
+})
