@@ -106,7 +106,7 @@ t.test('more than maxEmailMessages or maxEmailBytes: use a file export', async (
 })
 
 t.test('an SMTP server that refuses the mail: 502 error-email-send-failed', async (t) => {
-  const smtp = await startSmtpServer(t, 'mailbox full')
+  const smtp = await startSmtpServer(t, { rejectWith: 'mailbox full' })
   const app = await buildApp(t, { mailer: { transport: smtp.transport, from } })
   const response = await postExport(app, alice, { rid: general._id, type: 'email' })
   t.equal(response.statusCode, 502)
@@ -175,7 +175,7 @@ t.test('"export ready" mail without publicUrl names the export id; an expired li
 })
 
 t.test('a user without an address gets no "export ready" mail; a failing mail server does not fail the export', async (t) => {
-  const refusing = await startSmtpServer(t, 'no thanks')
+  const refusing = await startSmtpServer(t, { rejectWith: 'no thanks' })
   const app = await buildApp(t, { mailer: { transport: refusing.transport, from } })
   const { carol } = await import('./helpers/fixtures.ts')
   for (const user of [carol, alice]) {

@@ -121,7 +121,8 @@ async function renderAndSend (
     }, limits.mailTimeoutMs))
   } catch (err) {
     log.error({ err, rid: room._id }, 'rooms.export: sending an email export failed')
-    throw exportError('error-email-send-failed', err instanceof MailTimeoutError ? err.message : 'the mail server did not accept the mail')
+    const timedOut = err instanceof MailTimeoutError || (err as { code?: unknown }).code === 'ETIMEDOUT'
+    throw exportError('error-email-send-failed', timedOut ? `the mail server did not answer within ${limits.mailTimeoutMs} ms` : 'the mail server did not accept the mail')
   }
   // The server took the mail for some recipients and refused others: those are reported like unknown users.
   const refused = rejected.flatMap((address) => recipients.reportedAs.get(address.toLowerCase()) ?? [address])

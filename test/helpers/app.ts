@@ -30,12 +30,14 @@ export async function temporaryDirectory (t: Test): Promise<string> {
 
 /** A host app with the plugin on the memory repository and storage in a temporary directory. */
 export async function buildApp (t: Test, options: RoomsExportOptions = {}, data: MemoryRepositoryData = fixtureData()): Promise<FastifyInstance> {
+  // The directory first: teardowns run last-in first-out, so the app closes before its directory goes.
+  const directory = await temporaryDirectory(t)
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(roomsExport, {
     ...hostHooks(),
     repository: createMemoryRepository(data),
-    storage: createDirectoryStorage(await temporaryDirectory(t)),
+    storage: createDirectoryStorage(directory),
     ...options
   })
   await app.ready()

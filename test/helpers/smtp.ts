@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 import type { Test } from 'tap'
@@ -14,8 +14,18 @@ export interface TestSmtpServer {
   transport: { host: string, port: number, secure: false, ignoreTLS: true }
 }
 
-/** A real SMTP server on a free loopback port; `rejectWith` makes it refuse every mail. */
-export async function startSmtpServer (t: Test, rejectWith?: string): Promise<TestSmtpServer> {
+export interface SmtpBehaviour {
+  /** refuse every mail at DATA with this message */
+  rejectWith?: string
+  /** refuse these recipients at RCPT TO (550), take the rest */
+  refuseRecipients?: string[]
+  /** hold each mail at DATA until this settles (a slow server) */
+  holdData?: Promise<void>
+}
+
+/** A real SMTP server on a free loopback port, behaving as `behaviour` says. */
+export async function startSmtpServer (t: Test, behaviour: SmtpBehaviour = {}): Promise<TestSmtpServer> {
+  const { rejectWith, refuseRecipients = [], holdData } = behaviour
   const mails: ParsedMail[] = []
   const envelopes: string[][] = []
   const waiting: ((mail: ParsedMail) => void)[] = []
@@ -24,8 +34,13 @@ export async function startSmtpServer (t: Test, rejectWith?: string): Promise<Te
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo (address, _session, callback) {
+      if (refuseRecipients.includes(address.address)) callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }))
+      else callback()
+    },
     onData (stream, session, callback) {
-      simpleParser(stream).then((mail) => {
+      simpleParser(stream).then(async (mail) => {
+        await holdData
         if (rejectWith !== undefined) {
           callback(Object.assign(new Error(rejectWith), { responseCode: 554 }))
           return
@@ -50,4 +65,22 @@ export async function startSmtpServer (t: Test, rejectWith?: string): Promise<Te
     },
     transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true }
   }
+}
+
+/** A TCP listener that accepts connections and never says a word: an SMTP server that hangs. */
+export async function startSilentServer (t: Test): Promise<{ port: number, connections: () => number }> {
+  const sockets = new Set<Socket>()
+  let accepted = 0
+  const server = createServer((socket) => {
+    accepted++
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy()
+    server.close(() => { resolve() })
+  }))
+  return { port: (server.address() as AddressInfo).port, connections: () => accepted }
 }

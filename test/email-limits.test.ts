@@ -1,0 +1,111 @@
+import nodemailer from 'nodemailer'
+import t from 'tap'
+import { createMemoryRepository, type ExportUser } from '../index.ts'
+import { buildApp } from './helpers/app.ts'
+import { postExport, waitForExport } from './helpers/exports.ts'
+import { alice, fixtureData, general, users } from './helpers/fixtures.ts'
+import { startSilentServer, startSmtpServer } from './helpers/smtp.ts'
+
+const from = 'Chat exports <exports@chat.example>'
+const timedOut = (ms: number) => ({ success: false, error: '[error-email-send-failed]', errorType: 'error-email-send-failed', details: `the mail server did not answer within ${ms} ms` })
+const emailExport = { rid: general._id, type: 'email', dateFrom: '2024-03-21', dateTo: '2024-03-21' }
+
+async function timed<T> (work: Promise<T>): Promise<[T, number]> {
+  const started = Date.now()
+  const result = await work
+  return [result, Date.now() - started]
+}
+
+t.test('a mail server that accepts the connection and never speaks: 502 within mailTimeoutMs, slot freed', async (t) => {
+  const silent = await startSilentServer(t)
+  const transport = { host: '127.0.0.1', port: silent.port, secure: false, ignoreTLS: true }
+  // A transport the plugin creates gets nodemailer's timeouts from mailTimeoutMs.
+  const created = await buildApp(t, { mailer: { transport, from }, limits: { mailTimeoutMs: 400 } })
+  const [answer, ms] = await timed(postExport(created, alice, emailExport))
+  t.equal(answer.statusCode, 502)
+  t.same(answer.json(), timedOut(400))
+  t.ok(ms < 5000, `answered after ${ms} ms (nodemailer's own greeting timeout is 30 s)`)
+  // A host's own Transporter, with no timeouts of its own, is bounded by the same deadline.
+  const hostTransporter = nodemailer.createTransport(transport)
+  t.teardown(() => { hostTransporter.close() })
+  const hosted = await buildApp(t, { mailer: { transport: hostTransporter, from }, limits: { mailTimeoutMs: 400 } })
+  const [hostAnswer, hostMs] = await timed(postExport(hosted, alice, emailExport))
+  t.same(hostAnswer.json(), timedOut(400))
+  t.ok(hostMs < 5000, `answered after ${hostMs} ms`)
+  t.equal(silent.connections(), 2)
+  t.equal((await postExport(hosted, alice, { rid: general._id, type: 'file', format: 'json' })).statusCode, 200, 'the email export gave its slot back')
+})
+
+t.test('a mail server stuck at DATA: 502 within mailTimeoutMs', async (t) => {
+  const smtp = await startSmtpServer(t, { holdData: new Promise(() => {}) })
+  const app = await buildApp(t, { mailer: { transport: smtp.transport, from }, limits: { mailTimeoutMs: 400 } })
+  const [answer, ms] = await timed(postExport(app, alice, emailExport))
+  t.same(answer.json(), timedOut(400))
+  t.ok(ms < 5000, `answered after ${ms} ms (nodemailer's own socket timeout is 10 min)`)
+})
+
+t.test('recipients the server refuses come back in missing; all refused is 502', async (t) => {
+  const smtp = await startSmtpServer(t, { refuseRecipients: ['bob@example.org', 'gone@example.com'] })
+  const app = await buildApp(t, { mailer: { transport: smtp.transport, from } })
+  const partly = await postExport(app, alice, { ...emailExport, toUsers: ['bob'], toEmails: ['boss@example.com', 'gone@example.com'] })
+  t.same(partly.json(), { success: true, missing: ['bob', 'gone@example.com'] })
+  t.same(smtp.envelopes, [['boss@example.com']])
+  const refused = await postExport(app, alice, { ...emailExport, toUsers: ['bob'], toEmails: ['gone@example.com'] })
+  t.equal(refused.statusCode, 502)
+  t.same(refused.json(), { success: false, error: '[error-email-send-failed]', errorType: 'error-email-send-failed', details: 'the mail server did not accept the mail' })
+})
+
+t.test('an email export holds a slot while it renders and sends: 429 for the next, per user and overall', async (t) => {
+  let release!: () => void
+  const smtp = await startSmtpServer(t, { holdData: new Promise<void>((resolve) => { release = resolve }) })
+  const app = await buildApp(t, { mailer: { transport: smtp.transport, from }, limits: { concurrentExports: 1, concurrentExportsPerUser: 1 } })
+  const first = postExport(app, alice, emailExport)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const tooMany = { success: false, error: '[error-too-many-requests]', errorType: 'error-too-many-requests', details: 'too many exports are running; try again when one has finished' }
+  t.same((await postExport(app, alice, emailExport)).json(), tooMany, 'a second email export of the same user')
+  t.same((await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json(), tooMany, 'a file export of the same user')
+  const dave = users.find((user) => user.username === 'dave')!
+  t.same((await postExport(app, dave, emailExport)).json(), tooMany, 'anyone, once the overall limit is reached')
+  release()
+  t.same((await first).json(), { success: true, missing: [] })
+  const file = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })
+  t.equal(file.statusCode, 200, 'the slot is free once the mail went')
+  await waitForExport(app, alice, file.json().exportId)
+})
+
+t.test('every address goes through one check: typed ones, and those read from the repository', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const mallory: ExportUser = { _id: 'u-mallory', username: 'mallory', emails: [{ address: 'attacker@evil.test, ok@example.com', verified: true }], roles: ['user'] }
+  const erin: ExportUser = { _id: 'u-erin', username: 'erin', emails: [{ address: 'not an address', verified: true }, { address: 'erin@example.com' }], roles: ['user'] }
+  const sneaky: ExportUser = { ...alice, _id: 'u-sneaky', username: 'sneaky', emails: [{ address: 'me@example.com\r\nBcc: all@evil.test' }] }
+  const data = fixtureData()
+  const repository = createMemoryRepository({ ...data, users: [...data.users, mallory, erin, sneaky] })
+  const app = await buildApp(t, {
+    repository,
+    mailer: { transport: smtp.transport, from },
+    limits: { allowedEmailDomains: ['example.com'] },
+    authenticate: async (request) => [alice, sneaky].find((user) => user._id === request.headers['x-user-id']) ?? null
+  })
+  const invalid = (value: string) => ({ success: false, error: '[error-invalid-email]', errorType: 'error-invalid-email', details: `toEmails: ${JSON.stringify(value)} is not an email address` })
+  for (const value of ['a\u0000b@example.com', 'a\u007fb@example.com', 'ok@example.com, evil@evil.test', '"quoted"@example.com', `${'x'.repeat(65)}@example.com`, `x@${'d'.repeat(250)}.com`, 'x@example', '@example.com']) {
+    t.same((await postExport(app, alice, { ...emailExport, toEmails: [value] })).json(), invalid(value), JSON.stringify(value))
+  }
+  const listed = await postExport(app, alice, { ...emailExport, toUsers: ['mallory', 'erin'] })
+  t.same(listed.json(), { success: true, missing: ['mallory'] }, 'a stored list of addresses is no address; a valid second address is used')
+  t.same(smtp.envelopes, [['erin@example.com']], 'nothing went to evil.test')
+  const own = await postExport(app, sneaky, emailExport)
+  t.same(own.json(), { success: false, error: '[error-invalid-recipient]', errorType: 'error-invalid-recipient', details: 'no recipients given and you have no email address' })
+  t.equal(smtp.mails.length, 1)
+})
+
+t.test('an "export ready" mail to a silent server does not hold close()', async (t) => {
+  const silent = await startSilentServer(t)
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: silent.port, secure: false, ignoreTLS: true })
+  t.teardown(() => { transport.close() })
+  const app = await buildApp(t, { mailer: { transport, from }, limits: { mailTimeoutMs: 300 } })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  t.equal((await waitForExport(app, alice, exportId)).export.status, 'done')
+  const [, ms] = await timed(app.close())
+  t.ok(ms < 3000, `close() took ${ms} ms`)
+  t.equal(silent.connections(), 1, 'the mail was attempted')
+})
