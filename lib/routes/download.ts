@@ -36,6 +36,6 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
 
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name (a lone surrogate, which UTF-8 cannot carry, as U+FFFD). */
 function contentDisposition (fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/gu, '_')
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName.toWellFormed())}`
 }

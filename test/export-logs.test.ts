@@ -1,0 +1,71 @@
+import Fastify from 'fastify'
+import t, { type Test } from 'tap'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type RoomsExportOptions } from '../index.ts'
+import { heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
+import { postExport, waitForExport } from './helpers/exports.ts'
+import { alice, fixtureData, general } from './helpers/fixtures.ts'
+import { startSmtpServer } from './helpers/smtp.ts'
+
+interface LogLine { level: number, msg: string, [field: string]: unknown }
+
+/** A host with pino writing into `lines`, as a real host's logger would. */
+async function loggedApp (t: Test, options: RoomsExportOptions = {}) {
+  const directory = await temporaryDirectory(t)
+  const lines: LogLine[] = []
+  const app = Fastify({ logger: { level: 'info', stream: { write (line: string) { lines.push(JSON.parse(line)) } } } })
+  t.teardown(() => app.close())
+  await app.register(roomsExport, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(directory), ...options })
+  await app.ready()
+  return { app, lines }
+}
+
+t.test('a mailed link\'s token never reaches the request log', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const { app, lines } = await loggedApp(t, { mailer: { transport: smtp.transport, from: 'exports@chat.example' }, publicUrl: 'https://chat.example', secret: 'a-secret-of-at-least-16-characters' })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  const link = /https:\/\/chat\.example(\S+)/.exec((await smtp.nextMail()).text!)![1]
+  const token = new URL(link, 'https://chat.example').searchParams.get('token')!
+  t.equal((await app.inject({ url: link })).statusCode, 200)
+  const incoming = lines.filter((line) => line.msg === 'incoming request' && String((line.req as { url: string }).url).includes('rooms.export.download'))
+  t.same(incoming.map((line) => line.req), [{ method: 'GET', url: `/api/v1/rooms.export.download?exportId=${exportId}&token=[redacted]`, host: 'localhost:80', remoteAddress: '127.0.0.1' }])
+  t.notOk(lines.some((line) => JSON.stringify(line).includes(token.split('.')[1])), 'the signature appears in no log line')
+})
+
+t.test('an export logs one info line when it starts and one when it ends', async (t) => {
+  const { app, lines } = await loggedApp(t)
+  const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom: '2024-03-21', dateTo: '2024-03-22' })
+  const { exportId } = started.json()
+  const status = await waitForExport(app, alice, exportId)
+  const reqId = lines.find((line) => line.msg === 'incoming request' && (line.req as { method: string }).method === 'POST')!.reqId
+  const exportLines = lines.filter((line) => line.msg.startsWith('rooms.export:'))
+  t.same(exportLines.map(({ level, msg, exportId, userId, rid, reqId, format, messages, bytes }) => ({ level, msg, exportId, userId, rid, reqId, format, messages, bytes })), [
+    { level: 30, msg: 'rooms.export: export started', exportId, userId: alice._id, rid: general._id, reqId, format: 'json', messages: undefined, bytes: undefined },
+    { level: 30, msg: 'rooms.export: export done', exportId, userId: alice._id, rid: general._id, reqId, format: undefined, messages: 7, bytes: status.export.bytes }
+  ])
+  t.type(exportLines[1].ms, 'number')
+})
+
+t.test('a routine shutdown logs the aborted export at warn, without a stack', async (t) => {
+  const held = heldRepository(createMemoryRepository(fixtureData()))
+  const { app, lines } = await loggedApp(t, { repository: held.repository })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await app.close()
+  const aborted = lines.filter((line) => line.msg === 'rooms.export: export aborted by shutdown')
+  t.same(aborted.map(({ level, exportId, reason }) => ({ level, exportId, reason })), [{ level: 40, exportId, reason: 'the server shut down during the export' }])
+  t.notOk(lines.some((line) => line.level >= 50), 'no error line')
+  t.notOk(JSON.stringify(aborted).includes('stack'), 'no stack')
+})
+
+t.test('mailed links without a secret: ready() warns', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const mailer = { transport: smtp.transport, from: 'exports@chat.example' }
+  const { lines } = await loggedApp(t, { mailer, publicUrl: 'https://chat.example' })
+  t.same(lines.filter((line) => line.level === 40).map((line) => line.msg), [
+    'rooms.export: no "secret" option: mailed download links are signed with a random key, so they stop working when the server restarts and differ between instances'
+  ])
+  const withSecret = await loggedApp(t, { mailer, publicUrl: 'https://chat.example', secret: 'a-secret-of-at-least-16-characters' })
+  t.same(withSecret.lines.filter((line) => line.level === 40), [])
+  const withoutLinks = await loggedApp(t, { mailer })
+  t.same(withoutLinks.lines.filter((line) => line.level === 40), [], 'no link, no warning')
+})
