@@ -213,6 +213,53 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
   t.equal((await settle(app, rcUsers.admin, again.json().exportId)).export.status, 'done')
 })
 
+t.test('the database killed mid-export: close() still returns within closeTimeoutMs, and says what it left', { skip: stoppable }, async (t) => {
+  const server = await startMongo(t)
+  const url = `${server.url}?serverSelectionTimeoutMS=1000&retryReads=false&retryWrites=false`
+  const db = await connect(t, url)
+  await seedRocketChat(db)
+  await db.collection('rocketchat_message').insertMany(Array.from({ length: 3000 }, (_, index) => ({
+    _id: `many-${String(index).padStart(4, '0')}`,
+    rid: 'GENERAL',
+    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
+    msg: `message ${index}`,
+    u: { _id: rcUsers.admin._id, username: 'admin' }
+  })) as never[])
+  const mongoRepository = createMongoRepository(db)
+  let killed: Promise<void> | undefined
+  const warnings: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
+  await app.register(fastifyMongodb, { url, forceClose: true })
+  await app.register(roomsExport, {
+    limits: { closeTimeoutMs: 2000 },
+    repository: {
+      ...mongoRepository,
+      async * findMessages (query) {
+        let yielded = 0
+        for await (const message of mongoRepository.findMessages(query)) {
+          yield message
+          if (++yielded === 1500) killed ??= server.stop()
+        }
+      }
+    }
+  })
+  await app.ready()
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-05-01' })).json()
+  while (killed === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
+  await killed
+  const started = Date.now()
+  await app.close()
+  const closeMs = Date.now() - started
+  t.ok(closeMs < 4000, `close() returned after ${closeMs} ms with the database gone (closeTimeoutMs 2000; before: not after 418 s)`)
+  t.same(warnings.filter((msg) => msg.startsWith('rooms.export:')), [
+    'rooms.export: export aborted by shutdown',
+    'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave'
+  ])
+  await server.start()
+  const job = await db.collection('rooms_export_jobs').findOne({ _id: exportId as never })
+  t.match(job, { _id: exportId, status: /^(queued|running)$/ }, 'left for the sweep: a job whose heartbeat stops is failed and expires')
+})
+
 /** The job record an instance leaves behind when it stops mid-export: a heartbeat a minute old. */
 async function insertStoppedJob (db: Db, id: string, user: RcUser, status: 'queued' | 'running'): Promise<Date> {
   const longAgo = new Date(Date.now() - 60_000)

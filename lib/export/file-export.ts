@@ -202,8 +202,10 @@ export class FileExports {
   private async discard (job: ExportJob, reason: string, messages: number): Promise<void> {
     const { jobs, options, log } = this.deps
     const signal = this.closing.signal
+    // Once close() gave up, its warning already names this export: no second report.
+    const unlessClosed = (err: unknown, message: string) => { if (!signal.aborted) log.error({ err, exportId: job._id }, message) }
     await retrying(() => options.storage.remove(job._id), { signal })
-      .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: removing a failed export failed') })
+      .catch((err: unknown) => { unlessClosed(err, 'rooms.export: removing a failed export failed') })
     await retrying(() => jobs.update(job._id, {
       status: 'failed',
       error: reason,
@@ -211,7 +213,7 @@ export class FileExports {
       bytes: 0,
       finishedAt: new Date(),
       expiresAt: new Date(Date.now() + options.limits.exportTtlMs)
-    }), { signal }).catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: recording a failed export failed') })
+    }), { signal }).catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
   }
 
   private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
