@@ -169,6 +169,7 @@ function resolveBasePath (basePath: string | undefined): string {
 
 /** Per user, so another local account can neither read nor pre-create it. */
 function defaultExportDirectory (): string {
+  /* c8 ignore next -- Windows has no uid; its temporary directory is per user already */
   return join(tmpdir(), `fastify-rooms-export-${process.getuid?.() ?? 'user'}`)
 }
 

@@ -109,3 +109,25 @@ t.test('an "export ready" mail to a silent server does not hold close()', async 
   t.ok(ms < 3000, `close() took ${ms} ms`)
   t.equal(silent.connections(), 1, 'the mail was attempted')
 })
+
+t.test('transports of every kind: a connection URL, a transport without a rejected list, one that reports addresses as objects', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const byUrl = await buildApp(t, { mailer: { transport: `smtp://127.0.0.1:${smtp.port}?ignoreTLS=true`, from } })
+  t.same((await postExport(byUrl, alice, emailExport)).json(), { success: true, missing: [] })
+  t.same(smtp.envelopes, [['alice@example.com']])
+
+  // nodemailer's JSON transport renders the mail and reports no rejected list at all.
+  const json = await buildApp(t, { mailer: { transport: { jsonTransport: true }, from } })
+  t.same((await postExport(json, alice, { ...emailExport, toEmails: ['boss@example.com'] })).json(), { success: true, missing: [] })
+
+  // A host's own transport (an HTTP mail API, say) may list refused addresses as objects, in its own letter case.
+  const apiTransport = nodemailer.createTransport({
+    name: 'mail-api',
+    version: '1.0.0',
+    send (mail, callback) {
+      callback(null, { envelope: mail.message.getEnvelope(), messageId: 'api-1', accepted: ['boss@example.com'], rejected: [{ address: 'BOB@example.org', name: '' }, { address: 'unknown@example.net', name: '' }] } as never)
+    }
+  })
+  const api = await buildApp(t, { mailer: { transport: apiTransport, from } })
+  t.same((await postExport(api, alice, { ...emailExport, toUsers: ['bob'], toEmails: ['boss@example.com'] })).json(), { success: true, missing: ['bob', 'unknown@example.net'] })
+})

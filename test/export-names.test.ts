@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import t from 'tap'
 import { createMemoryRepository, type ExportRoom } from '../index.ts'
@@ -43,12 +44,16 @@ t.test('uploads whose ids differ only in unsafe characters get distinct entries,
   const twins = [
     message(general._id, '2024-03-21T10:00:00Z', 'one', { file: { _id: 'a/b', name: 'same.txt' } }),
     message(general._id, '2024-03-21T10:01:00Z', 'two', { file: { _id: 'a_b', name: 'same.txt' } }),
-    message(general._id, '2024-03-21T10:02:00Z', 'three', { file: { _id: 'a~2f~b', name: 'same.txt' } })
+    message(general._id, '2024-03-21T10:02:00Z', 'three', { file: { _id: 'a~2f~b', name: 'same.txt' } }),
+    message(general._id, '2024-03-21T10:03:00Z', 'long', { file: { _id: `${'/'.repeat(30)}x`, name: 'long.txt' } })
   ]
-  const repository = createMemoryRepository({ ...data, messages: twins, files: { 'a/b': 'first', a_b: 'second', 'a~2f~b': 'third' } })
+  const repository = createMemoryRepository({ ...data, messages: twins, files: { 'a/b': 'first', a_b: 'second', 'a~2f~b': 'third', [`${'/'.repeat(30)}x`]: 'long' } })
   const app = await buildApp(t, { repository })
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
-  t.same([...entries.keys()], ['general.html', 'assets/a~2f~b-same.txt', 'assets/a_b-same.txt', 'assets/a~7e~2f~7e~b-same.txt', 'manifest.json'])
+  // An id too long once escaped keeps 40 characters and a hash of the whole id.
+  const longEntry = `assets/${'~2f~'.repeat(10)}~${createHash('sha256').update(`${'/'.repeat(30)}x`).digest('hex').slice(0, 20)}-long.txt`
+  t.same([...entries.keys()], ['general.html', 'assets/a~2f~b-same.txt', 'assets/a_b-same.txt', 'assets/a~7e~2f~7e~b-same.txt', longEntry, 'manifest.json'])
+  t.equal(entries.get(longEntry)!.toString(), 'long')
   t.same(['assets/a~2f~b-same.txt', 'assets/a_b-same.txt', 'assets/a~7e~2f~7e~b-same.txt'].map((name) => entries.get(name)!.toString()), ['first', 'second', 'third'])
   const html = entries.get('general.html')!.toString()
   for (const name of ['assets/a~2f~b-same.txt', 'assets/a_b-same.txt', 'assets/a~7e~2f~7e~b-same.txt']) t.match(html, `href="${name}"`)

@@ -219,3 +219,33 @@ t.test('close() gives up on clean-up that cannot finish after closeTimeoutMs, an
     { msg: 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave', exportIds: [exportId] }
   ])
 })
+
+t.test('a storage that cannot remove a failed export: retried for one stall period, then logged; the status still says why', async (t) => {
+  const errors: { msg: string, exportId?: string }[] = []
+  const memory = createMemoryRepository(fixtureData())
+  let removals = 0
+  const app = Fastify({ logger: { level: 'error', stream: { write (line: string) { errors.push(JSON.parse(line)) } } } })
+  t.teardown(() => app.close())
+  await app.register(roomsExport, {
+    ...hostHooks(),
+    limits: { stallTimeoutMs: 600 },
+    // A repository that throws something that is not an Error still fails the export with a readable reason.
+    repository: { ...memory, async * findMessages () { yield * []; throw 'socket hang up' } },
+    storage: {
+      async write (_key, source) { for await (const chunk of source) void chunk },
+      async read () { return null },
+      async remove () {
+        removals++
+        throw new Error('storage offline')
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, failedStatus(status, exportId, 'json', 'export failed: socket hang up'))
+  t.ok(removals >= 2, `removal tried ${removals} times`)
+  t.same(errors.map(({ msg, exportId }) => ({ msg, exportId })), [
+    { msg: 'rooms.export: export failed', exportId },
+    { msg: 'rooms.export: removing a failed export failed', exportId }
+  ])
+})

@@ -49,10 +49,11 @@ t.test('at start, expired exports go; so do crash-left writes, and a job that wa
   await writeFile(join(directory, 'crashed.job.json'), JSON.stringify({ _id: 'crashed', rid: general._id, userId: alice._id, format: 'html', status: 'running', messages: 40, bytes: 4096, createdAt, fileName: 'general.zip' }))
   await writeFile(join(directory, 'crashed.zip.partial'), 'half a zip')
   await writeFile(join(directory, 'torn.job.json'), '{"_id":"torn","stat')
+  await writeFile(join(directory, 'alien.job.json'), '{"something":"else"}')
   await new Promise((resolve) => setTimeout(resolve, 300))
 
   const second = await startServer(t, directory, { limits: { exportTtlMs: 60_000 } })
-  t.same((await readdir(directory)).sort(), ['crashed.job.json'], 'the expired zip and its record, the partial and a torn record are gone')
+  t.same((await readdir(directory)).sort(), ['crashed.job.json'], 'the expired zip and its record, the partial, a torn record and a foreign one are gone')
   const expired = await second.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(expired.statusCode, 404)
   const crashed = await second.inject({ url: '/api/v1/rooms.export.status?exportId=crashed', headers: authHeaders(alice) })

@@ -1,12 +1,13 @@
 import type { StallWatchdog } from './watchdog.ts'
 
-export interface Watched<T> {
+export interface Watched {
   /** named in the stall error when this source stops answering */
   stage: string
   watchdog: StallWatchdog
-  /** runs for every item (counts, limits); may throw to end the export */
-  onItem?: (item: T) => void
 }
+
+/** For promises whose failure nobody needs: an abandoned read, a race already decided. */
+const ignoreFailure = (): void => {}
 
 /**
  * Iterates `source` until it ends or `signal` aborts. A source that never
@@ -15,15 +16,14 @@ export interface Watched<T> {
  * `return()` is called so it can close its cursor or stream, and the abort
  * reason is thrown.
  */
-export async function * abortable<T> (source: AsyncIterable<T>, signal: AbortSignal, watched: Watched<T>): AsyncGenerator<T> {
-  const { stage, watchdog, onItem } = watched
+export async function * abortable<T> (source: AsyncIterable<T>, signal: AbortSignal, { stage, watchdog }: Watched): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]()
-  let onAbort = () => {}
+  let onAbort!: () => void
   const aborted = new Promise<never>((_resolve, reject) => {
     onAbort = () => { reject(signal.reason) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
-  aborted.catch(() => {})
+  aborted.catch(ignoreFailure)
   let finished = false
   try {
     while (true) {
@@ -35,14 +35,13 @@ export async function * abortable<T> (source: AsyncIterable<T>, signal: AbortSig
         return
       }
       watchdog.progress()
-      onItem?.(result.value)
       yield result.value
     }
   } finally {
     signal.removeEventListener('abort', onAbort)
     if (!finished) {
       // A source stuck in next() may never settle return() either: call it, but after an abort do not wait on it.
-      const closing = Promise.resolve().then(async () => await iterator.return?.()).catch(() => {})
+      const closing = Promise.resolve().then(async () => await iterator.return?.()).catch(ignoreFailure)
       if (!signal.aborted) await closing
     }
   }
@@ -52,12 +51,12 @@ export async function * abortable<T> (source: AsyncIterable<T>, signal: AbortSig
  * `work`, unless `signal` aborts first (then its reason is thrown). What the
  * abandoned work still produces goes to `onLate` (to close a stream nobody reads).
  */
-export async function raceAbort<T> (work: Promise<T>, signal: AbortSignal, onLate: (value: T) => void = () => {}): Promise<T> {
+export async function raceAbort<T> (work: Promise<T>, signal: AbortSignal, onLate: (value: T) => void = ignoreFailure): Promise<T> {
   signal.throwIfAborted()
-  let onAbort = () => {}
+  let onAbort!: () => void
   const abortedFirst = new Promise<never>((_resolve, reject) => {
     onAbort = () => {
-      work.then(onLate, () => {})
+      work.then(onLate, ignoreFailure)
       reject(signal.reason)
     }
     signal.addEventListener('abort', onAbort, { once: true })

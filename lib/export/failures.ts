@@ -31,7 +31,6 @@ export class ShutdownError extends Error {
 /** The status text of a failed export: the cause, never just "The operation was aborted". */
 export function failureReason (cause: unknown): string {
   if (cause instanceof StallError || cause instanceof ExportLimitError || cause instanceof ShutdownError) return cause.message
-  const error = cause as NodeJS.ErrnoException
-  const code = typeof error?.code === 'string' && !error.message.includes(error.code) ? `${error.code}: ` : ''
-  return `export failed: ${code}${error?.message ?? String(cause)}`
+  // System errors carry their code in the message ("ENOSPC: no space left on device, write").
+  return `export failed: ${cause instanceof Error ? cause.message : String(cause)}`
 }

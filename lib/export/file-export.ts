@@ -195,15 +195,13 @@ export class FileExports {
     }
   }
 
-  /**
-   * A failed export leaves nothing stored and says why. The database may be what went
-   * away: clean-up keeps trying until it is back, or until `close()` stops waiting.
-   */
+  /** A failed export leaves nothing stored and says why — unless what failed is what would store that. */
   private async discard (job: ExportJob, reason: string, messages: number): Promise<void> {
     const { jobs, options, log } = this.deps
-    const signal = this.closing.signal
-    // Once close() gave up, its warning already names this export: no second report.
-    const unlessClosed = (err: unknown, message: string) => { if (!signal.aborted) log.error({ err, exportId: job._id }, message) }
+    // Clean-up keeps trying for one stall period (a database restart), or until close() gives up;
+    // then close()'s warning already names this export, so there is no second report.
+    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(options.limits.stallTimeoutMs)])
+    const unlessClosed = (err: unknown, message: string) => { if (!this.closing.signal.aborted) log.error({ err, exportId: job._id }, message) }
     await retrying(() => options.storage.remove(job._id), { signal })
       .catch((err: unknown) => { unlessClosed(err, 'rooms.export: removing a failed export failed') })
     await retrying(() => jobs.update(job._id, {

@@ -27,6 +27,7 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       const info = await lstat(directory)
       const uid = process.getuid?.()
       if (!info.isDirectory()) throw new Error(`fastify-rooms-export: storage path ${directory} is not a directory`)
+      /* c8 ignore next -- process.getuid exists on every POSIX system; Windows has no owner to compare */
       if (uid !== undefined && info.uid !== uid) throw new Error(`fastify-rooms-export: storage directory ${directory} belongs to another user (uid ${info.uid}); use a directory of your own`)
       if ((info.mode & 0o022) !== 0) throw new Error(`fastify-rooms-export: storage directory ${directory} is writable by group or others; chmod 700 it or use another`)
       // Our own directory, once readable by others (an older version made it 0755): close it.

@@ -74,10 +74,6 @@ function offsetAt (formatter: Intl.DateTimeFormat, instant: number): number {
   return wallClock - Math.floor(instant / 1000) * 1000
 }
 
-export function zoneOffsetAt (instant: number, zoneName: string): number {
-  return offsetAt(formatterFor(zoneName), instant)
-}
-
 /**
  * The UTC instant at which the wall clock in the zone shows `wallClock`
  * (given as if it were UTC). Zones change offset at most once within a day,
