@@ -251,7 +251,8 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   await app.close()
   const closeMs = Date.now() - started
   t.ok(closeMs < 4000, `close() returned after ${closeMs} ms with the database gone (closeTimeoutMs 2000; before: not after 418 s)`)
-  t.same(warnings.filter((msg) => msg.startsWith('rooms.export:')), [
+  // Progress writes that meet the dead database may warn too, depending on timing.
+  t.same(warnings.filter((msg) => msg.startsWith('rooms.export:') && msg !== 'rooms.export: progress update failed'), [
     'rooms.export: export aborted by shutdown',
     'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave'
   ])
@@ -273,8 +274,10 @@ t.test('an instance that stopped mid-export: its job reads failed, its slot is t
   const db = await connect(t, server.url)
   await seedRocketChat(db)
   const longAgo = await insertStoppedJob(db, 'orphan', rcUsers.admin, 'running')
+  // The job's slot goes with the start-up sweep; the other belongs to an email export whose
+  // instance died while sending (no job record): only its stale heartbeat frees it.
   await db.collection('rooms_export_slots').insertMany([
-    { _id: `user:${rcUsers.admin._id}:0` as never, jobId: 'orphan', heartbeatAt: longAgo },
+    { _id: `user:${rcUsers.admin._id}:0` as never, jobId: 'email-of-a-dead-instance', heartbeatAt: longAgo },
     { _id: 'all:0' as never, jobId: 'orphan', heartbeatAt: longAgo }
   ])
   const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1 } })

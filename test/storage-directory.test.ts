@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { chmod, chown, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import t from 'tap'
@@ -85,6 +85,11 @@ t.test('a directory another user owns, or that group or others may write, is ref
   await chmod(readable, 0o755)
   await createDirectoryStorage(readable).prepare!(preparation)
   t.equal(await modeOf(readable), 0o700, 'our own directory, readable by others, is closed')
+
+  // A symbolic link could be pointed elsewhere later (or already be): refused.
+  const link = join(parent, 'link')
+  await symlink(readable, link)
+  await t.rejects(createDirectoryStorage(link).prepare!(preparation), { message: `fastify-rooms-export: storage path ${link} is not a directory` })
 
   const file = join(parent, 'file')
   await writeFile(file, 'x')
