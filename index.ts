@@ -96,8 +96,8 @@ export { createMemoryRepository, type MemoryRepositoryData } from './lib/backend
 export { createDirectoryStorage } from './lib/storage/directory.ts'
 export { createGridFsStorage } from './lib/storage/gridfs.ts'
 export { createMongoHooks, createMongoRepository, hashLoginToken } from './lib/backends/mongo.ts'
-export type { ExportStorage } from './lib/storage/storage.ts'
-export type { ExportJob, JobStatus, ExportFormat } from './lib/export/jobs.ts'
+export type { ExportStorage, StoragePreparation } from './lib/storage/storage.ts'
+export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
 export type {
   RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady
