@@ -10,7 +10,7 @@ import { createMemoryJobStore } from './lib/export/jobs.ts'
 import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
 import { createExportSlots } from './lib/export/slots.ts'
 import type { ExportUser } from './lib/model.ts'
-import { resolveOptions, type RoomsExportOptions } from './lib/options.ts'
+import { resolveDatabase, resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { compileTemplates } from './lib/render/templates.ts'
 import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
@@ -35,7 +35,7 @@ function hostDatabase (fastify: FastifyInstance): Db | undefined {
 }
 
 const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: FastifyInstance, opts) => {
-  const db = hostDatabase(fastify)
+  const db = resolveDatabase(opts.mongo, hostDatabase(fastify))
   // With a database, every hook the host leaves out comes from the Rocket.Chat layout,
   // and exports and jobs live in it, shared by every instance on that database.
   const backend = db === undefined
@@ -68,13 +68,16 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   // The API takes JSON only; Fastify's text/plain parser would turn a wrong Content-Type into a confusing schema error.
   fastify.removeContentTypeParser('text/plain')
 
-  // onRequest: credentials are checked before the body is even parsed.
-  fastify.addHook('onRequest', async (request) => {
+  // The host's own hooks first, then (as route hooks) those of plugins such as @fastify/rate-limit,
+  // then credentials — in preParsing, so still before the body is even parsed.
+  for (const hook of options.onRequest) fastify.addHook('onRequest', hook)
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
     const query = request.query as { token?: unknown }
-    if (request.routeOptions.config.acceptsDownloadToken === true && query.token !== undefined) return
+    if (request.routeOptions.config.acceptsDownloadToken === true && query.token !== undefined) return payload
     const user = await options.authenticate(request)
     if (user === null || user === undefined) throw new ExportApiError('unauthorized')
     request.exportUser = user
+    return payload
   })
 
   fastify.addHook('onClose', async () => {
@@ -100,7 +103,7 @@ export type { ExportStorage, StoragePreparation } from './lib/storage/storage.ts
 export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
 export type {
-  RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady
+  RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed
 } from './lib/options.ts'
 export type {
   ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageRangeQuery, RoomRepository

@@ -24,6 +24,10 @@ export function handleError (error: FastifyError, request: FastifyRequest, reply
     const field = `${error.validationContext}${first.instancePath.replace(/\//g, '.')}`
     return reply.code(400).send(errorBody(new ExportApiError('error-invalid-params', `${field}: ${first.message}`)))
   }
+  // A 429 from any plugin in this scope (@fastify/rate-limit, say) keeps the API's meaning.
+  if (error.statusCode === 429) {
+    return reply.code(429).send(errorBody(new ExportApiError('error-too-many-requests', error.message)))
+  }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return reply.code(error.statusCode).send(errorBody(new ExportApiError('error-invalid-params', error.message, error.statusCode)))
   }

@@ -1,3 +1,5 @@
+import createError from '@fastify/error'
+
 /**
  * Every error the API answers, in one table. Handlers throw `exportError(...)`;
  * the plugin's error handler turns it into the Rocket.Chat error shape
@@ -20,6 +22,7 @@ export const errorTable = {
   'error-not-found': 404,
   'error-export-not-ready': 409,
   'error-export-failed': 409,
+  'error-range-not-satisfiable': 416,
   'error-internal': 500
 } as const
 
@@ -57,3 +60,11 @@ export function errorBody (error: ExportApiError): ErrorBody {
   if (error.details !== undefined) body.details = error.details
   return body
 }
+
+/**
+ * Errors of configuration and set-up — thrown at registration (`ready()`) or
+ * by a storage given a bad key — each with a stable `code` a host can test.
+ */
+export const InvalidOptionError = createError('FST_ROOMS_EXPORT_INVALID_OPTION', 'fastify-rooms-export: %s')
+export const UnsafeStorageError = createError('FST_ROOMS_EXPORT_UNSAFE_STORAGE', 'fastify-rooms-export: %s')
+export const InvalidStorageKeyError = createError('FST_ROOMS_EXPORT_INVALID_STORAGE_KEY', 'fastify-rooms-export: invalid storage key %s')

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { Db } from 'mongodb'
+import { InvalidOptionError } from './errors.ts'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { ExportJob } from './export/jobs.ts'
 import type { ExportRoom, ExportUser, RoomRepository } from './model.ts'
@@ -12,6 +14,7 @@ export type Authenticate = (request: FastifyRequest) => Promise<ExportUser | nul
 export type HasPermission = (user: ExportUser, permission: 'mail-messages', rid: string) => Promise<boolean>
 export type CanAccessRoom = (room: ExportRoom, user: ExportUser) => Promise<boolean>
 export type OnExportReady = (job: ExportJob, user: ExportUser) => Promise<void>
+export type OnExportFailed = (job: ExportJob, user: ExportUser, error: Error) => Promise<void>
 
 export interface MailerOptions {
   /** a nodemailer Transporter, or the options `nodemailer.createTransport()` takes */
@@ -60,7 +63,15 @@ export interface RoomsExportOptions {
   publicUrl?: string
   limits?: Partial<ExportLimits>
   onExportReady?: OnExportReady
+  /** called once a file export has failed (not when the server closes); `error.message` is its status `error` */
+  onExportFailed?: OnExportFailed
   secret?: string
+  /** `false`: never use the host's database; `{ db }`: use this one (no @fastify/mongodb needed) */
+  mongo?: false | { db: Db }
+  /** merged into each route's `config` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }` for @fastify/rate-limit) */
+  routeConfig?: FastifyContextConfig & Record<string, unknown>
+  /** run before `authenticate` on the plugin's routes (rate limiting, the host's own checks) */
+  onRequest?: onRequestHookHandler | onRequestHookHandler[]
 }
 
 export interface ResolvedMailer {
@@ -81,7 +92,10 @@ export interface ResolvedOptions {
   publicUrl: string | null
   limits: ExportLimits
   onExportReady: OnExportReady | null
+  onExportFailed: OnExportFailed | null
   secret: string
+  routeConfig: Record<string, unknown>
+  onRequest: onRequestHookHandler[]
 }
 
 export const defaultLimits: ExportLimits = {
@@ -104,7 +118,7 @@ export const defaultLimits: ExportLimits = {
 export type BackendDefaults = Pick<ResolvedOptions, 'authenticate' | 'hasPermission' | 'canAccessRoom' | 'repository'> & { storage?: ExportStorage }
 
 function fail (message: string): never {
-  throw new Error(`fastify-rooms-export: ${message}`)
+  throw new InvalidOptionError(message)
 }
 
 function requireFunction<T> (name: string, value: T | undefined, fallback: T | undefined): T {
@@ -167,6 +181,20 @@ function resolveBasePath (basePath: string | undefined): string {
   return basePath
 }
 
+/**
+ * The database the Rocket.Chat defaults, jobs and exports use: `mongo: { db }`,
+ * else the host's `fastify.mongo.db` (registered with @fastify/mongodb before
+ * this plugin) unless `mongo: false`.
+ */
+export function resolveDatabase (mongo: RoomsExportOptions['mongo'], hostDb: Db | undefined): Db | undefined {
+  if (mongo === undefined) return hostDb
+  if (mongo === false) return undefined
+  if (typeof mongo !== 'object' || mongo === null || typeof (mongo.db as Partial<Db> | undefined)?.collection !== 'function') {
+    fail('option "mongo" must be false or { db } with a MongoDB Db')
+  }
+  return mongo.db
+}
+
 /** Per user, so another local account can neither read nor pre-create it. */
 function defaultExportDirectory (): string {
   /* c8 ignore next -- Windows has no uid; its temporary directory is per user already */
@@ -175,11 +203,15 @@ function defaultExportDirectory (): string {
 
 /** Every option with its default; the caller's object is read, never changed. */
 export function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): ResolvedOptions {
-  const { publicUrl, secret, onExportReady } = options
+  const { publicUrl, secret, onExportReady, onExportFailed, routeConfig } = options
   const limits = resolveLimits(options.limits)
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) fail('option "secret" must be a string of at least 16 characters')
   if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
+  if (onExportFailed !== undefined && typeof onExportFailed !== 'function') fail('option "onExportFailed" must be a function')
+  if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
+  const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
+  if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
   return {
     authenticate: requireFunction('authenticate', options.authenticate, backend?.authenticate),
     hasPermission: requireFunction('hasPermission', options.hasPermission, backend?.hasPermission),
@@ -191,6 +223,9 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
     publicUrl: publicUrl === undefined ? null : publicUrl.replace(/\/+$/, ''),
     limits,
     onExportReady: onExportReady ?? null,
-    secret: secret ?? randomBytes(32).toString('hex')
+    onExportFailed: onExportFailed ?? null,
+    secret: secret ?? randomBytes(32).toString('hex'),
+    routeConfig: { ...routeConfig },
+    onRequest
   }
 }

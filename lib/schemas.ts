@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { errorTable, type ErrorType } from './errors.ts'
 import { dateBoundPattern } from './export/range.ts'
 
 /** `Date.prototype.toISOString()` output: the only date form in exports and replies. */
@@ -139,3 +140,45 @@ export interface ExportContext {
   exportedAt: string
   exportedBy: Static<typeof JsonPersonSchema>
 }
+
+// Replies for the OpenAPI document (@fastify/swagger): every status each route answers.
+
+const ErrorReplySchema = (errorTypes: ErrorType[], description: string) => Type.Object({
+  success: Type.Literal(false),
+  error: Type.String({ description: '"[errorType]"' }),
+  errorType: Type.Union(errorTypes.map((errorType) => Type.Literal(errorType))),
+  details: Type.Optional(Type.String({ description: 'for humans; clients key on errorType' }))
+}, { description })
+
+const UnauthorizedReplySchema = Type.Object({
+  success: Type.Literal(false),
+  error: Type.Literal('unauthorized')
+}, { description: 'no or wrong credentials' })
+
+/** The error replies of one route, grouped by HTTP status as errorTable says. */
+export function errorReplies (errorTypes: ErrorType[]): Record<number, unknown> {
+  const replies: Record<number, unknown> = {}
+  const byStatus = new Map<number, ErrorType[]>()
+  for (const errorType of errorTypes) {
+    if (errorType === 'unauthorized') continue
+    const status = errorTable[errorType]
+    byStatus.set(status, [...byStatus.get(status) ?? [], errorType])
+  }
+  for (const [status, types] of byStatus) replies[status] = ErrorReplySchema(types, types.join(', '))
+  if (errorTypes.includes('unauthorized')) replies[401] = UnauthorizedReplySchema
+  return replies
+}
+
+/** The names the routes' `security` uses; add them to your OpenAPI `components.securitySchemes`. */
+export const securitySchemes = {
+  rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'the user id (Rocket.Chat REST credentials)' },
+  rocketChatAuthToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'the login token (Rocket.Chat REST credentials)' }
+} as const
+
+export const routeSecurity = [{ rocketChatUserId: [], rocketChatAuthToken: [] }]
+
+/** The zip itself, whole or a range of it. */
+export const ZipReplySchema = (description: string) => ({
+  description,
+  content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } }
+})

@@ -366,7 +366,7 @@ t.test('onExportReady runs once the zip is stored; its failure is logged, not fa
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   const status = await waitForExport(app, alice, exportId)
   t.equal(status.export.status, 'done')
-  t.equal(seen.length, 1)
+  t.ok(await eventually(async () => seen.length === 1), 'called once, right after the status turned done')
   const [job, username] = seen[0]
   t.equal(username, 'alice')
   t.same(job, {
@@ -377,6 +377,7 @@ t.test('onExportReady runs once the zip is stored; its failure is logged, not fa
     status: 'done',
     messages: 9,
     bytes: status.export.bytes,
+    sha256: sha256((await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })).rawPayload),
     createdAt: new Date(status.export.createdAt),
     finishedAt: new Date(status.export.finishedAt),
     expiresAt: new Date(new Date(status.export.finishedAt).getTime() + 24 * 60 * 60 * 1000),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { GridFSBucket, type Db, type Document, type Filter } from 'mongodb'
+import type { Db, Document, Filter, GridFSBucket } from 'mongodb'
+import { mongoDriver } from './mongo-driver.ts'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import type { BackendDefaults } from '../options.ts'
 
@@ -99,7 +100,8 @@ export function hashLoginToken (token: string): string {
 
 export function createMongoRepository (db: Db): RoomRepository {
   const messages = db.collection('rocketchat_message')
-  const uploads = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
+  let uploadsOnce: Promise<GridFSBucket> | undefined
+  const uploads = async () => await (uploadsOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })))
   const visible = { _hidden: { $ne: true } }
 
   return {
@@ -136,8 +138,9 @@ export function createMongoRepository (db: Db): RoomRepository {
     },
 
     async openFile (file) {
-      const [stored] = await uploads.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
-      return stored === undefined ? null : uploads.openDownloadStream(stored._id)
+      const bucket = await uploads()
+      const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
+      return stored === undefined ? null : bucket.openDownloadStream(stored._id)
     }
   }
 }

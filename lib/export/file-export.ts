@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
@@ -111,6 +111,7 @@ export class FileExports {
     const { limits } = options
     const startedAt = Date.now()
     const progress = { messages: 0, bytes: 0 }
+    const zipHash = createHash('sha256')
     // Progress writes are chained, and the last is awaited before the final status is written,
     // so a slow progress write can never land after (and undo) the final counts.
     let progressWrites = Promise.resolve()
@@ -127,7 +128,7 @@ export class FileExports {
     const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId }
 
     const archive = new ExportArchive(controller.signal, watchdog)
-    const toStorage = Readable.from(countBytes(archive.output, progress, watchdog, limits.maxExportBytes))
+    const toStorage = Readable.from(countBytes(archive.output, progress, zipHash, watchdog, limits.maxExportBytes))
     const stored = options.storage.write(job._id, toStorage)
     stored.catch((err: unknown) => { controller.abort(err) })
 
@@ -170,6 +171,7 @@ export class FileExports {
         status: 'done',
         messages: progress.messages,
         bytes: progress.bytes,
+        sha256: zipHash.digest('hex'),
         finishedAt,
         expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
@@ -191,12 +193,16 @@ export class FileExports {
       // A storage that ignores its destroyed source gets one more stall period to let go.
       await raceAbort(stored.catch(() => {}), AbortSignal.any([this.closing.signal, AbortSignal.timeout(limits.stallTimeoutMs)])).catch(() => {})
       await stopProgress()
-      await this.discard(job, reason, progress.messages)
+      const failed = await this.discard(job, reason, progress.messages)
+      if (!(cause instanceof ShutdownError) && options.onExportFailed !== null) {
+        await options.onExportFailed(failed, user, new Error(reason))
+          .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportFailed failed') })
+      }
     }
   }
 
   /** A failed export leaves nothing stored and says why — unless what failed is what would store that. */
-  private async discard (job: ExportJob, reason: string, messages: number): Promise<void> {
+  private async discard (job: ExportJob, reason: string, messages: number): Promise<ExportJob> {
     const { jobs, options, log } = this.deps
     // Clean-up keeps trying for one stall period (a database restart), or until close() gives up;
     // then close()'s warning already names this export, so there is no second report.
@@ -204,14 +210,12 @@ export class FileExports {
     const unlessClosed = (err: unknown, message: string) => { if (!this.closing.signal.aborted) log.error({ err, exportId: job._id }, message) }
     await retrying(() => options.storage.remove(job._id), { signal })
       .catch((err: unknown) => { unlessClosed(err, 'rooms.export: removing a failed export failed') })
-    await retrying(() => jobs.update(job._id, {
-      status: 'failed',
-      error: reason,
-      messages,
-      bytes: 0,
-      finishedAt: new Date(),
-      expiresAt: new Date(Date.now() + options.limits.exportTtlMs)
-    }), { signal }).catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
+    const finishedAt = new Date()
+    const failed: ExportJob = { ...job, status: 'failed', error: reason, messages, bytes: 0, finishedAt, expiresAt: new Date(finishedAt.getTime() + options.limits.exportTtlMs) }
+    const { _id: id, ...patch } = failed
+    await retrying(() => jobs.update(id, patch), { signal })
+      .catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
+    return failed
   }
 
   private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
@@ -285,10 +289,11 @@ export class FileExports {
   }
 }
 
-/** The zip's bytes on their way to storage: counted, capped at `maxBytes`, and each chunk is progress. */
-async function * countBytes (source: Readable, progress: { bytes: number }, watchdog: StallWatchdog, maxBytes: number): AsyncGenerator<Buffer> {
+/** The zip's bytes on their way to storage: counted, hashed (the download's ETag), capped at `maxBytes`; each chunk is progress. */
+async function * countBytes (source: Readable, progress: { bytes: number }, hash: Hash, watchdog: StallWatchdog, maxBytes: number): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     progress.bytes += (chunk as Buffer).length
+    hash.update(chunk as Buffer)
     if (progress.bytes > maxBytes) throw new ExportLimitError('bytes', maxBytes, 'maxExportBytes')
     watchdog.progress()
     yield chunk as Buffer

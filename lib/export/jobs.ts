@@ -14,6 +14,8 @@ export interface ExportJob {
   messages: number
   /** bytes of the stored zip so far */
   bytes: number
+  /** of the whole stored zip, once done: the download's strong ETag */
+  sha256?: string
   createdAt: Date
   finishedAt?: Date
   /** after this the export is gone: its zip removed, its id unknown */

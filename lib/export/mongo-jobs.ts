@@ -1,4 +1,5 @@
-import { MongoServerError, type Db, type Document } from 'mongodb'
+import type { Db, Document } from 'mongodb'
+import { isDuplicateKey } from '../backends/mongo-driver.ts'
 import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
 
 /**
@@ -12,8 +13,6 @@ import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
  * that stopped, and is taken over or reported failed.
  */
 export const staleAfterMs = 30_000
-
-const duplicateKey = 11000
 
 export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise<ExportJobStore> {
   const jobs = db.collection('rooms_export_jobs')
@@ -32,7 +31,7 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
         return slotId
       } catch (err) {
         /* c8 ignore next -- any other failure is the database's, and is thrown on */
-        if (!(err instanceof MongoServerError) || err.code !== duplicateKey) throw err
+        if (!isDuplicateKey(err)) throw err
       }
       const takenOver = await slots.findOneAndUpdate(
         { _id: key(slotId), heartbeatAt: { $lt: staleBefore(now) } },

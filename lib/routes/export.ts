@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifySchemaValidationError } from 'fastify'
 import { sendEmailExport } from '../export/email-export.ts'
@@ -5,7 +6,7 @@ import type { ExportFormat } from '../export/jobs.ts'
 import { beginning, InvalidBoundError, parseBound, type ResolvedRange } from '../export/range.ts'
 import { findZone } from '../time/zones.ts'
 import { exportError } from '../errors.ts'
-import { emailOnlyFields, ExportRequestBodySchema, type ExportRequestBody } from '../schemas.ts'
+import { EmailExportReplySchema, emailOnlyFields, errorReplies, ExportRequestBodySchema, FileExportReplySchema, routeSecurity, type ExportRequestBody } from '../schemas.ts'
 import { logSerializers, type RouteContext } from './route-context.ts'
 
 interface CheckedBody {
@@ -61,7 +62,24 @@ function checkBody (body: ExportRequestBody, validation: FastifySchemaValidation
 /** `POST …/rooms.export`: the checks of SPEC §3 in their order, then a file job or an email. */
 export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, templates, fileExports, slots }) => {
   fastify.post(`${options.basePath}/rooms.export`, {
-    schema: { body: ExportRequestBodySchema },
+    schema: {
+      tags: ['rooms.export'],
+      summary: 'Export a room\'s messages to a file (zip) or by email',
+      description: '`type: "file"` answers at once with an `exportId` (follow it with rooms.export.status and rooms.export.download); `type: "email"` answers once the mail server accepted the mail.',
+      security: routeSecurity,
+      body: ExportRequestBodySchema,
+      response: {
+        200: Type.Union([FileExportReplySchema, EmailExportReplySchema]),
+        ...errorReplies([
+          'unauthorized', 'error-invalid-params', 'error-invalid-format', 'error-action-not-allowed', 'error-invalid-room', 'error-not-allowed',
+          'error-invalid-dates', 'error-email-not-configured', 'error-invalid-email', 'error-invalid-recipient', 'error-too-many-messages',
+          'error-too-many-requests', 'error-email-send-failed', 'error-internal'
+        ]),
+        413: errorReplies(['error-invalid-params'])[400],
+        415: errorReplies(['error-invalid-params'])[400]
+      }
+    },
+    config: options.routeConfig,
     attachValidation: true,
     logSerializers
   }, async (request) => {

@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from '
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createMemoryJobStore, type ExportJob, type ExportJobStore } from '../export/jobs.ts'
+import { UnsafeStorageError } from '../errors.ts'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
 const zipSuffix = '.zip'
@@ -26,10 +27,10 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       await mkdir(directory, { recursive: true, mode: 0o700 })
       const info = await lstat(directory)
       const uid = process.getuid?.()
-      if (!info.isDirectory()) throw new Error(`fastify-rooms-export: storage path ${directory} is not a directory`)
+      if (!info.isDirectory()) throw new UnsafeStorageError(`storage path ${directory} is not a directory`)
       /* c8 ignore next -- process.getuid exists on every POSIX system; Windows has no owner to compare */
-      if (uid !== undefined && info.uid !== uid) throw new Error(`fastify-rooms-export: storage directory ${directory} belongs to another user (uid ${info.uid}); use a directory of your own`)
-      if ((info.mode & 0o022) !== 0) throw new Error(`fastify-rooms-export: storage directory ${directory} is writable by group or others; chmod 700 it or use another`)
+      if (uid !== undefined && info.uid !== uid) throw new UnsafeStorageError(`storage directory ${directory} belongs to another user (uid ${info.uid}); use a directory of your own`)
+      if ((info.mode & 0o022) !== 0) throw new UnsafeStorageError(`storage directory ${directory} is writable by group or others; chmod 700 it or use another`)
       // Our own directory, once readable by others (an older version made it 0755): close it.
       if ((info.mode & 0o077) !== 0) await chmod(directory, 0o700)
       const now = Date.now()
@@ -58,10 +59,10 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       }
     },
 
-    async read (key) {
+    async read (key, range) {
       try {
         const file = await open(pathOf(key))
-        return file.createReadStream()
+        return file.createReadStream(range)
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
         throw err

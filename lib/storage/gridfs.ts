@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { GridFSBucket, type Db, type Document, type GridFSBucketWriteStream } from 'mongodb'
+import type { Db, Document, GridFSBucket, GridFSBucketWriteStream } from 'mongodb'
+import { mongoDriver } from '../backends/mongo-driver.ts'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
 /**
@@ -11,7 +12,8 @@ import { assertStorageKey, type ExportStorage } from './storage.ts'
  * deleted.
  */
 export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): ExportStorage {
-  const bucket = new GridFSBucket(db, { bucketName })
+  let bucketOnce: Promise<GridFSBucket> | undefined
+  const bucket = async () => await (bucketOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName })))
   const files = db.collection(`${bucketName}.files`)
   const chunks = db.collection(`${bucketName}.chunks`)
   const id = (key: string) => {
@@ -27,7 +29,7 @@ export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): Expor
 
   return {
     async write (key, source) {
-      const upload = bucket.openUploadStreamWithId(id(key), `${key}.zip`, { metadata: { contentType: 'application/zip' } })
+      const upload = (await bucket()).openUploadStreamWithId(id(key), `${key}.zip`, { metadata: { contentType: 'application/zip' } })
       try {
         await pipeline(source, upload)
       } catch (err) {
@@ -37,9 +39,11 @@ export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): Expor
       }
     },
 
-    async read (key) {
+    async read (key, range) {
       const stored = await files.findOne({ _id: id(key) }, { projection: { _id: 1 } })
-      return stored === null ? null : bucket.openDownloadStream(stored._id) as Readable
+      // GridFS reads only the chunks the range touches; its `end` is exclusive.
+      const options = range === undefined ? {} : { start: range.start, end: range.end + 1 }
+      return stored === null ? null : (await bucket()).openDownloadStream(stored._id, options) as Readable
     },
 
     remove

@@ -1,5 +1,12 @@
 import type { Readable } from 'node:stream'
+import { InvalidStorageKeyError } from '../errors.ts'
 import type { ExportJobStore } from '../export/jobs.ts'
+
+/** A part of a stored export: byte offsets, both inclusive (as in HTTP's Range). */
+export interface ByteRange {
+  start: number
+  end: number
+}
 
 /** What a storage's optional `prepare` is told at start. */
 export interface StoragePreparation {
@@ -21,8 +28,11 @@ export interface ExportStorage {
    * destroying `source`.
    */
   write (key: string, source: Readable): Promise<void>
-  /** The stored bytes, or `null` when nothing is stored under `key`. */
-  read (key: string): Promise<Readable | null>
+  /**
+   * The stored bytes — only `range.start` to `range.end` (inclusive) when
+   * given, without reading the bytes before — or `null` when nothing is stored under `key`.
+   */
+  read (key: string, range?: ByteRange): Promise<Readable | null>
   /** Removes `key`; removing a key that is not there is not an error. */
   remove (key: string): Promise<void>
   /** Runs once at `ready()`: check the place is safe to use (throw to refuse it) and remove what a crash left. */
@@ -34,5 +44,5 @@ export interface ExportStorage {
 const safeKey = /^[A-Za-z0-9_-]{1,128}$/
 
 export function assertStorageKey (key: string): void {
-  if (!safeKey.test(key)) throw new Error(`fastify-rooms-export: invalid storage key ${JSON.stringify(key)}`)
+  if (!safeKey.test(key)) throw new InvalidStorageKeyError(JSON.stringify(key))
 }
