@@ -109,7 +109,7 @@ export type {
   ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageRangeQuery, RoomRepository
 } from './lib/model.ts'
 export {
-  ExportDocumentSchema, JsonMessageSchema, ExportRequestBodySchema, ExportStatusSchema,
+  ExportDocumentSchema, JsonMessageSchema, ExportRequestBodySchema, ExportStatusSchema, securitySchemes,
   type ExportDocument, type JsonMessage, type ExportRequestBody, type ExportStatus
 } from './lib/schemas.ts'
 export { errorTable, type ErrorType } from './lib/errors.ts'

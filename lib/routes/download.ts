@@ -12,7 +12,10 @@ import { findOwnExport, logSerializers, type RouteContext } from './route-contex
  * `If-None-Match` (304) and `If-Range`.
  */
 export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, jobs }) => {
-  fastify.get(`${options.basePath}/rooms.export.download`, {
+  // HEAD is a route of its own: Fastify's automatic one would read the whole zip to discard it.
+  fastify.route({
+    method: ['GET', 'HEAD'],
+    url: `${options.basePath}/rooms.export.download`,
     schema: {
       tags: ['rooms.export'],
       summary: 'Download a finished file export (zip)',
@@ -27,41 +30,42 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
       }
     },
     config: { ...options.routeConfig, acceptsDownloadToken: true },
-    logSerializers
-  }, async (request, reply) => {
-    const { exportId, token } = request.query
-    if (token !== undefined && !verifyDownloadToken(options.secret, exportId, token, new Date())) {
-      throw exportError('error-not-found', 'no such export, or the link has expired')
-    }
-    // A valid token stands in for the owner's credentials; without one, the caller must be the owner.
-    const job = await findOwnExport(jobs, exportId, token === undefined ? request.exportUser! : 'signed-link')
-    if (job.status === 'failed') throw exportError('error-export-failed', job.error)
-    if (job.status !== 'done') throw exportError('error-export-not-ready', `the export is ${job.status}`)
+    logSerializers,
+    handler: async (request, reply) => {
+      const { exportId, token } = request.query
+      if (token !== undefined && !verifyDownloadToken(options.secret, exportId, token, new Date())) {
+        throw exportError('error-not-found', 'no such export, or the link has expired')
+      }
+      // A valid token stands in for the owner's credentials; without one, the caller must be the owner.
+      const job = await findOwnExport(jobs, exportId, token === undefined ? request.exportUser! : 'signed-link')
+      if (job.status === 'failed') throw exportError('error-export-failed', job.error)
+      if (job.status !== 'done') throw exportError('error-export-not-ready', `the export is ${job.status}`)
 
-    // Everything that can fail is decided before the stored file is opened, so a failure never holds it open.
-    /* c8 ignore next -- records written before exports were hashed: an export never changes, so its id is a strong validator too */
-    const etag = `"${job.sha256 ?? job._id}"`
-    reply
-      .header('content-type', 'application/zip')
-      .header('content-disposition', contentDisposition(job.fileName))
-      .header('cache-control', 'private, no-store')
-      .header('accept-ranges', 'bytes')
-      .header('etag', etag)
-    if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
-    const ifRange = request.headers['if-range']
-    const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, job.bytes) : undefined
-    if (range === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${job.bytes}`)
-      throw exportError('error-range-not-satisfiable', `the export has ${job.bytes} bytes`)
+      // Everything that can fail is decided before the stored file is opened, so a failure never holds it open.
+      /* c8 ignore next -- records written before exports were hashed: an export never changes, so its id is a strong validator too */
+      const etag = `"${job.sha256 ?? job._id}"`
+      reply
+        .header('content-type', 'application/zip')
+        .header('content-disposition', contentDisposition(job.fileName))
+        .header('cache-control', 'private, no-store')
+        .header('accept-ranges', 'bytes')
+        .header('etag', etag)
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
+      const ifRange = request.headers['if-range']
+      const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, job.bytes) : undefined
+      if (range === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${job.bytes}`)
+        throw exportError('error-range-not-satisfiable', `the export has ${job.bytes} bytes`)
+      }
+      if (range !== undefined) {
+        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${job.bytes}`)
+      }
+      reply.header('content-length', range === undefined ? job.bytes : range.end - range.start + 1)
+      if (request.method === 'HEAD') return reply.send()
+      const stream = await options.storage.read(job._id, range)
+      if (stream === null) throw exportError('error-not-found', 'the export is no longer stored')
+      return reply.send(stream)
     }
-    if (range !== undefined) {
-      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${job.bytes}`)
-    }
-    reply.header('content-length', range === undefined ? job.bytes : range.end - range.start + 1)
-    if (request.method === 'HEAD') return reply.send()
-    const stream = await options.storage.read(job._id, range)
-    if (stream === null) throw exportError('error-not-found', 'the export is no longer stored')
-    return reply.send(stream)
   })
 }
 
