@@ -1,19 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import Handlebars from 'handlebars'
-
-/**
- * `templates/` sits at the package root; this file runs from `lib/render/`
- * in the sources and from `dist/lib/render/` once built.
- */
-function findTemplatesDirectory (): string {
-  for (const relative of ['../../templates/', '../../../templates/']) {
-    const candidate = fileURLToPath(new URL(relative, import.meta.url))
-    if (existsSync(candidate)) return candidate
-  }
-  /* c8 ignore next 2 -- only a broken install (templates/ not shipped) gets here */
-  throw new Error('fastify-rooms-export: templates/ directory not found next to the package')
-}
+import { templateSources } from './template-sources.ts'
 
 export type Template = (context: object) => string
 
@@ -37,8 +23,7 @@ export function compileTemplates (): Templates {
   handlebars.registerHelper('multiline', (text: string) => new handlebars.SafeString(escape(text).replace(/\r?\n/g, '<br>')))
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b)
 
-  const directory = findTemplatesDirectory()
-  const source = (name: string) => readFileSync(`${directory}${name}.hbs`, 'utf8')
+  const source = (name: string) => templateSources[name]
   handlebars.registerPartial('message', source('export-message'))
   const compile = (name: string, usesDataVariables = false): Template => {
     // Declaring the only helpers lets Handlebars compile direct calls instead of per-expression

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { MongoClient } from 'mongodb'
 import type { Test } from 'tap'
 import { startFerretDb } from '../ferretdb/server.ts'
@@ -14,12 +15,16 @@ export interface MongoServer {
 
 let databaseCounter = 0
 
+/** The driver this process imports as `mongodb`: 7, or 6 under `--import ./test/mongodb6/use.mjs`. */
+const driverVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('mongodb')), 'utf8')) as { version: string }).version
+
 /**
  * A real MongoDB-wire server for one test: `MONGODB_URL` when set (a real
  * MongoDB), else FerretDB v1.24.2 with SQLite in a temporary directory on a
  * free loopback port.
  */
 export async function startMongo (t: Test): Promise<MongoServer> {
+  t.comment(`MongoDB driver ${driverVersion}`)
   const database = `rooms_export_test_${process.pid}_${++databaseCounter}`
   if (process.env.MONGODB_URL !== undefined) {
     const url = new URL(process.env.MONGODB_URL)
