@@ -1,8 +1,9 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Db } from 'mongodb'
 import { createMongoHooks, createMongoRepository } from './lib/backends/mongo.ts'
+import type { MongoDatabase } from './lib/backends/mongo-database.ts'
+import { asDb } from './lib/backends/mongo-driver.ts'
 import { handleError } from './lib/error-handler.ts'
 import { ExportApiError } from './lib/errors.ts'
 import { FileExports } from './lib/export/file-export.ts'
@@ -30,8 +31,8 @@ declare module 'fastify' {
 }
 
 /** `fastify.mongo.db` when the host registered @fastify/mongodb (with a database) before this plugin. */
-function hostDatabase (fastify: FastifyInstance): Db | undefined {
-  return (fastify as unknown as { mongo?: { db?: Db } }).mongo?.db
+function hostDatabase (fastify: FastifyInstance): MongoDatabase | undefined {
+  return (fastify as unknown as { mongo?: { db?: MongoDatabase } }).mongo?.db
 }
 
 const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: FastifyInstance, opts) => {
@@ -46,7 +47,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   const templates = compileTemplates()
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
   const jobs = db !== undefined
-    ? await createMongoJobStore(db, limits.exportTtlMs)
+    ? await createMongoJobStore(asDb(db), limits.exportTtlMs)
     : await options.storage.createJobStore?.(limits.exportTtlMs) ?? createMemoryJobStore()
   if (options.mailer !== null && options.publicUrl !== null && opts.secret === undefined) {
     fastify.log.warn('rooms.export: no "secret" option: mailed download links are signed with a random key, so they stop working when the server restarts and differ between instances')
@@ -99,7 +100,8 @@ export { createMemoryRepository, type MemoryRepositoryData } from './lib/backend
 export { createDirectoryStorage } from './lib/storage/directory.ts'
 export { createGridFsStorage } from './lib/storage/gridfs.ts'
 export { createMongoHooks, createMongoRepository, hashLoginToken } from './lib/backends/mongo.ts'
-export type { ExportStorage, StoragePreparation } from './lib/storage/storage.ts'
+export type { ExportStorage, StoragePreparation, ByteRange } from './lib/storage/storage.ts'
+export type { MongoDatabase } from './lib/backends/mongo-database.ts'
 export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
 export type {

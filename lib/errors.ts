@@ -6,7 +6,7 @@ import createError from '@fastify/error'
  * `{ success: false, error: '[errorType]', errorType, details }`.
  */
 export const errorTable = {
-  'unauthorized': 401,
+  unauthorized: 401,
   'error-invalid-params': 400,
   'error-invalid-format': 400,
   'error-action-not-allowed': 403,

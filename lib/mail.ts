@@ -101,6 +101,7 @@ export async function resolveRecipients (
 
 /** Header values never carry line breaks or other control characters, whatever a user typed. */
 export function headerSafe (value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
   return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
-import type { Db } from 'mongodb'
+import type { MongoDatabase } from './backends/mongo-database.ts'
 import { InvalidOptionError } from './errors.ts'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { ExportJob } from './export/jobs.ts'
@@ -67,7 +67,7 @@ export interface RoomsExportOptions {
   onExportFailed?: OnExportFailed
   secret?: string
   /** `false`: never use the host's database; `{ db }`: use this one (no @fastify/mongodb needed) */
-  mongo?: false | { db: Db }
+  mongo?: false | { db: MongoDatabase }
   /** merged into each route's `config` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }` for @fastify/rate-limit) */
   routeConfig?: FastifyContextConfig & Record<string, unknown>
   /** run before `authenticate` on the plugin's routes (rate limiting, the host's own checks) */
@@ -186,10 +186,10 @@ function resolveBasePath (basePath: string | undefined): string {
  * else the host's `fastify.mongo.db` (registered with @fastify/mongodb before
  * this plugin) unless `mongo: false`.
  */
-export function resolveDatabase (mongo: RoomsExportOptions['mongo'], hostDb: Db | undefined): Db | undefined {
+export function resolveDatabase (mongo: RoomsExportOptions['mongo'], hostDb: MongoDatabase | undefined): MongoDatabase | undefined {
   if (mongo === undefined) return hostDb
   if (mongo === false) return undefined
-  if (typeof mongo !== 'object' || mongo === null || typeof (mongo.db as Partial<Db> | undefined)?.collection !== 'function') {
+  if (typeof mongo !== 'object' || mongo === null || typeof (mongo.db as Partial<MongoDatabase> | undefined)?.collection !== 'function') {
     fail('option "mongo" must be false or { db } with a MongoDB Db')
   }
   return mongo.db

@@ -230,6 +230,7 @@ t.test('a storage that cannot remove a failed export: retried for one stall peri
     ...hostHooks(),
     limits: { stallTimeoutMs: 600 },
     // A repository that throws something that is not an Error still fails the export with a readable reason.
+    // eslint-disable-next-line no-throw-literal -- a repository that throws a string is the case under test
     repository: { ...memory, async * findMessages () { yield * []; throw 'socket hang up' } },
     storage: {
       async write (_key, source) { for await (const chunk of source) void chunk },

@@ -1,3 +1,4 @@
+/* eslint-disable no-template-curly-in-string -- template syntax in chat text is the hostile input under test */
 import t from 'tap'
 import { createMemoryRepository } from '../index.ts'
 import { buildApp } from './helpers/app.ts'

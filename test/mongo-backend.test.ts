@@ -200,6 +200,7 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
     }
   })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-05-01' })).json()
+  // eslint-disable-next-line no-unmodified-loop-condition -- set by the repository, concurrently
   while (outage === undefined) await new Promise((resolve) => setTimeout(resolve, 20))
   await outage
   const status = await settle(app, rcUsers.admin, exportId)
@@ -245,6 +246,7 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   })
   await app.ready()
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-05-01' })).json()
+  // eslint-disable-next-line no-unmodified-loop-condition -- set by the repository, concurrently
   while (killed === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
   await killed
   const started = Date.now()
@@ -329,6 +331,13 @@ t.test('hasPermission and the GridFS storage on their own', async (t) => {
   for await (const chunk of (await storage.read('one'))!) chunks.push(chunk as Buffer)
   t.equal(Buffer.concat(chunks).toString(), 'zip bytes')
   t.equal(await storage.read('two'), null)
+  // Ranges read only the chunks they touch (255 KiB each): a range in the third chunk.
+  const big = Buffer.from(Array.from({ length: 700 * 1024 }, (_, index) => index % 251))
+  await storage.write('big', Readable.from([big]))
+  const ranged: Buffer[] = []
+  for await (const chunk of (await storage.read('big', { start: 600_000, end: 600_099 }))!) ranged.push(chunk as Buffer)
+  t.same(Buffer.concat(ranged), big.subarray(600_000, 600_100))
+  await storage.remove('big')
   const failing = Readable.from((async function * () {
     yield Buffer.alloc(300 * 1024, 1)
     throw new Error('source broke')
@@ -338,4 +347,21 @@ t.test('hasPermission and the GridFS storage on their own', async (t) => {
   await storage.remove('one')
   await storage.remove('one')
   t.equal(await storage.read('one'), null)
+})
+
+t.test('mongo: { db } — a database without @fastify/mongodb', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(roomsExport, { mongo: { db } })
+  await app.ready()
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })).json()
+  const status = await settle(app, rcUsers.admin, exportId)
+  t.equal(status.export.status, 'done')
+  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 1, 'stored in the given database')
+  const range = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: { ...rcHeaders(rcUsers.admin), range: 'bytes=0-3' } })
+  t.equal(range.statusCode, 206)
+  t.equal(range.rawPayload.toString('latin1'), 'PK\u0003\u0004')
 })

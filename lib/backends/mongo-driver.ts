@@ -1,4 +1,6 @@
 import type * as MongoDriver from 'mongodb'
+import type { Db } from 'mongodb'
+import type { MongoDatabase } from './mongo-database.ts'
 
 let driver: Promise<typeof MongoDriver> | undefined
 
@@ -15,4 +17,9 @@ export async function mongoDriver (): Promise<typeof MongoDriver> {
 /** A duplicate-key error from any driver version (no `instanceof` across copies). */
 export function isDuplicateKey (err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 11000
+}
+
+/** The driver's own type for a database handle the public API typed by shape. */
+export function asDb (database: MongoDatabase): Db {
+  return database as unknown as Db
 }

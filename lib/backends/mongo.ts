@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { Db, Document, Filter, GridFSBucket } from 'mongodb'
-import { mongoDriver } from './mongo-driver.ts'
+import type { Document, Filter, GridFSBucket } from 'mongodb'
+import type { MongoDatabase } from './mongo-database.ts'
+import { asDb, mongoDriver } from './mongo-driver.ts'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import type { BackendDefaults } from '../options.ts'
 
@@ -66,7 +67,7 @@ function toPerson (document: Document | undefined): { _id: string, username: str
   return person
 }
 
-export function toMessage (document: Document): ExportMessage {
+function toMessage (document: Document): ExportMessage {
   const message: ExportMessage = {
     _id: asString(document._id),
     rid: asString(document.rid),
@@ -98,7 +99,8 @@ export function hashLoginToken (token: string): string {
   return createHash('sha256').update(token).digest('base64')
 }
 
-export function createMongoRepository (db: Db): RoomRepository {
+export function createMongoRepository (database: MongoDatabase): RoomRepository {
+  const db = asDb(database)
   const messages = db.collection('rocketchat_message')
   let uploadsOnce: Promise<GridFSBucket> | undefined
   const uploads = async () => await (uploadsOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })))
@@ -146,7 +148,8 @@ export function createMongoRepository (db: Db): RoomRepository {
 }
 
 /** The three access hooks on Rocket.Chat's users, permissions and subscriptions. */
-export function createMongoHooks (db: Db): Pick<BackendDefaults, 'authenticate' | 'hasPermission' | 'canAccessRoom'> {
+export function createMongoHooks (database: MongoDatabase): Pick<BackendDefaults, 'authenticate' | 'hasPermission' | 'canAccessRoom'> {
+  const db = asDb(database)
   const users = db.collection('users')
   const subscriptions = db.collection('rocketchat_subscription')
   const permissions = db.collection('rocketchat_permissions')

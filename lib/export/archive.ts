@@ -39,9 +39,9 @@ export class ExportArchive {
    * handed to the zip.
    */
   async addText (name: string, chunks: AsyncIterable<string>): Promise<EntryDigest> {
-    return await this.addEntry(name, async function * () {
+    return await this.addEntry(name, (async function * () {
       for await (const chunk of chunks) yield Buffer.from(chunk)
-    }())
+    }()))
   }
 
   /** Streams bytes (an upload) into the entry `name` as they come. */

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Db, Document, GridFSBucket, GridFSBucketWriteStream } from 'mongodb'
-import { mongoDriver } from '../backends/mongo-driver.ts'
+import type { Document, GridFSBucket, GridFSBucketWriteStream } from 'mongodb'
+import type { MongoDatabase } from '../backends/mongo-database.ts'
+import { asDb, mongoDriver } from '../backends/mongo-driver.ts'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
 /**
@@ -11,7 +12,8 @@ import { assertStorageKey, type ExportStorage } from './storage.ts'
  * chunk, so a reader never finds half an export; a failed write's chunks are
  * deleted.
  */
-export function createGridFsStorage (db: Db, bucketName = 'rooms_export'): ExportStorage {
+export function createGridFsStorage (database: MongoDatabase, bucketName = 'rooms_export'): ExportStorage {
+  const db = asDb(database)
   let bucketOnce: Promise<GridFSBucket> | undefined
   const bucket = async () => await (bucketOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName })))
   const files = db.collection(`${bucketName}.files`)

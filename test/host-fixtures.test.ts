@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process'
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+
+/**
+ * What users install, in hosts as they write them: the package is packed
+ * (`npm pack`, which builds it) and installed from its tarball into each
+ * fixture of test/hosts/, which then runs a file export through the plugin.
+ */
+const run = promisify(execFile)
+const root = new URL('..', import.meta.url).pathname
+const fixtures = join(root, 'test/hosts')
+
+t.setTimeout(15 * 60_000)
+
+const work = await mkdtemp(join(tmpdir(), 'rooms-export-hosts-'))
+t.teardown(() => rm(work, { recursive: true, force: true }))
+const packed = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
+const tarball = join(work, packed.stdout.trim().split('\n').at(-1)!)
+
+async function installFixture (name: string): Promise<string> {
+  const directory = join(work, name)
+  await cp(join(fixtures, name), directory, { recursive: true })
+  await cp(join(fixtures, 'export-and-check.mjs'), join(directory, 'export-and-check.mjs'))
+  await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: directory, maxBuffer: 16 * 1024 * 1024 })
+  return directory
+}
+
+t.test('the tarball holds the build, the licence and the readme — no sources, maps or tests', async (t) => {
+  const { stdout } = await run('tar', ['-tzf', tarball])
+  const files = stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''))
+  t.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts') && files.includes('LICENSE') && files.includes('README.md'))
+  t.same(files.filter((file) => !/^(dist\/.*\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(file)), [], 'nothing else')
+})
+
+t.test('TypeScript (NodeNext, strict, skipLibCheck off) on Fastify 5.0.0, without mongodb installed', async (t) => {
+  const directory = await installFixture('typescript-fastify-5.0')
+  t.notOk((await readdir(join(directory, 'node_modules'))).includes('mongodb'), 'mongodb is an optional peer: not installed')
+  const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
+  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+})
+
+t.test('CommonJS: require(\'fastify-rooms-export\').default', async (t) => {
+  const directory = await installFixture('commonjs')
+  const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
+  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+})
+
+t.test('an esbuild bundle runs an export from a folder with no node_modules', async (t) => {
+  const directory = await installFixture('esbuild-bundle')
+  await run('npm', ['run', 'bundle', '--silent'], { cwd: directory })
+  const alone = join(work, 'bundle-alone')
+  await cp(join(directory, 'bundle/host.mjs'), join(alone, 'host.mjs'))
+  t.same(await readdir(alone), ['host.mjs'], 'one file, no node_modules, no templates/')
+  const { stdout } = await run(process.execPath, ['host.mjs'], { cwd: alone })
+  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+})
