@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -7,7 +7,7 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type RoomRepository } from '../index.ts'
 import { buildApp, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
-import { postExport, waitForExport } from './helpers/exports.ts'
+import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 
 /**
@@ -54,6 +54,8 @@ function endlessRepository (): RoomRepository {
   }
 }
 
+const openDescriptors = async () => (await readdir('/proc/self/fd')).length
+
 const failedStatus = (status: { export: { createdAt: string, finishedAt: string, messages: number } }, exportId: string, format: string, error: string) => ({
   success: true,
   export: { _id: exportId, rid: general._id, format, status: 'failed', messages: status.export.messages, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error }
@@ -76,9 +78,12 @@ for (const [when, after] of [['before the first message', 0], ['mid-stream', 3]]
       limits: { stallTimeoutMs: 200 },
       repository: { ...memory, findMessages: (query) => stalls ? repository.findMessages(query) : memory.findMessages(query) }
     })
+    const descriptors = await openDescriptors()
     const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
     const status = await waitForExport(app, alice, exportId)
     t.same(status, failedStatus(status, exportId, 'html', 'stalled: the repository made no progress for 200 ms'))
+    // The job record is written just after the status changes in memory: wait for that write to close.
+    t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open (the .partial was closed)')
     t.equal(status.export.messages, after)
     t.ok(read.returned, 'the repository iterator was told to close')
     t.same(await storedFiles(directory), [], 'no zip and no .partial left')
@@ -104,9 +109,11 @@ t.test('an upload stream that never ends: the export fails naming the upload, th
       }
     }
   })
+  const descriptors = await openDescriptors()
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   const status = await waitForExport(app, alice, exportId)
   t.same(status, failedStatus(status, exportId, 'json', 'stalled: the upload "file-1" made no progress for 200 ms'))
+  t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
   t.equal(streams.length, 1)
   t.ok(streams[0].destroyed, 'the upload stream was destroyed')
   t.same(await storedFiles(directory), [])
