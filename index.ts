@@ -1,7 +1,7 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { createMongoHooks, createMongoRepository } from './lib/backends/mongo.ts'
+import { createMongoHooks, createMongoRepository, hasMessageRangeIndex } from './lib/backends/mongo.ts'
 import type { MongoDatabase } from './lib/backends/mongo-database.ts'
 import { asDb } from './lib/backends/mongo-driver.ts'
 import { handleError } from './lib/error-handler.ts'
@@ -44,6 +44,9 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
   const options = resolveOptions(opts, backend)
   const { limits } = options
+  if (db !== undefined && options.repository === backend?.repository && !await hasMessageRangeIndex(db)) {
+    fastify.log.warn('rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection')
+  }
   const templates = compileTemplates()
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
   const jobs = db !== undefined
@@ -99,7 +102,7 @@ export { roomsExport }
 export { createMemoryRepository, type MemoryRepositoryData } from './lib/backends/memory.ts'
 export { createDirectoryStorage } from './lib/storage/directory.ts'
 export { createGridFsStorage } from './lib/storage/gridfs.ts'
-export { createMongoHooks, createMongoRepository, hashLoginToken } from './lib/backends/mongo.ts'
+export { createMongoHooks, createMongoRepository, hashLoginToken, type MongoRepositoryOptions } from './lib/backends/mongo.ts'
 export type { ExportStorage, StoragePreparation, ByteRange } from './lib/storage/storage.ts'
 export type { MongoDatabase } from './lib/backends/mongo-database.ts'
 export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'

@@ -1,7 +1,7 @@
 import fastifyMongodb from '@fastify/mongodb'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { MongoClient, type Db } from 'mongodb'
+import { Long, MongoClient, type Db } from 'mongodb'
 import t, { type Test } from 'tap'
 import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../index.ts'
 import { heldRepository } from './helpers/app.ts'
@@ -162,6 +162,71 @@ t.test('a room larger than several batches, many messages on one instant: each e
   t.same(exported.map((message) => message._id), expected)
 })
 
+t.test('one cursor per export: killed twice mid-export it resumes after the last complete instant, every message once, in order', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const base = Date.parse('2024-04-01T00:00:00.000Z')
+  // 1,000 single messages, an instant shared by 2,500 (across cursor batches of 500), 1,000 more, an
+  // instant shared by 3,500 (over largestTsRun: read alone, paged by _id), then 1,000 more — ids out of order.
+  const documents = Array.from({ length: 9000 }, (_, index) => {
+    const ts = index < 1000 ? base + index : index < 3500 ? base + 5000 : index < 4500 ? base + 10_000 + index : index < 8000 ? base + 20_000 : base + 30_000 + index
+    return { _id: `c-${String((index * 7919) % 9000).padStart(4, '0')}`, rid: 'GENERAL', ts: new Date(ts), msg: `m ${index}`, u: { _id: rcUsers.admin._id, username: 'admin' } }
+  })
+  await db.collection('rocketchat_message').insertMany(documents as never[])
+
+  // The repository's own client reports its cursors, so the test can kill the live one.
+  const reader = await MongoClient.connect(server.url, { monitorCommands: true })
+  t.teardown(() => reader.close())
+  let liveCursor: unknown
+  reader.on('commandSucceeded', (event) => {
+    const cursor = (event.reply as { cursor?: { id?: unknown, ns?: string } }).cursor
+    if (cursor?.ns?.endsWith('rocketchat_message') === true) liveCursor = cursor.id
+  })
+  const finds: unknown[] = []
+  reader.on('commandStarted', (event) => { if (event.commandName === 'find' && event.command.find === 'rocketchat_message') finds.push(event.command.filter) })
+  const repository = createMongoRepository(reader.db(), { batchSize: 500, largestTsRun: 3000 })
+  const killed: number[] = []
+  const app = await mongoApp(t, server.url, {
+    repository: {
+      ...repository,
+      async * findMessages (query) {
+        let yielded = 0
+        for await (const message of repository.findMessages(query)) {
+          yield message
+          // While the first long instant is handed out, and among the last singles.
+          if (++yielded === 1200 || yielded === 8500) {
+            const id = typeof liveCursor === 'number' ? Long.fromNumber(liveCursor) : liveCursor
+            const reply = await reader.db().command({ killCursors: 'rocketchat_message', cursors: [id] })
+            killed.push((reply.cursorsKilled as unknown[]).length)
+          }
+        }
+      }
+    }
+  })
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-04-01' })).json()
+  const status = await settle(app, rcUsers.admin, exportId)
+  t.equal(status.export.status, 'done', JSON.stringify(status))
+  t.same(killed, [1, 1], 'two live cursors were killed')
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
+  const exported = JSON.parse((await readZip(download.rawPayload)).get('general.json')!.toString()).messages as { _id: string }[]
+  const expected = [...documents].sort((a, b) => a.ts.getTime() - b.ts.getTime() || (a._id < b._id ? -1 : 1)).map((document) => document._id)
+  t.equal(exported.length, 9000)
+  t.same(exported.map((message) => message._id), expected, 'every message once, in (ts, _id) order')
+  const described = finds.map((filter) => {
+    const { ts, _id: id } = filter as { ts: Date | { $gte?: Date, $gt?: Date }, _id?: unknown }
+    if (ts instanceof Date) return `the instant ${ts.toISOString()} alone${id === undefined ? '' : ', after an _id'}`
+    return ts.$gt === undefined ? `from ${ts.$gte!.toISOString()}` : `after ${ts.$gt.toISOString()}`
+  })
+  const instant = (offset: number) => new Date(base + offset).toISOString()
+  t.equal(described[0], `from ${instant(0)}`)
+  t.match(described[1], /^after 2024-04-01T00:00:1\d\.\d{3}Z$/, 'reopened after the last complete instant before the kill (among the singles after the 2,500)')
+  t.same(described.slice(2, 10), [`the instant ${instant(20_000)} alone`, ...Array.from({ length: 7 }, () => `the instant ${instant(20_000)} alone, after an _id`)], 'the 3,500 on one instant, read alone in _id pages of 500')
+  t.equal(described[10], `after ${instant(20_000)}`)
+  t.match(described[11], /^after 2024-04-01T00:00:3\d\.\d{3}Z$/, 'reopened among the last singles after the second kill')
+  t.equal(described.length, 12)
+})
+
 const stoppable = process.env.MONGODB_URL === undefined ? false : 'needs FerretDB, which the test stops and restarts (MONGODB_URL is set)'
 
 t.test('the database going away mid-export: the job fails, nothing is left, the slot comes back', { skip: stoppable }, async (t) => {
@@ -177,7 +242,8 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
     msg: randomBytes(1024).toString('hex'),
     u: { _id: rcUsers.admin._id, username: 'admin' }
   })) as never[])
-  const mongoRepository = createMongoRepository(db)
+  // No second cursor: the read fails with the outage, as it would after its retries in a longer one.
+  const mongoRepository = createMongoRepository(db, { cursorRetries: 0 })
   let yielded = 0
   let chunksBeforeOutage = 0
   let outage: Promise<void> | undefined
@@ -204,7 +270,8 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
   while (outage === undefined) await new Promise((resolve) => setTimeout(resolve, 20))
   await outage
   const status = await settle(app, rcUsers.admin, exportId)
-  t.match(status.export, { _id: exportId, status: 'failed', messages: 1000, bytes: 0, error: /^export failed: / })
+  t.match(status.export, { _id: exportId, status: 'failed', messages: Number, bytes: 0, error: /^export failed: / })
+  t.ok(status.export.messages >= 1000, `${status.export.messages} messages read before it failed`)
   t.ok(chunksBeforeOutage > 0, `GridFS held ${chunksBeforeOutage} chunks of the partial export when the database went`)
   t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0, 'no file document')
   t.equal(await db.collection('rooms_export.chunks').countDocuments({ files_id: exportId }), 0, 'no partial chunks')
@@ -353,10 +420,21 @@ t.test('mongo: { db } — a database without @fastify/mongodb', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const app = Fastify()
-  t.teardown(() => app.close())
+  const warnings: string[] = []
+  const logged = () => {
+    const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
+    t.teardown(() => app.close())
+    return app
+  }
+  const app = logged()
   await app.register(roomsExport, { mongo: { db } })
   await app.ready()
+  t.same(warnings, [], 'Rocket.Chat\'s { rid, ts, _updatedAt } index serves the reads')
+  await db.collection('rocketchat_message').dropIndexes()
+  const unindexed = logged()
+  await unindexed.register(roomsExport, { mongo: { db } })
+  await unindexed.ready()
+  t.same(warnings, ['rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection'])
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })).json()
   const status = await settle(app, rcUsers.admin, exportId)
   t.equal(status.export.status, 'done')

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import type { Document, Filter, GridFSBucket } from 'mongodb'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Document, GridFSBucket } from 'mongodb'
 import type { MongoDatabase } from './mongo-database.ts'
 import { asDb, mongoDriver } from './mongo-driver.ts'
-import type { ExportMessage, ExportRoom, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
+import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type MessageAttachment, type RoomRepository } from '../model.ts'
 import type { BackendDefaults } from '../options.ts'
 
 /**
@@ -11,8 +12,17 @@ import type { BackendDefaults } from '../options.ts'
  * this file: Handlebars and JSON output never see driver types.
  */
 
-/** Messages per keyset batch: each batch is one bounded `find`, read whole, its cursor closed. */
-export const messageBatchSize = 1000
+/**
+ * Errors after which a cursor is gone but the read can go on: the cursor was
+ * killed or timed out, the connection dropped, the primary changed.
+ */
+function isLostCursor (err: unknown): boolean {
+  const { name, code } = err as { name?: string, code?: unknown }
+  return name === 'MongoNetworkError' || name === 'MongoNetworkTimeoutError' || name === 'MongoServerSelectionError' ||
+    name === 'MongoPoolClearedError' || code === 43 || lostPrimaryCodes.has(code as number)
+}
+/** NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, InterruptedDueToReplStateChange, PrimarySteppedDown */
+const lostPrimaryCodes = new Set([10107, 13435, 13436, 11602, 189])
 
 const messageProjection = {
   _id: 1, rid: 1, ts: 1, msg: 1, u: 1, t: 1, tmid: 1, tcount: 1, editedAt: 1, editedBy: 1, pinned: 1, reactions: 1, attachments: 1, file: 1, files: 1
@@ -99,12 +109,33 @@ export function hashLoginToken (token: string): string {
   return createHash('sha256').update(token).digest('base64')
 }
 
-export function createMongoRepository (database: MongoDatabase): RoomRepository {
+export interface MongoRepositoryOptions {
+  /** documents per cursor batch */
+  batchSize?: number
+  /** messages on one `ts` held in memory before that instant is read alone, paged by `_id` */
+  largestTsRun?: number
+  /** how often in a row a lost cursor is reopened (after 0.25, 0.5, 1, 2, 4 s …) before the read fails */
+  cursorRetries?: number
+}
+
+export function createMongoRepository (database: MongoDatabase, { batchSize = 1000, largestTsRun = 10_000, cursorRetries = 5 }: MongoRepositoryOptions = {}): RoomRepository {
   const db = asDb(database)
   const messages = db.collection('rocketchat_message')
   let uploadsOnce: Promise<GridFSBucket> | undefined
   const uploads = async () => await (uploadsOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })))
   const visible = { _hidden: { $ne: true } }
+
+  /** Every message of one instant, in `_id` order, a page at a time (keyset on `_id`). */
+  async function * pagedRun (rid: string, ts: Date): AsyncGenerator<ExportMessage> {
+    let after: Document['_id'] | null = null
+    for (;;) {
+      const filter: Document = after === null ? { rid, ...visible, ts } : { rid, ...visible, ts, _id: { $gt: after } }
+      const page = await messages.find(filter, { projection: messageProjection, sort: { _id: 1 }, limit: batchSize }).toArray()
+      for (const document of page) yield toMessage(document)
+      if (page.length < batchSize) return
+      after = page[page.length - 1]._id
+    }
+  }
 
   return {
     async findRoomById (rid) {
@@ -113,19 +144,49 @@ export function createMongoRepository (database: MongoDatabase): RoomRepository 
     },
 
     /**
-     * Keyset pagination on (ts, _id): each batch continues after the last
-     * message of the one before, so messages sharing one timestamp across a
-     * batch boundary come out exactly once, and no batch costs more than the
-     * first (no `skip`).
+     * One cursor per export, sorted by `ts` alone — an index scan of
+     * Rocket.Chat's own `{ rid, ts, … }` index, no blocking sort, no `skip`.
+     * Messages sharing a `ts` (a run) are held back until the run ends and
+     * then ordered by `_id` here; a run longer than `largestTsRun` is read
+     * again on its own, paged by `_id`. A lost cursor (killed, timed out, a
+     * dropped connection, a stepped-down primary) is reopened at
+     * `ts > the last complete run`, so nothing is lost or repeated.
      */
     async * findMessages ({ rid, from, to }) {
-      let filter: Filter<Document> = { rid, ...visible, ts: { $gte: from, $lte: to } }
+      let resumeAfter: Date | null = null
+      let failures = 0
       for (;;) {
-        const batch = await messages.find(filter, { projection: messageProjection, sort: { ts: 1, _id: 1 }, limit: messageBatchSize }).toArray()
-        for (const document of batch) yield toMessage(document)
-        if (batch.length < messageBatchSize) return
-        const last = batch[batch.length - 1]
-        filter = { rid, ...visible, $or: [{ ts: { $gt: last.ts, $lte: to } }, { ts: last.ts, _id: { $gt: last._id } }] }
+        const ts = resumeAfter === null ? { $gte: from, $lte: to } : { $gt: resumeAfter, $lte: to }
+        const cursor = messages.find({ rid, ...visible, ts }, { projection: messageProjection, sort: { ts: 1 }, batchSize })
+        let run: ExportMessage[] = []
+        try {
+          for await (const document of cursor) {
+            const message = toMessage(document)
+            if (run.length > 0 && run[0].ts.getTime() !== message.ts.getTime()) {
+              yield * run.sort(byTsThenId)
+              resumeAfter = run[0].ts
+              failures = 0
+              run = []
+            }
+            run.push(message)
+            if (run.length > largestTsRun) break
+          }
+          if (run.length > largestTsRun) {
+            // Too many messages on one instant to hold: read that instant alone, in _id pages.
+            await cursor.close()
+            yield * pagedRun(rid, run[0].ts)
+            resumeAfter = run[0].ts
+            continue
+          }
+          yield * run.sort(byTsThenId)
+          return
+        } catch (err) {
+          if (!isLostCursor(err) || ++failures > cursorRetries) throw err
+          // The incomplete run is read again from the new cursor.
+          await sleep(250 * 2 ** (failures - 1))
+        } finally {
+          await cursor.close().catch(() => {})
+        }
       }
     },
 
@@ -186,4 +247,17 @@ export function createMongoHooks (database: MongoDatabase): Pick<BackendDefaults
       return await subscriptions.countDocuments({ rid: room._id, 'u._id': user._id }, { limit: 1 }) > 0
     }
   }
+}
+
+/**
+ * Whether `rocketchat_message` has an index that starts with `{ rid, ts }`
+ * (Rocket.Chat creates `{ rid: 1, ts: 1, _updatedAt: 1 }`): without one,
+ * every export's read is a collection scan and a blocking sort.
+ */
+export async function hasMessageRangeIndex (database: MongoDatabase): Promise<boolean> {
+  const indexes = await asDb(database).collection('rocketchat_message').indexes()
+  return indexes.some(({ key }) => {
+    const [first, second] = Object.keys(key)
+    return first === 'rid' && second === 'ts'
+  })
 }

@@ -30,6 +30,8 @@ export const generalMessages: Document[] = [
 
 /** Rooms c/p/d, subscriptions (with a room-scoped role), the permission, users, messages and one GridFS upload. */
 export async function seedRocketChat (db: Db): Promise<void> {
+  // The message index Rocket.Chat itself creates; exports read through it.
+  await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _updatedAt: 1 })
   await db.collection('users').insertMany(Object.values(rcUsers).map(({ token, ...user }) => ({
     active: true,
     ...user,
