@@ -23,7 +23,7 @@ try {
   await db.collection('users').insertOne({ _id: 'bench-user' as never, username: 'bench', roles: ['admin'], active: true, services: { resume: { loginTokens: [{ hashedToken: hashLoginToken('bench-token') }] } } })
   await db.collection('rocketchat_permissions').insertOne({ _id: 'mail-messages' as never, roles: ['admin'] })
   await db.collection('rocketchat_room').insertOne({ ...benchRoom, _id: benchRoom._id as never })
-  await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _id: 1 })
+  await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _updatedAt: 1 })
   for (let start = 0; start < count; start += 1000) {
     await db.collection('rocketchat_message').insertMany(Array.from({ length: Math.min(1000, count - start) }, (_, offset) => {
       const { _id, ...message } = syntheticMessage(start + offset)
