@@ -18,6 +18,10 @@ t.test('slots count jobs and slot holders alike, per user and overall', async (t
   t.ok(await jobs.claimSlot('mail-3', 'alice', limits), 'a finished job holds no slot')
   await jobs.update('unknown', { status: 'failed' })
   t.equal(await jobs.findById('unknown'), null, 'updating an unknown job is a no-op')
+  t.equal(await jobs.updateActive('a', { messages: 5 }), false, 'a finished job takes no more writes of its own')
+  t.equal(await jobs.updateActive('unknown', { messages: 5 }), false)
+  t.equal(await jobs.updateActive('c', { status: 'running' }), true)
+  t.equal((await jobs.findById('c'))?.status, 'running')
 })
 
 t.test('the archive refuses two entries of one name', async (t) => {

@@ -443,3 +443,44 @@ t.test('mongo: { db } — a database without @fastify/mongodb', async (t) => {
   t.equal(range.statusCode, 206)
   t.equal(range.rawPayload.toString('latin1'), 'PK\u0003\u0004')
 })
+
+t.test('racing instances: a stale slot is taken over by exactly one of sixteen, round after round', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  const { createMongoJobStore } = await import('../lib/export/mongo-jobs.ts')
+  // Sixteen instances, each with its own connection and job store.
+  const instances = await Promise.all(Array.from({ length: 16 }, async () => await createMongoJobStore((await connect(t, server.url)), 60_000)))
+  const winners: number[] = []
+  for (let round = 0; round < 30; round++) {
+    const longAgo = new Date(Date.now() - 120_000)
+    await db.collection('rooms_export_slots').deleteMany({})
+    await db.collection('rooms_export_slots').insertOne({ _id: 'user:racer:0' as never, jobId: `dead-${round}`, heartbeatAt: longAgo })
+    const claimed = await Promise.all(instances.map(async (store, index) => await store.claimSlot(`holder-${round}-${index}`, 'racer', { perUser: 1, overall: 100 })))
+    winners.push(claimed.filter(Boolean).length)
+  }
+  t.same(winners, Array.from({ length: 30 }, () => 1), 'one winner each round (a conditional update let 6–12 win)')
+})
+
+t.test('a job failed by another instance while it still ran stops: it keeps that status and leaves nothing stored', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const held = heldRepository(createMongoRepository(db))
+  const running = await mongoApp(t, server.url, { repository: held.repository })
+  const other = await mongoApp(t, server.url)
+  const { exportId } = (await post(running, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
+  // The running instance looks stopped to the other one (a long pause, a partition): its heartbeat is old.
+  await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running')
+  await db.collection('rooms_export_jobs').updateOne({ _id: exportId as never }, { $set: { heartbeatAt: new Date(Date.now() - 120_000) } })
+  const seen = (await other.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
+  t.match(seen.export, { status: 'failed', error: 'the server running this export stopped' })
+  t.equal(await db.collection('rooms_export_slots').countDocuments({ jobId: exportId }), 0, 'the instance that failed it freed its slots')
+  held.release()
+  // Its next write of its own (progress or done) finds the job no longer running: it stops and removes what it stored.
+  t.ok(await eventually(async () => await db.collection('rooms_export_slots').countDocuments({}) === 0 &&
+    await db.collection('rooms_export.chunks').countDocuments({}) === 0), 'no chunks, no slots')
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const after = (await running.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
+  t.match(after.export, { status: 'failed', error: 'the server running this export stopped' }, 'its own end did not overwrite the status')
+  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
+})

@@ -20,6 +20,14 @@ export class ExportLimitError extends Error {
   }
 }
 
+/** The job's record says it is no longer running: another instance failed it (its heartbeat looked stopped). */
+export class JobLostError extends Error {
+  constructor () {
+    super('the export was failed by another server instance while it ran')
+    this.name = 'JobLostError'
+  }
+}
+
 /** `app.close()` stopped the export. */
 export class ShutdownError extends Error {
   constructor () {
@@ -30,7 +38,7 @@ export class ShutdownError extends Error {
 
 /** The status text of a failed export: the cause, never just "The operation was aborted". */
 export function failureReason (cause: unknown): string {
-  if (cause instanceof StallError || cause instanceof ExportLimitError || cause instanceof ShutdownError) return cause.message
+  if (cause instanceof StallError || cause instanceof ExportLimitError || cause instanceof ShutdownError || cause instanceof JobLostError) return cause.message
   // System errors carry their code in the message ("ENOSPC: no space left on device, write").
   return `export failed: ${cause instanceof Error ? cause.message : String(cause)}`
 }

@@ -12,7 +12,7 @@ import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import { announceExport } from './export-ready.ts'
-import { ExportLimitError, failureReason, ShutdownError } from './failures.ts'
+import { ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
 import type { ExportFormat, ExportJob, ExportJobStore } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
@@ -117,7 +117,7 @@ export class FileExports {
     let progressWrites = Promise.resolve()
     const progressTimer = setInterval(() => {
       progressWrites = progressWrites
-        .then(async () => { await jobs.update(job._id, { ...progress }) })
+        .then(async () => { if (!await jobs.updateActive(job._id, { ...progress })) controller.abort(new JobLostError()) })
         .catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
     }, progressIntervalMs)
     const stopProgress = async () => {
@@ -133,7 +133,7 @@ export class FileExports {
     stored.catch((err: unknown) => { controller.abort(err) })
 
     try {
-      await jobs.update(job._id, { status: 'running' })
+      if (!await jobs.updateActive(job._id, { status: 'running' })) throw new JobLostError()
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
       const messages = exportableMessages(
@@ -175,7 +175,7 @@ export class FileExports {
         finishedAt,
         expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
-      await jobs.update(job._id, done)
+      if (!await jobs.updateActive(job._id, done)) throw new JobLostError()
       log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
       await announceExport(this.deps, { ...job, ...done }, user, room)
     } catch (err) {
@@ -193,7 +193,8 @@ export class FileExports {
       // A storage that ignores its destroyed source gets one more stall period to let go.
       await raceAbort(stored.catch(() => {}), AbortSignal.any([this.closing.signal, AbortSignal.timeout(limits.stallTimeoutMs)])).catch(() => {})
       await stopProgress()
-      const failed = await this.discard(job, reason, progress.messages)
+      // A lost job's record already says it failed (and why): only what it stored goes.
+      const failed = await this.discard(job, reason, progress.messages, !(cause instanceof JobLostError))
       if (!(cause instanceof ShutdownError) && options.onExportFailed !== null) {
         await options.onExportFailed(failed, user, new Error(reason))
           .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportFailed failed') })
@@ -202,7 +203,7 @@ export class FileExports {
   }
 
   /** A failed export leaves nothing stored and says why — unless what failed is what would store that. */
-  private async discard (job: ExportJob, reason: string, messages: number): Promise<ExportJob> {
+  private async discard (job: ExportJob, reason: string, messages: number, record: boolean): Promise<ExportJob> {
     const { jobs, options, log } = this.deps
     // Clean-up keeps trying for one stall period (a database restart), or until close() gives up;
     // then close()'s warning already names this export, so there is no second report.
@@ -213,8 +214,10 @@ export class FileExports {
     const finishedAt = new Date()
     const failed: ExportJob = { ...job, status: 'failed', error: reason, messages, bytes: 0, finishedAt, expiresAt: new Date(finishedAt.getTime() + options.limits.exportTtlMs) }
     const { _id: id, ...patch } = failed
-    await retrying(() => jobs.update(id, patch), { signal })
-      .catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
+    if (record) {
+      await retrying(() => jobs.update(id, patch), { signal })
+        .catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
+    }
     return failed
   }
 

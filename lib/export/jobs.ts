@@ -40,7 +40,14 @@ export interface ExportJobStore {
   insertIfSlotFree (job: ExportJob, limits: SlotLimits): Promise<boolean>
   claimSlot (holderId: string, userId: string, limits: SlotLimits): Promise<boolean>
   releaseSlot (holderId: string): Promise<void>
+  /** Records a job's end from outside its run (the clean-up's `failed`), whatever state it is in. */
   update (id: string, patch: Partial<Omit<ExportJob, '_id'>>): Promise<void>
+  /**
+   * The running job's own writes (progress, `running`, `done`): applied only
+   * while the job is still queued or running; `false` when it is not — it was
+   * failed elsewhere (its instance thought stopped) — and the job must stop.
+   */
+  updateActive (id: string, patch: Partial<Omit<ExportJob, '_id'>>): Promise<boolean>
   findById (id: string): Promise<ExportJob | null>
   findExpired (now: Date): Promise<ExportJob[]>
   remove (id: string): Promise<void>
@@ -73,7 +80,7 @@ export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobR
     }
     return running < limits.overall && runningForUser < limits.perUser
   }
-  return {
+  const store: ExportJobStore = {
     async insertIfSlotFree (job, limits) {
       if (!slotFree(job.userId, limits)) return false
       jobs.set(job._id, { ...job })
@@ -94,6 +101,12 @@ export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobR
       Object.assign(job, patch)
       if (patch.status !== undefined) await records?.save({ ...job })
     },
+    async updateActive (id, patch) {
+      const job = jobs.get(id)
+      if (job === undefined || !active(job)) return false
+      await store.update(id, patch)
+      return true
+    },
     async findById (id) {
       const job = jobs.get(id)
       return job === undefined ? null : { ...job }
@@ -106,6 +119,7 @@ export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobR
       await records?.delete(id)
     }
   }
+  return store
 }
 
 export function toExportStatus (job: ExportJob): ExportStatus {

@@ -11,35 +11,89 @@ import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
  * instance running the job refreshes `heartbeatAt` with its progress; a slot
  * or job whose heartbeat is older than `staleAfterMs` belongs to an instance
  * that stopped, and is taken over or reported failed.
+ *
+ * Every decision between instances is made by something atomic on MongoDB
+ * and FerretDB alike — an insert of a fixed `_id`, or the `matchedCount` of
+ * a conditional write — and every time is the database's: instances' clocks
+ * may disagree, the database's is one. Jobs and slots are read and written
+ * on the primary (`w: 'majority'`), whatever the host's read preference.
  */
 export const staleAfterMs = 30_000
 
+/** How often the offset between this instance's clock and the database's is measured again. */
+const clockRefreshMs = 60_000
+
+/** The database's time, from `hello.localTime`: an offset measured now and then, added to this clock. */
+export function databaseClock (db: Db): () => Promise<Date> {
+  let offset = 0
+  let measuredAt = Number.NEGATIVE_INFINITY
+  return async () => {
+    if (Date.now() - measuredAt > clockRefreshMs) {
+      const sent = Date.now()
+      const { localTime } = await db.command({ hello: 1 })
+      const received = Date.now()
+      // The server read its clock about halfway through the round trip.
+      offset = (localTime as Date).getTime() - (sent + received) / 2
+      measuredAt = received
+    }
+    return new Date(Date.now() + offset)
+  }
+}
+
 export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise<ExportJobStore> {
-  const jobs = db.collection('rooms_export_jobs')
-  const slots = db.collection('rooms_export_slots')
+  const consistent = { readPreference: 'primary', writeConcern: { w: 'majority' } } as const
+  const jobs = db.collection('rooms_export_jobs', consistent)
+  const slots = db.collection('rooms_export_slots', consistent)
   await jobs.createIndex({ expiresAt: 1 })
   await slots.createIndex({ jobId: 1 })
+  const now = databaseClock(db)
 
   const key = (value: string) => value as unknown as Document['_id']
-  const staleBefore = (now: Date) => new Date(now.getTime() - staleAfterMs)
+  const staleBefore = (instant: Date) => new Date(instant.getTime() - staleAfterMs)
 
-  async function claim (prefix: string, count: number, jobId: string, now: Date): Promise<string | null> {
+  /**
+   * The first free slot of `count` under `prefix`, claimed by inserting it.
+   * A slot whose holder's heartbeat stopped is taken over — decided by an
+   * insert too: a marker named after that holder and heartbeat, which only
+   * one of several instances racing for the slot can insert (conditional
+   * updates and deletes are not atomic on FerretDB v1). The winner then
+   * rewrites the slot; the marker goes with its slots when it releases them.
+   */
+  async function claim (prefix: string, count: number, jobId: string, claimedAt: Date): Promise<string | null> {
     for (let index = 0; index < count; index++) {
       const slotId = `${prefix}:${index}`
       try {
-        await slots.insertOne({ _id: key(slotId), jobId, heartbeatAt: now })
+        await slots.insertOne({ _id: key(slotId), jobId, heartbeatAt: claimedAt })
         return slotId
       } catch (err) {
         /* c8 ignore next -- any other failure is the database's, and is thrown on */
         if (!isDuplicateKey(err)) throw err
       }
-      const takenOver = await slots.findOneAndUpdate(
-        { _id: key(slotId), heartbeatAt: { $lt: staleBefore(now) } },
-        { $set: { jobId, heartbeatAt: now } }
-      )
-      if (takenOver !== null) return slotId
+      const holder = await slots.findOne({ _id: key(slotId) })
+      if (holder === null || holder.heartbeatAt >= staleBefore(claimedAt)) continue
+      try {
+        await slots.insertOne({ _id: key(`takeover:${slotId}:${String(holder.jobId)}:${(holder.heartbeatAt as Date).getTime()}`), jobId, heartbeatAt: claimedAt })
+      } catch (err) {
+        /* c8 ignore next -- any other failure is the database's, and is thrown on */
+        if (!isDuplicateKey(err)) throw err
+        continue
+      }
+      await slots.replaceOne({ _id: key(slotId) }, { jobId, heartbeatAt: claimedAt }, { upsert: true })
+      return slotId
     }
     return null
+  }
+
+  /** A slot per user and one overall for `holderId`, both or neither. */
+  async function claimBoth (holderId: string, userId: string, limits: SlotLimits, claimedAt: Date): Promise<boolean> {
+    const userSlot = await claim(`user:${userId}`, limits.perUser, holderId, claimedAt)
+    if (userSlot === null) return false
+    const overallSlot = await claim('all', limits.overall, holderId, claimedAt)
+    if (overallSlot === null) {
+      await slots.deleteOne({ _id: key(userSlot), jobId: holderId })
+      return false
+    }
+    return true
   }
 
   function toJob (document: Document): ExportJob {
@@ -49,63 +103,65 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
 
   /**
    * A queued or running job whose heartbeat stopped is failed, once: the
-   * update matches only the heartbeat it saw, so instances do not race.
-   * Its slots are freed; its partial zip goes with it when it expires.
+   * update matches only the state and heartbeat it saw, and only the
+   * instance whose update matched frees the job's slots. Any other sees
+   * the job as it now is.
    */
-  async function failIfStale (document: Document, now: Date): Promise<Document> {
+  async function failIfStale (document: Document, at: Date): Promise<Document> {
     const active = document.status === 'queued' || document.status === 'running'
-    if (!active || document.heartbeatAt >= staleBefore(now)) return document
-    const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) }
-    await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
-    await slots.deleteMany({ jobId: document._id })
-    return { ...document, ...failed }
-  }
-
-  /** A slot per user and one overall for `holderId`, both or neither. */
-  async function claimBoth (holderId: string, userId: string, limits: SlotLimits, now: Date): Promise<boolean> {
-    const userSlot = await claim(`user:${userId}`, limits.perUser, holderId, now)
-    if (userSlot === null) return false
-    const overallSlot = await claim('all', limits.overall, holderId, now)
-    if (overallSlot === null) {
-      await slots.deleteOne({ _id: key(userSlot), jobId: holderId })
-      return false
+    if (!active || document.heartbeatAt >= staleBefore(at)) return document
+    const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: at, expiresAt: new Date(at.getTime() + exportTtlMs) }
+    const { matchedCount } = await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
+    if (matchedCount === 1) {
+      await slots.deleteMany({ jobId: document._id })
+      return { ...document, ...failed }
     }
-    return true
+    /* c8 ignore next -- another instance changed the job between our read and our update */
+    return await jobs.findOne({ _id: document._id }) ?? document
   }
 
   return {
     async insertIfSlotFree (job, limits) {
-      const now = new Date()
-      if (!await claimBoth(job._id, job.userId, limits, now)) return false
-      await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: now })
+      const claimedAt = await now()
+      if (!await claimBoth(job._id, job.userId, limits, claimedAt)) return false
+      await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: claimedAt })
       return true
     },
 
     async claimSlot (holderId, userId, limits) {
-      return await claimBoth(holderId, userId, limits, new Date())
+      return await claimBoth(holderId, userId, limits, await now())
     },
 
     async releaseSlot (holderId) {
       await slots.deleteMany({ jobId: holderId })
     },
 
+    /** Only the clean-up writes this way (a failed job's final record), so the job's slots go with it. */
     async update (id, patch) {
-      const now = new Date()
-      await jobs.updateOne({ _id: key(id) }, { $set: { ...patch, heartbeatAt: now } })
-      if (patch.status === 'done' || patch.status === 'failed') await slots.deleteMany({ jobId: id })
-      else await slots.updateMany({ jobId: id }, { $set: { heartbeatAt: now } })
+      await jobs.updateOne({ _id: key(id) }, { $set: { ...patch, heartbeatAt: await now() } })
+      await slots.deleteMany({ jobId: id })
+    },
+
+    async updateActive (id, patch) {
+      const at = await now()
+      const { matchedCount } = await jobs.updateOne({ _id: key(id), status: { $in: ['queued', 'running'] } }, { $set: { ...patch, heartbeatAt: at } })
+      if (matchedCount === 0) return false
+      if (patch.status === 'done') await slots.deleteMany({ jobId: id })
+      else await slots.updateMany({ jobId: id }, { $set: { heartbeatAt: at } })
+      return true
     },
 
     async findById (id) {
       const document = await jobs.findOne({ _id: key(id) })
-      return document === null ? null : toJob(await failIfStale(document, new Date()))
+      return document === null ? null : toJob(await failIfStale(document, await now()))
     },
 
     /** Also fails the jobs of instances that stopped, so their debris expires like any failed export. */
-    async findExpired (now) {
-      const stale = await jobs.find({ status: { $in: ['queued', 'running'] }, heartbeatAt: { $lt: staleBefore(now) } }).toArray()
-      for (const document of stale) await failIfStale(document, now)
-      return (await jobs.find({ expiresAt: { $lte: now } }).toArray()).map(toJob)
+    async findExpired () {
+      const at = await now()
+      const stale = await jobs.find({ status: { $in: ['queued', 'running'] }, heartbeatAt: { $lt: staleBefore(at) } }).toArray()
+      for (const document of stale) await failIfStale(document, at)
+      return (await jobs.find({ expiresAt: { $lte: at } }).toArray()).map(toJob)
     },
 
     async remove (id) {
