@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type RoomsExportOptions } from '../index.ts'
 import { heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
-import { postExport, waitForExport } from './helpers/exports.ts'
+import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 
@@ -37,6 +37,8 @@ t.test('an export logs one info line when it starts and one when it ends', async
   const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom: '2024-03-21', dateTo: '2024-03-22' })
   const { exportId } = started.json()
   const status = await waitForExport(app, alice, exportId)
+  // The done line follows the status write, which the status route can see a moment before.
+  t.ok(await eventually(async () => lines.some((line) => line.msg === 'rooms.export: export done')))
   const reqId = lines.find((line) => line.msg === 'incoming request' && (line.req as { method: string }).method === 'POST')!.reqId
   const exportLines = lines.filter((line) => line.msg.startsWith('rooms.export:'))
   t.same(exportLines.map(({ level, msg, exportId, userId, rid, reqId, format, messages, bytes }) => ({ level, msg, exportId, userId, rid, reqId, format, messages, bytes })), [
