@@ -475,6 +475,8 @@ t.test('a job failed by another instance while it still ran stops: it keeps that
   const seen = (await other.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
   t.match(seen.export, { status: 'failed', error: 'the server running this export stopped' })
   t.equal(await db.collection('rooms_export_slots').countDocuments({ jobId: exportId }), 0, 'the instance that failed it freed its slots')
+  // Its next progress write (every 250 ms, even while the read waits) finds the job no longer running.
+  await new Promise((resolve) => setTimeout(resolve, 600))
   held.release()
   // Its next write of its own (progress or done) finds the job no longer running: it stops and removes what it stored.
   t.ok(await eventually(async () => await db.collection('rooms_export_slots').countDocuments({}) === 0 &&

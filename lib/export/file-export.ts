@@ -112,13 +112,18 @@ export class FileExports {
     const startedAt = Date.now()
     const progress = { messages: 0, bytes: 0 }
     const zipHash = createHash('sha256')
+    // The job's own writes apply only while its record says it runs: failed elsewhere, it stops.
+    const writeOwn = async (patch: Partial<ExportJob>) => { if (!await jobs.updateActive(job._id, patch)) throw new JobLostError() }
     // Progress writes are chained, and the last is awaited before the final status is written,
     // so a slow progress write can never land after (and undo) the final counts.
     let progressWrites = Promise.resolve()
     const progressTimer = setInterval(() => {
       progressWrites = progressWrites
-        .then(async () => { if (!await jobs.updateActive(job._id, { ...progress })) controller.abort(new JobLostError()) })
-        .catch((err: unknown) => { log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed') })
+        .then(async () => { await writeOwn({ ...progress }) })
+        .catch((err: unknown) => {
+          if (err instanceof JobLostError) controller.abort(err)
+          else log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed')
+        })
     }, progressIntervalMs)
     const stopProgress = async () => {
       clearInterval(progressTimer)
@@ -133,7 +138,7 @@ export class FileExports {
     stored.catch((err: unknown) => { controller.abort(err) })
 
     try {
-      if (!await jobs.updateActive(job._id, { status: 'running' })) throw new JobLostError()
+      await writeOwn({ status: 'running' })
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
       const messages = exportableMessages(
@@ -175,7 +180,7 @@ export class FileExports {
         finishedAt,
         expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
-      if (!await jobs.updateActive(job._id, done)) throw new JobLostError()
+      await writeOwn(done)
       log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
       await announceExport(this.deps, { ...job, ...done }, user, room)
     } catch (err) {
