@@ -2,6 +2,22 @@
 // plugin's routes — start, wait, download — and a check of the zip's central directory.
 import assert from 'node:assert/strict'
 
+const admin = { _id: 'u1', username: 'admin', roles: ['admin'] }
+
+/** The plugin's options for a host of one room and one message (the TypeScript host writes its own, typed). */
+export function hostOptions (createMemoryRepository, text) {
+  return {
+    authenticate: async (request) => request.headers['x-user-id'] === admin._id ? admin : null,
+    hasPermission: async () => true,
+    canAccessRoom: async () => true,
+    repository: createMemoryRepository({
+      rooms: [{ _id: 'GENERAL', t: 'c', name: 'general' }],
+      messages: [{ _id: 'm1', rid: 'GENERAL', ts: new Date('2024-03-21T10:00:00Z'), msg: text, u: { _id: 'u1', username: 'admin' } }],
+      users: [admin]
+    })
+  }
+}
+
 export async function exportAndCheck (app) {
   const headers = { 'x-user-id': 'u1' }
   const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: 'GENERAL', type: 'file', format: 'json' } })

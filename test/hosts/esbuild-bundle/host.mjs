@@ -1,17 +1,7 @@
 import Fastify from 'fastify'
 import roomsExport, { createMemoryRepository } from 'fastify-rooms-export'
-import { exportAndCheck } from './export-and-check.mjs'
+import { exportAndCheck, hostOptions } from './export-and-check.mjs'
 
-const admin = { _id: 'u1', username: 'admin', roles: ['admin'] }
 const app = Fastify()
-await app.register(roomsExport, {
-  authenticate: async (request) => request.headers['x-user-id'] === admin._id ? admin : null,
-  hasPermission: async () => true,
-  canAccessRoom: async () => true,
-  repository: createMemoryRepository({
-    rooms: [{ _id: 'GENERAL', t: 'c', name: 'general' }],
-    messages: [{ _id: 'm1', rid: 'GENERAL', ts: new Date('2024-03-21T10:00:00Z'), msg: 'hello from a bundle', u: { _id: 'u1', username: 'admin' } }],
-    users: [admin]
-  })
-})
+await app.register(roomsExport, hostOptions(createMemoryRepository, 'hello from a bundle'))
 await exportAndCheck(app)
