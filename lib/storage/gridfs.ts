@@ -14,10 +14,13 @@ import { assertStorageKey, type ExportStorage } from './storage.ts'
  */
 export function createGridFsStorage (database: MongoDatabase, bucketName = 'rooms_export'): ExportStorage {
   const db = asDb(database)
+  // On the primary whatever the host's read preference: "done" must mean readable by the next request.
+  const consistent = { readPreference: 'primary', writeConcern: { w: 'majority' } } as const
   let bucketOnce: Promise<GridFSBucket> | undefined
-  const bucket = async () => await (bucketOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName })))
-  const files = db.collection(`${bucketName}.files`)
-  const chunks = db.collection(`${bucketName}.chunks`)
+  const bucket = async () => await (bucketOnce ??= mongoDriver().then(({ GridFSBucket, ReadPreference }) =>
+    new GridFSBucket(db, { bucketName, readPreference: ReadPreference.primary, writeConcern: consistent.writeConcern })))
+  const files = db.collection(`${bucketName}.files`, consistent)
+  const chunks = db.collection(`${bucketName}.chunks`, consistent)
   const id = (key: string) => {
     assertStorageKey(key)
     return key as unknown as Document['_id']
