@@ -1,12 +1,15 @@
 /**
- * Export throughput through the Mongo backend on FerretDB:
+ * Export throughput through the Mongo backend on FerretDB, the room beside a
+ * busy neighbour room of as many messages:
  *   tsx bench/mongo-throughput.ts <messages>
- * Prints one JSON line per format: { format, messages, ms, messagesPerSecond }.
+ * Prints one JSON line per format: { format, messages, ms, messagesPerSecond },
+ * then one comparing the reads alone: the repository's one cursor against
+ * Rocket.Chat's own way (offset pages of 1000 with `skip`) over the same room.
  */
 import fastifyMongodb from '@fastify/mongodb'
 import Fastify from 'fastify'
 import { MongoClient } from 'mongodb'
-import roomsExport, { hashLoginToken } from '../index.ts'
+import roomsExport, { createMongoRepository, hashLoginToken } from '../index.ts'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,11 +28,29 @@ try {
   await db.collection('rocketchat_room').insertOne({ ...benchRoom, _id: benchRoom._id as never })
   await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _updatedAt: 1 })
   for (let start = 0; start < count; start += 1000) {
-    await db.collection('rocketchat_message').insertMany(Array.from({ length: Math.min(1000, count - start) }, (_, offset) => {
-      const { _id, ...message } = syntheticMessage(start + offset)
-      return { _id: _id as never, ...message }
-    }))
+    const batch = Array.from({ length: Math.min(1000, count - start) }, (_, offset) => syntheticMessage(start + offset))
+    // The room, and a neighbour room as busy, interleaved in time as on a real server.
+    await db.collection('rocketchat_message').insertMany(batch.flatMap(({ _id, ...message }) => [
+      { _id: _id as never, ...message },
+      { _id: `n-${_id}` as never, ...message, rid: 'NEIGHBOUR' }
+    ]))
   }
+
+  // The reads alone: our cursor, then Rocket.Chat's offset pages (sort { ts: 1 }, skip, limit 1000).
+  const readRange = { rid: benchRoom._id, from: new Date(0), to: new Date() }
+  let startedAt = performance.now()
+  let read = 0
+  for await (const message of createMongoRepository(db).findMessages(readRange)) read += message.rid === benchRoom._id ? 1 : 0
+  const cursorMs = performance.now() - startedAt
+  startedAt = performance.now()
+  let skipped = 0
+  for (let page = 0; ; page++) {
+    const documents = await db.collection('rocketchat_message').find({ rid: benchRoom._id, _hidden: { $ne: true }, ts: { $gte: readRange.from, $lte: readRange.to } }, { sort: { ts: 1 }, skip: page * 1000, limit: 1000 }).toArray()
+    skipped += documents.length
+    if (documents.length < 1000) break
+  }
+  const skipMs = performance.now() - startedAt
+  if (read !== count || skipped !== count) throw new Error(`read ${read} and ${skipped} of ${count}`)
   await client.close()
 
   const app = Fastify()
@@ -53,6 +74,7 @@ try {
     }
   }
   await app.close()
+  process.stdout.write(`${JSON.stringify({ format: 'reads', messages: count, cursorMs: Math.round(cursorMs), skipMs: Math.round(skipMs), ratio: Number((skipMs / cursorMs).toFixed(1)) })}\n`)
 } finally {
   await ferret.stop()
   await rm(dataDirectory, { recursive: true, force: true })
