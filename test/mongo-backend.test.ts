@@ -330,6 +330,27 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   t.match(job, { _id: exportId, status: /^(queued|running)$/ }, 'left for the sweep: a job whose heartbeat stops is failed and expires')
 })
 
+t.test('progress writes that fail while the database is away are logged, and the export goes on when it is back', { skip: stoppable }, async (t) => {
+  const server = await startMongo(t)
+  const url = `${server.url}?serverSelectionTimeoutMS=500&retryReads=false&retryWrites=false`
+  const db = await connect(t, url)
+  await seedRocketChat(db)
+  const held = heldRepository(createMongoRepository(db))
+  const warnings: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
+  t.teardown(() => app.close())
+  await app.register(fastifyMongodb, { url, forceClose: true })
+  await app.register(roomsExport, { repository: held.repository })
+  await app.ready()
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })).json()
+  await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running')
+  await server.stop()
+  t.ok(await eventually(async () => warnings.includes('rooms.export: progress update failed')), 'a progress write met the stopped database')
+  await server.start()
+  held.release()
+  t.equal((await settle(app, rcUsers.admin, exportId)).export.status, 'done', 'not fatal: the export finished')
+})
+
 /** The job record an instance leaves behind when it stops mid-export: a heartbeat a minute old. */
 async function insertStoppedJob (db: Db, id: string, user: RcUser, status: 'queued' | 'running'): Promise<Date> {
   const longAgo = new Date(Date.now() - 60_000)
