@@ -16,7 +16,7 @@ import { ExportLimitError, failureReason, JobLostError, ShutdownError } from './
 import type { ExportFormat, ExportJob, ExportJobStore } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
-import { tooManyExports } from './slots.ts'
+import { slotLimits, tooManyExports } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
 
 export interface Manifest {
@@ -92,10 +92,7 @@ export class FileExports {
       createdAt: now,
       fileName: `${archiveBaseName(room)}-${now.toISOString().slice(0, 10)}.zip`
     }
-    const claimed = await jobs.insertIfSlotFree(job, {
-      perUser: options.limits.concurrentExportsPerUser,
-      overall: options.limits.concurrentExports
-    })
+    const claimed = await jobs.insertIfSlotFree(job, slotLimits(options.limits))
     if (!claimed) throw tooManyExports()
 
     log.info({ exportId: job._id, userId: user._id, rid: room._id, reqId, format }, 'rooms.export: export started')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { exportError } from '../errors.ts'
 import type { ExportUser } from '../model.ts'
 import type { ExportLimits } from '../options.ts'
-import type { ExportJobStore } from './jobs.ts'
+import type { ExportJobStore, SlotLimits } from './jobs.ts'
 
 /**
  * Concurrency slots for work that is not a file job: an email export holds
@@ -19,7 +19,7 @@ export function createExportSlots (jobs: ExportJobStore, limits: ExportLimits): 
   return {
     async claim (user) {
       const holderId = `email-${randomBytes(12).toString('base64url')}`
-      const claimed = await jobs.claimSlot(holderId, user._id, { perUser: limits.concurrentExportsPerUser, overall: limits.concurrentExports })
+      const claimed = await jobs.claimSlot(holderId, user._id, slotLimits(limits))
       if (!claimed) throw tooManyExports()
       return holderId
     },
@@ -27,6 +27,11 @@ export function createExportSlots (jobs: ExportJobStore, limits: ExportLimits): 
       await jobs.releaseSlot(holderId)
     }
   }
+}
+
+/** The slots one export may take: per user and overall, file and email exports alike. */
+export function slotLimits (limits: ExportLimits): SlotLimits {
+  return { perUser: limits.concurrentExportsPerUser, overall: limits.concurrentExports }
 }
 
 export function tooManyExports () {
