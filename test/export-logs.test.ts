@@ -1,18 +1,16 @@
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type RoomsExportOptions } from '../index.ts'
-import { heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
+import { capturingLogger, heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
 import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 
-interface LogLine { level: number, msg: string, [field: string]: unknown }
-
 /** A host with pino writing into `lines`, as a real host's logger would. */
 async function loggedApp (t: Test, options: RoomsExportOptions = {}) {
   const directory = await temporaryDirectory(t)
-  const lines: LogLine[] = []
-  const app = Fastify({ logger: { level: 'info', stream: { write (line: string) { lines.push(JSON.parse(line)) } } } })
+  const { logger, lines } = capturingLogger('info')
+  const app = Fastify({ logger })
   t.teardown(() => app.close())
   await app.register(roomsExport, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(directory), ...options })
   await app.ready()

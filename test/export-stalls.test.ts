@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type RoomRepository } from '../index.ts'
-import { buildApp, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
+import { buildApp, capturingLogger, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 
@@ -201,13 +201,8 @@ t.test('close() with a stalled repository returns at once; the job is recorded f
 
 t.test('close() gives up on clean-up that cannot finish after closeTimeoutMs, and says so', async (t) => {
   const { repository } = stallingRepository(1)
-  const warnings: { msg: string, exportIds?: string[] }[] = []
-  const app = Fastify({
-    logger: {
-      level: 'warn',
-      stream: { write (line: string) { warnings.push(JSON.parse(line)) } }
-    }
-  })
+  const { logger, lines: warnings } = capturingLogger('warn')
+  const app = Fastify({ logger })
   const storage: ExportStorage = {
     async write (_key, source) { for await (const chunk of source) void chunk },
     async read () { return null },
@@ -228,10 +223,10 @@ t.test('close() gives up on clean-up that cannot finish after closeTimeoutMs, an
 })
 
 t.test('a storage that cannot remove a failed export: retried for one stall period, then logged; the status still says why', async (t) => {
-  const errors: { msg: string, exportId?: string }[] = []
+  const { logger, lines: errors } = capturingLogger('error')
   const memory = createMemoryRepository(fixtureData())
   let removals = 0
-  const app = Fastify({ logger: { level: 'error', stream: { write (line: string) { errors.push(JSON.parse(line)) } } } })
+  const app = Fastify({ logger })
   t.teardown(() => app.close())
   await app.register(roomsExport, {
     ...hostHooks(),

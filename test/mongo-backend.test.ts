@@ -1,10 +1,10 @@
 import fastifyMongodb from '@fastify/mongodb'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { Long, MongoClient, type Db } from 'mongodb'
 import t, { type Test } from 'tap'
 import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../index.ts'
-import { heldRepository } from './helpers/app.ts'
+import { capturingLogger, heldRepository } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
 import { startMongo } from './helpers/mongo.ts'
 import { rcHeaders, rcUsers, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
@@ -18,8 +18,8 @@ async function connect (t: Test, url: string): Promise<Db> {
 }
 
 /** A host that registers @fastify/mongodb and then the plugin with (almost) no options. */
-async function mongoApp (t: Test, url: string, options: RoomsExportOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify()
+async function mongoApp (t: Test, url: string, options: RoomsExportOptions = {}, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({ logger })
   t.teardown(() => app.close())
   await app.register(fastifyMongodb, { url, forceClose: true })
   await app.register(roomsExport, options)
@@ -295,10 +295,8 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   })) as never[])
   const mongoRepository = createMongoRepository(db)
   let killed: Promise<void> | undefined
-  const warnings: string[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
-  await app.register(fastifyMongodb, { url, forceClose: true })
-  await app.register(roomsExport, {
+  const { logger, lines } = capturingLogger('warn')
+  const app = await mongoApp(t, url, {
     limits: { closeTimeoutMs: 2000 },
     repository: {
       ...mongoRepository,
@@ -310,8 +308,7 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
         }
       }
     }
-  })
-  await app.ready()
+  }, logger)
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateFrom: '2024-05-01' })).json()
   // eslint-disable-next-line no-unmodified-loop-condition -- set by the repository, concurrently
   while (killed === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -321,7 +318,7 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   const closeMs = Date.now() - started
   t.ok(closeMs < 4000, `close() returned after ${closeMs} ms with the database gone (closeTimeoutMs 2000; before: not after 418 s)`)
   // Progress writes that meet the dead database may warn too, depending on timing.
-  t.same(warnings.filter((msg) => msg.startsWith('rooms.export:') && msg !== 'rooms.export: progress update failed'), [
+  t.same(lines.map(({ msg }) => msg).filter((msg) => msg.startsWith('rooms.export:') && msg !== 'rooms.export: progress update failed'), [
     'rooms.export: export aborted by shutdown',
     'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave'
   ])
@@ -336,16 +333,12 @@ t.test('progress writes that fail while the database is away are logged, and the
   const db = await connect(t, url)
   await seedRocketChat(db)
   const held = heldRepository(createMongoRepository(db))
-  const warnings: string[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
-  t.teardown(() => app.close())
-  await app.register(fastifyMongodb, { url, forceClose: true })
-  await app.register(roomsExport, { repository: held.repository })
-  await app.ready()
+  const { logger, lines } = capturingLogger('warn')
+  const app = await mongoApp(t, url, { repository: held.repository }, logger)
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })).json()
   await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running')
   await server.stop()
-  t.ok(await eventually(async () => warnings.includes('rooms.export: progress update failed')), 'a progress write met the stopped database')
+  t.ok(await eventually(async () => lines.some(({ msg }) => msg === 'rooms.export: progress update failed')), 'a progress write met the stopped database')
   await server.start()
   // Until the app's own client reconnects, its next write could still meet a dropped connection.
   const appDb = (app as unknown as { mongo: { db: Db } }).mongo.db
@@ -445,21 +438,21 @@ t.test('mongo: { db } — a database without @fastify/mongodb', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const warnings: string[] = []
+  const { logger, lines } = capturingLogger('warn')
   const logged = () => {
-    const app = Fastify({ logger: { level: 'warn', stream: { write (line: string) { warnings.push(JSON.parse(line).msg) } } } })
+    const app = Fastify({ logger })
     t.teardown(() => app.close())
     return app
   }
   const app = logged()
   await app.register(roomsExport, { mongo: { db } })
   await app.ready()
-  t.same(warnings, [], 'Rocket.Chat\'s { rid, ts, _updatedAt } index serves the reads')
+  t.same(lines, [], 'Rocket.Chat\'s { rid, ts, _updatedAt } index serves the reads')
   await db.collection('rocketchat_message').dropIndexes()
   const unindexed = logged()
   await unindexed.register(roomsExport, { mongo: { db } })
   await unindexed.ready()
-  t.same(warnings, ['rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection'])
+  t.same(lines.map(({ msg }) => msg), ['rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection'])
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json', dateTo: '2024-03-31' })).json()
   const status = await settle(app, rcUsers.admin, exportId)
   t.equal(status.export.status, 'done')

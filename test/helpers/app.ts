@@ -64,3 +64,11 @@ export function heldRepository (repository: RoomRepository): { repository: RoomR
 export async function storedFiles (directory: string): Promise<string[]> {
   return (await readdir(directory)).filter((name) => name.endsWith('.zip') || name.endsWith('.partial')).sort()
 }
+
+export interface LogLine { level: number, msg: string, [field: string]: unknown }
+
+/** A logger for `Fastify({ logger })` that keeps every line it writes, parsed, in `lines`. */
+export function capturingLogger (level: string): { logger: { level: string, stream: { write (line: string): void } }, lines: LogLine[] } {
+  const lines: LogLine[] = []
+  return { logger: { level, stream: { write (line) { lines.push(JSON.parse(line)) } } }, lines }
+}
