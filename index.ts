@@ -111,8 +111,9 @@ export type {
   RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed
 } from './lib/options.ts'
 export type {
-  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageRangeQuery, RoomRepository
+  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository
 } from './lib/model.ts'
+export { englishSentences, type Translate } from './lib/render/system-messages.ts'
 export {
   ExportDocumentSchema, JsonMessageSchema, ExportRequestBodySchema, ExportStatusSchema, securitySchemes,
   type ExportDocument, type JsonMessage, type ExportRequestBody, type ExportStatus

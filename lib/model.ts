@@ -1,3 +1,7 @@
+import type { Root as MarkdownTree } from '@rocket.chat/message-parser'
+
+export type { MarkdownTree }
+
 /**
  * The Rocket.Chat-shaped data model the plugin reads. Hosts supply it through a
  * `RoomRepository`; the memory and Mongo backends implement it.
@@ -31,9 +35,27 @@ export interface MessageAttachment {
   title?: string
   title_link?: string
   image_url?: string
+  image_type?: string
+  audio_url?: string
+  video_url?: string
   type?: string
   description?: string
   text?: string
+  /** the stored markup tree of `text` (quotes) or `description` (uploads) */
+  md?: MarkdownTree
+  /** quotes and replies: who wrote the quoted message, its permalink and time */
+  author_name?: string
+  message_link?: string
+  ts?: Date
+  /** a quote of a message that itself quoted one */
+  attachments?: MessageAttachment[]
+}
+
+/** A link the server previewed (`urls[].meta` in Rocket.Chat): text only, an export never loads its image. */
+export interface MessageUrl {
+  url: string
+  title?: string
+  description?: string
 }
 
 export interface ExportMessage {
@@ -57,6 +79,20 @@ export interface ExportMessage {
   attachments?: MessageAttachment[]
   file?: FileRef
   files?: FileRef[]
+  /** the markup tree Rocket.Chat stored for `msg`; when present it is rendered instead of parsing `msg` */
+  md?: MarkdownTree
+  /** users and channels the message mentions (display names come from here) */
+  mentions?: { _id: string, username?: string, name?: string }[]
+  channels?: { _id: string, name?: string, fname?: string }[]
+  urls?: MessageUrl[]
+  /** the role given or taken, on `subscription-role-added` / `-removed` */
+  role?: string
+  /** omnichannel events, flattened to text by the repository: a comment, the page a visitor opened, a transfer, a priority or SLA set */
+  comment?: string
+  navigation?: string
+  transfer?: string
+  priority?: string
+  sla?: string
 }
 
 export interface MessageRangeQuery {
@@ -74,6 +110,8 @@ export interface RoomRepository {
   findMessagesByIds (rid: string, ids: string[]): AsyncIterable<ExportMessage>
   findUsersByUsernames (usernames: string[]): Promise<ExportUser[]>
   openFile? (file: FileRef): Promise<NodeJS.ReadableStream | null>
+  /** the stored size of an upload (`null`: not stored), so a page can show it and decide to inline an image before the upload is archived */
+  fileSize? (file: FileRef): Promise<number | null>
 }
 
 /** The export order: ascending `ts`, then `_id` (byte order, as MongoDB sorts strings). */

@@ -7,6 +7,7 @@ import { InvalidOptionError } from './errors.ts'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { ExportJob } from './export/jobs.ts'
 import type { ExportRoom, ExportUser, RoomRepository } from './model.ts'
+import type { Translate } from './render/system-messages.ts'
 import { createDirectoryStorage } from './storage/directory.ts'
 import type { ExportStorage } from './storage/storage.ts'
 
@@ -50,6 +51,8 @@ export interface ExportLimits {
   closeTimeoutMs: number
   /** every SMTP exchange (email exports, "export ready" mails) ends within this */
   mailTimeoutMs: number
+  /** image uploads up to this size are shown in the page; bigger ones are linked (extension) */
+  inlineImageBytes: number
 }
 
 export interface RoomsExportOptions {
@@ -72,6 +75,8 @@ export interface RoomsExportOptions {
   routeConfig?: FastifyContextConfig & Record<string, unknown>
   /** run before `authenticate` on the plugin's routes (rate limiting, the host's own checks) */
   onRequest?: onRequestHookHandler | onRequestHookHandler[]
+  /** the export's sentences in the requester's language, by Rocket.Chat i18n key; `undefined` keeps the English */
+  translate?: Translate
 }
 
 export interface ResolvedMailer {
@@ -96,6 +101,7 @@ export interface ResolvedOptions {
   secret: string
   routeConfig: Record<string, unknown>
   onRequest: onRequestHookHandler[]
+  translate: Translate | null
 }
 
 export const defaultLimits: ExportLimits = {
@@ -111,7 +117,8 @@ export const defaultLimits: ExportLimits = {
   maxExportMessages: 5_000_000,
   maxExportBytes: 2 * 1024 ** 3,
   closeTimeoutMs: 10_000,
-  mailTimeoutMs: 30_000
+  mailTimeoutMs: 30_000,
+  inlineImageBytes: 5 * 1024 * 1024
 }
 
 /** Hooks a host may leave out only when a backend (Mongo) can supply them. */
@@ -203,12 +210,13 @@ function defaultExportDirectory (): string {
 
 /** Every option with its default; the caller's object is read, never changed. */
 export function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): ResolvedOptions {
-  const { publicUrl, secret, onExportReady, onExportFailed, routeConfig } = options
+  const { publicUrl, secret, onExportReady, onExportFailed, routeConfig, translate } = options
   const limits = resolveLimits(options.limits)
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) fail('option "secret" must be a string of at least 16 characters')
   if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
   if (onExportFailed !== undefined && typeof onExportFailed !== 'function') fail('option "onExportFailed" must be a function')
+  if (translate !== undefined && typeof translate !== 'function') fail('option "translate" must be a function')
   if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
   const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
   if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
@@ -226,6 +234,7 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
     onExportFailed: onExportFailed ?? null,
     secret: secret ?? randomBytes(32).toString('hex'),
     routeConfig: { ...routeConfig },
-    onRequest
+    onRequest,
+    translate: translate ?? null
   }
 }

@@ -81,30 +81,50 @@ const JsonFileSchema = Type.Object({
   _id: Type.String(),
   name: Type.String(),
   type: Type.Optional(Type.String()),
-  size: Type.Optional(Type.Number())
+  size: Type.Optional(Type.Number()),
+  path: Type.Optional(Type.String({ description: 'where the upload is in the archive (`assets/…`); the manifest lists the ones that could not be included' }))
 }, { additionalProperties: false })
+
+const MarkdownTreeSchema = Type.Array(Type.Unknown(), { description: 'the markup tree Rocket.Chat stored (`@rocket.chat/message-parser` nodes), as stored' })
+
+const JsonAttachmentSchema = Type.Recursive((Self) => Type.Object({
+  title: Type.Optional(Type.String()),
+  title_link: Type.Optional(Type.String()),
+  image_url: Type.Optional(Type.String()),
+  image_type: Type.Optional(Type.String()),
+  audio_url: Type.Optional(Type.String()),
+  video_url: Type.Optional(Type.String()),
+  type: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  md: Type.Optional(MarkdownTreeSchema),
+  author_name: Type.Optional(Type.String({ description: 'a quote: who wrote the quoted message' })),
+  message_link: Type.Optional(Type.String({ description: 'a quote: the permalink of the quoted message' })),
+  ts: Type.Optional(IsoInstant),
+  asset: Type.Optional(Type.String({ description: 'the archived upload this attachment shows (`assets/…`)' })),
+  attachments: Type.Optional(Type.Array(Self))
+}, { additionalProperties: false }), { $id: 'JsonAttachment' })
 
 export const JsonMessageSchema = Type.Object({
   _id: Type.String(),
   rid: Type.String(),
   ts: IsoInstant,
-  msg: Type.String(),
+  msg: Type.String({ description: 'the text as stored (empty for an encrypted message: ciphertext is never exported)' }),
+  md: Type.Optional(MarkdownTreeSchema),
   u: JsonPersonSchema,
-  t: Type.Optional(Type.String()),
+  t: Type.Optional(Type.String({ description: 'system message type' })),
+  sentence: Type.Optional(Type.String({ description: 'a system message as a sentence, in the requester\'s language when the host translates' })),
+  role: Type.Optional(Type.String({ description: 'the role given or taken, on subscription-role-added/removed' })),
   tmid: Type.Optional(Type.String()),
   tcount: Type.Optional(Type.Number()),
   editedAt: Type.Optional(IsoInstant),
   editedBy: Type.Optional(Type.Object({ _id: Type.String(), username: Type.String() }, { additionalProperties: false })),
   pinned: Type.Optional(Type.Boolean()),
   reactions: Type.Optional(Type.Record(Type.String(), Type.Object({ usernames: Type.Array(Type.String()) }, { additionalProperties: false }))),
-  attachments: Type.Optional(Type.Array(Type.Object({
-    title: Type.Optional(Type.String()),
-    title_link: Type.Optional(Type.String()),
-    image_url: Type.Optional(Type.String()),
-    type: Type.Optional(Type.String()),
-    description: Type.Optional(Type.String()),
-    text: Type.Optional(Type.String())
-  }, { additionalProperties: false }))),
+  mentions: Type.Optional(Type.Array(Type.Object({ _id: Type.String(), username: Type.Optional(Type.String()), name: Type.Optional(Type.String()) }, { additionalProperties: false }))),
+  channels: Type.Optional(Type.Array(Type.Object({ _id: Type.String(), name: Type.Optional(Type.String()), fname: Type.Optional(Type.String()) }, { additionalProperties: false }))),
+  urls: Type.Optional(Type.Array(Type.Object({ url: Type.String(), title: Type.Optional(Type.String()), description: Type.Optional(Type.String()) }, { additionalProperties: false }))),
+  attachments: Type.Optional(Type.Array(JsonAttachmentSchema)),
   files: Type.Optional(Type.Array(JsonFileSchema))
 }, { additionalProperties: false })
 export type JsonMessage = Static<typeof JsonMessageSchema>
@@ -132,6 +152,9 @@ export const ExportDocumentSchema = Type.Object({
   messageCount: Type.Integer({ minimum: 0 })
 }, { additionalProperties: false })
 export type ExportDocument = Static<typeof ExportDocumentSchema>
+
+/** The document's JSON Schema as text (`schema.json` in every JSON export, `fastify-rooms-export/schema.json` in the package). */
+export const exportDocumentJsonSchema = `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: 'rooms.export JSON export', ...ExportDocumentSchema }, null, 2)}\n`
 
 /** What every renderer gets besides the messages: the document's head. */
 export interface ExportContext {

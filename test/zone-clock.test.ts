@@ -30,7 +30,7 @@ t.test('display times are exact at every offset change of every zone, 1970–203
 })
 
 t.test('the St John\'s change at 03:31 UTC', async (t) => {
-  t.same(createZoneClock('America/St_Johns')(new Date('2010-03-14T03:31:01Z')), { day: '2010-03-14', time: '01:01:01' })
+  t.same(createZoneClock('America/St_Johns')(new Date('2010-03-14T03:31:01Z')), { day: '2010-03-14', time: '01:01:01', wall: Date.UTC(2010, 2, 14, 1, 1, 1) })
 })
 
 t.test('zone names are recognised in any letter case, aliases included, unknown ones refused', async (t) => {

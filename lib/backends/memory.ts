@@ -67,6 +67,11 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
     async openFile (file: FileRef) {
       const content = files.get(file._id)
       return content === undefined ? null : Readable.from([Buffer.from(content)])
+    },
+
+    async fileSize (file: FileRef) {
+      const content = files.get(file._id)
+      return content === undefined ? null : Buffer.byteLength(content)
     }
   }
 }

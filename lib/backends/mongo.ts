@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Document, GridFSBucket } from 'mongodb'
 import type { MongoDatabase } from './mongo-database.ts'
 import { asDb, mongoDriver } from './mongo-driver.ts'
-import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type MessageAttachment, type RoomRepository } from '../model.ts'
+import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type MarkdownTree, type MessageAttachment, type RoomRepository } from '../model.ts'
 import type { BackendDefaults } from '../options.ts'
 
 /**
@@ -25,11 +25,18 @@ function isLostCursor (err: unknown): boolean {
 const lostPrimaryCodes = new Set([10107, 13435, 13436, 11602, 189])
 
 const messageProjection = {
-  _id: 1, rid: 1, ts: 1, msg: 1, u: 1, t: 1, tmid: 1, tcount: 1, editedAt: 1, editedBy: 1, pinned: 1, reactions: 1, attachments: 1, file: 1, files: 1
+  _id: 1, rid: 1, ts: 1, msg: 1, u: 1, t: 1, tmid: 1, tcount: 1, editedAt: 1, editedBy: 1, pinned: 1, reactions: 1, attachments: 1, file: 1, files: 1,
+  md: 1, mentions: 1, channels: 1, urls: 1, role: 1, comment: 1, navigation: 1, transferData: 1, priorityData: 1, slaData: 1
 }
 const userProjection = { _id: 1, username: 1, name: 1, emails: 1, language: 1, roles: 1 }
 
 const asString = (value: unknown): string => String(value)
+
+/** `base` with the fields of `optional` that are defined. */
+function withOptional<T extends object, O extends object> (base: T, optional: O): T & Partial<O> {
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (base as Record<string, unknown>)[key] = value
+  return base
+}
 const optionalString = (value: unknown): string | undefined => typeof value === 'string' ? value : undefined
 
 function toUser (document: Document): ExportUser {
@@ -62,13 +69,36 @@ function toFile (document: Document): FileRef {
   return file
 }
 
-function toAttachment (document: Document): MessageAttachment {
+const attachmentTextFields = ['title', 'title_link', 'image_url', 'image_type', 'audio_url', 'video_url', 'type', 'description', 'text', 'author_name', 'message_link'] as const
+
+function toAttachment (document: Document, depth = 0): MessageAttachment {
   const attachment: MessageAttachment = {}
-  for (const key of ['title', 'title_link', 'image_url', 'type', 'description', 'text'] as const) {
+  for (const key of attachmentTextFields) {
     const value = optionalString(document[key])
     if (value !== undefined) attachment[key] = value
   }
+  if (Array.isArray(document.md)) attachment.md = document.md as MarkdownTree
+  if (document.ts instanceof Date) attachment.ts = document.ts
+  // A quote of a quote is shown; deeper nesting is not (Rocket.Chat shows one level too).
+  if (Array.isArray(document.attachments) && depth === 0) attachment.attachments = objects(document.attachments).map((nested) => toAttachment(nested, 1))
   return attachment
+}
+
+const objects = (values: unknown[]): Document[] => values.filter((value): value is Document => value !== null && typeof value === 'object')
+
+/** Rocket.Chat's omnichannel event data, reduced to the text a sentence needs. */
+function eventDetails (document: Document, message: ExportMessage): void {
+  if (typeof document.role === 'string') message.role = document.role
+  if (typeof document.comment === 'string') message.comment = document.comment
+  const page = document.navigation?.page
+  if (typeof page?.location?.href === 'string') message.navigation = typeof page.title === 'string' && page.title !== '' ? `${page.title} - ${page.location.href}` : page.location.href
+  const transfer = document.transferData
+  if (transfer !== null && typeof transfer === 'object') {
+    const to = transfer.transferredTo?.name ?? transfer.transferredTo?.username ?? transfer.nextDepartment?.name ?? transfer.department?.name
+    message.transfer = typeof to === 'string' ? `to ${to}` : 'to the queue'
+  }
+  if (typeof document.priorityData?.priority?.name === 'string') message.priority = document.priorityData.priority.name
+  if (typeof document.slaData?.sla?.name === 'string') message.sla = document.slaData.sla.name
 }
 
 function toPerson (document: Document | undefined): { _id: string, username: string, name?: string } {
@@ -98,9 +128,23 @@ function toMessage (document: Document): ExportMessage {
     message.reactions = Object.fromEntries(Object.entries(document.reactions as Record<string, Document>)
       .map(([emoji, reaction]) => [emoji, { usernames: Array.isArray(reaction?.usernames) ? reaction.usernames.map(asString) : [] }]))
   }
-  if (Array.isArray(document.attachments)) message.attachments = document.attachments.filter((item) => item !== null && typeof item === 'object').map(toAttachment)
+  if (Array.isArray(document.attachments)) message.attachments = objects(document.attachments).map((attachment) => toAttachment(attachment))
   if (document.file !== null && typeof document.file === 'object') message.file = toFile(document.file)
-  if (Array.isArray(document.files)) message.files = document.files.filter((item) => item !== null && typeof item === 'object').map(toFile)
+  if (Array.isArray(document.files)) message.files = objects(document.files).map(toFile)
+  if (Array.isArray(document.md)) message.md = document.md as MarkdownTree
+  if (Array.isArray(document.mentions)) {
+    message.mentions = objects(document.mentions).map((mention) => withOptional({ _id: asString(mention._id) }, { username: optionalString(mention.username), name: optionalString(mention.name) }))
+  }
+  if (Array.isArray(document.channels)) {
+    message.channels = objects(document.channels).map((channel) => withOptional({ _id: asString(channel._id) }, { name: optionalString(channel.name), fname: optionalString(channel.fname) }))
+  }
+  if (Array.isArray(document.urls)) {
+    message.urls = objects(document.urls).filter((url) => typeof url.url === 'string').map((url) => withOptional({ url: url.url as string }, {
+      title: optionalString(url.meta?.ogTitle) ?? optionalString(url.meta?.pageTitle),
+      description: optionalString(url.meta?.ogDescription) ?? optionalString(url.meta?.description)
+    }))
+  }
+  eventDetails(document, message)
   return message
 }
 
@@ -204,6 +248,12 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
       const bucket = await uploads()
       const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
       return stored === undefined ? null : bucket.openDownloadStream(stored._id)
+    },
+
+    async fileSize (file) {
+      const bucket = await uploads()
+      const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1, projection: { length: 1 } }).toArray()
+      return stored === undefined ? null : stored.length
     }
   }
 }

@@ -3,15 +3,16 @@ import { exportError } from '../errors.ts'
 import { headerSafe, MailTimeoutError, resolveRecipients, sendMail, type Recipients } from '../mail.ts'
 import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from '../model.ts'
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
-import { pageLabels, roomTitle } from '../render/html.ts'
+import { pageLabels, renderHtmlParts, roomTitle } from '../render/html.ts'
 import { renderJsonDocument } from '../render/json.ts'
-import { toMessageView, type MessageView } from '../render/message-view.ts'
+import { MessageRenderer, type MessageView } from '../render/message-view.ts'
+import type { ExportContext } from '../schemas.ts'
+import { createDateLabels, resolveLanguage, type DateLabels } from '../time/locale.ts'
 import type { Templates } from '../render/templates.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
 import type { ExportSlots } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
-import { createZoneClock } from '../time/zones.ts'
 import type { ResolvedRange } from './range.ts'
 
 export interface EmailExportRequest {
@@ -83,31 +84,46 @@ async function renderAndSend (
   const context = buildExportContext(room, range, user, new Date())
   const title = roomTitle(context.room)
   const subject = headerSafe(request.subject ?? '') || `Messages from ${title}`
-  const clock = createZoneClock(range.timezone)
-  const days: { day: string, messages: MessageView[] }[] = []
+  const labels = createDateLabels(resolveLanguage(user.language), range.timezone)
+  const rendererOptions = { labels, translate: options.translate, repository, rid: room._id, archivesUploads: false, inlineImageBytes: 0 }
+  const mailRenderer = new MessageRenderer({ ...rendererOptions, target: 'mail' })
+  const views: MessageView[] = []
   const textLines: string[] = []
   for (const message of messages) {
-    const view = toMessageView(message, clock)
-    if (days.at(-1)?.day !== view.day) {
-      days.push({ day: view.day, messages: [] })
-      textLines.push('', `— ${view.day} —`)
-    }
-    days.at(-1)!.messages.push(view)
-    textLines.push(`[${view.time}] ${view.system ?? `${message.u.username}: ${message.msg}`}`)
+    const view = await mailRenderer.view(message)
+    if (views.at(-1)?.day !== view.day) textLines.push('', `— ${labels.day(message.ts)} —`)
+    views.push(view)
+    textLines.push(`[${view.time}] ${view.system ?? `${view.authorName}: ${mailRenderer.plainText(message)}`}`)
   }
+  const head = { ...pageLabels(context, labels), subject, messageCount: messages.length }
 
   const attachments = []
   let html: string
   if (request.format === 'json') {
     let json = ''
-    for await (const chunk of renderJsonDocument(context, messages)) json += chunk
-    checkSize(Buffer.byteLength(json), limits.maxEmailBytes)
+    for await (const chunk of renderJsonDocument(context, messages, { sentenceOf: async (message) => await mailRenderer.sentenceOf(message), archivesUploads: false })) json += chunk
     const filename = `${archiveBaseName(room)}.json`
     attachments.push({ filename, content: json, contentType: 'application/json' })
-    html = templates.mailExport({ ...pageLabels(context), subject, messageCount: messages.length, days: [], attachmentName: filename })
+    html = templates.mailExport({ ...head, days: [], attachmentName: filename })
+    checkSize(Buffer.byteLength(json) + Buffer.byteLength(html), limits.maxEmailBytes)
   } else {
-    html = templates.mailExport({ ...pageLabels(context), subject, messageCount: messages.length, days })
-    checkSize(Buffer.byteLength(html), limits.maxEmailBytes)
+    html = templates.mailExport({ ...head, days: byDay(views, labels, messages) })
+    if (Buffer.byteLength(html) > mailBodyBytes) {
+      // Clients clip long bodies (Gmail at ~102 KB): the export goes as a page of its own, the body keeps the first messages.
+      const filename = `${archiveBaseName(room)}.html`
+      const page = await renderSinglePage(templates, context, messages, new MessageRenderer({ ...rendererOptions, target: 'page' }), labels)
+      attachments.push({ filename, content: page, contentType: 'text/html; charset=utf-8' })
+      let shown = 0
+      let bytes = 4096
+      while (shown < views.length && bytes + Buffer.byteLength(templates.mailMessage(views[shown])) < mailBodyBytes - 8192) {
+        bytes += Buffer.byteLength(templates.mailMessage(views[shown]))
+        shown++
+      }
+      html = templates.mailExport({ ...head, days: byDay(views.slice(0, shown), labels, messages), attachmentName: filename, shownCount: shown, hiddenCount: views.length - shown })
+      checkSize(Buffer.byteLength(page) + Buffer.byteLength(html), limits.maxEmailBytes)
+    } else {
+      checkSize(Buffer.byteLength(html), limits.maxEmailBytes)
+    }
   }
 
   let rejected: string[]
@@ -116,7 +132,7 @@ async function renderAndSend (
       to: recipients.addresses,
       subject,
       html,
-      text: `${title}: ${messages.length} messages (${range.timezone})\n${textLines.join('\n')}\n`,
+      text: `${title}: ${messages.length} messages from ${head.rangeFromLabel} to ${head.rangeToLabel} (${range.timezone})\n${textLines.join('\n')}\n`,
       attachments
     }, limits.mailTimeoutMs))
   } catch (err) {
@@ -127,6 +143,28 @@ async function renderAndSend (
   // The server took the mail for some recipients and refused others: those are reported like unknown users.
   const refused = rejected.flatMap((address) => recipients.reportedAs.get(address.toLowerCase()) ?? [address])
   return { missing: [...recipients.missing, ...refused] }
+}
+
+/** Mail bodies stay under this: Gmail clips at about 102 KB. */
+const mailBodyBytes = 100 * 1024
+
+/** Views grouped by their day in the export's zone, each day labelled in the reader's language. */
+function byDay (views: MessageView[], labels: DateLabels, messages: ExportMessage[]): { label: string, messages: MessageView[] }[] {
+  const days: { day: string, label: string, messages: MessageView[] }[] = []
+  views.forEach((view, index) => {
+    if (days.at(-1)?.day !== view.day) days.push({ day: view.day, label: labels.day(messages[index].ts), messages: [] })
+    days.at(-1)!.messages.push(view)
+  })
+  return days
+}
+
+/** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */
+async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<string> {
+  let page = ''
+  for await (const part of renderHtmlParts(templates, context, (async function * () { yield * messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
+    for await (const chunk of part.chunks) page += chunk
+  }
+  return page
 }
 
 function checkSize (bytes: number, max: number): void {

@@ -4,6 +4,7 @@ import type { ExportRoom, ExportUser } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { personLabel, roomTitle } from '../render/html.ts'
 import type { Templates } from '../render/templates.ts'
+import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import { signDownloadToken } from './download-link.ts'
 import type { ExportJob } from './jobs.ts'
 
@@ -20,7 +21,7 @@ export interface AnnouncementContext {
  * mail with a signed link (within `mailTimeoutMs`). Failures are logged; the
  * export stays done.
  */
-export async function announceExport ({ options, templates, log, downloadPath }: AnnouncementContext, job: ExportJob, user: ExportUser, room: ExportRoom): Promise<void> {
+export async function announceExport ({ options, templates, log, downloadPath }: AnnouncementContext, job: ExportJob, user: ExportUser, room: ExportRoom, timezone: string): Promise<void> {
   if (options.onExportReady !== null) {
     await options.onExportReady(job, user)
       .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportReady failed') })
@@ -33,6 +34,8 @@ export async function announceExport ({ options, templates, log, downloadPath }:
     ? null
     : `${options.publicUrl}${downloadPath}?exportId=${encodeURIComponent(job._id)}&token=${encodeURIComponent(token)}`
   const title = roomTitle(room)
+  // The expiry as the reader reads clocks: the export's zone, the requester's language.
+  const expiresLabel = `${createDateLabels(resolveLanguage(user.language), timezone).dateTime(expiresAt)} (${timezone})`
   await sendMail(options.mailer, {
     to: [address.address],
     subject: headerSafe(`Your export of ${title} is ready`),
@@ -43,10 +46,12 @@ export async function announceExport ({ options, templates, log, downloadPath }:
       messageCount: job.messages,
       link,
       exportId: job._id,
-      expiresAt: expiresAt.toISOString()
+      expiresAt: expiresAt.toISOString(),
+      expiresLabel,
+      language: resolveLanguage(user.language)
     }),
     text: `Your ${job.format.toUpperCase()} export of ${title} (${job.messages} messages) is ready.\n` +
       (link === null ? `Export id: ${job._id}\n` : `Download: ${link}\n`) +
-      `Available until ${expiresAt.toISOString()}.\n`
+      `Available until ${expiresLabel}.\n`
   }, options.limits.mailTimeoutMs).catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: export-ready mail failed') })
 }

@@ -4,8 +4,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
-import { messageFiles, renderJsonDocument } from '../render/json.ts'
-import { assetPath } from '../render/message-view.ts'
+import { renderJsonDocument } from '../render/json.ts'
+import { MessageRenderer } from '../render/message-view.ts'
+import { assetPath, messageFiles } from '../render/uploads.ts'
+import { exportDocumentJsonSchema } from '../schemas.ts'
+import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import type { Templates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
 import { abortable, raceAbort } from './abortable.ts'
@@ -148,9 +151,11 @@ export class FileExports {
         }
       )
       const parts: EntryDigest[] = []
-      for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room))) {
+      for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room), user)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
+      // A JSON export carries the schema it follows, so the archive can be checked on its own.
+      if (job.format === 'json') archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
       const assets = await this.addUploads(archive, [...uploads.values()], controller.signal, watchdog)
       const manifest: Manifest = {
         room: context.room,
@@ -179,7 +184,7 @@ export class FileExports {
       }
       await writeOwn(done)
       log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
-      await announceExport(this.deps, { ...job, ...done }, user, room)
+      await announceExport(this.deps, { ...job, ...done }, user, room, range.timezone)
     } catch (err) {
       watchdog.stop()
       // What stopped the pipeline (a stall, a limit, the disk, shutdown), not the AbortError it caused downstream.
@@ -223,9 +228,14 @@ export class FileExports {
     return failed
   }
 
-  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
-    if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages) }]
-    return renderHtmlParts(this.deps.templates, context, messages, baseName, this.deps.options.limits.htmlMessagesPerPart)
+  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string, user: ExportUser): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
+    const { options, templates } = this.deps
+    const { repository, limits, translate } = options
+    const labels = createDateLabels(resolveLanguage(user.language), context.range.timezone)
+    const archivesUploads = repository.openFile !== undefined
+    const renderer = new MessageRenderer({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes })
+    if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, { sentenceOf: async (message) => await renderer.sentenceOf(message), archivesUploads }) }]
+    return renderHtmlParts(templates, context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
   }
 
   /** Uploads go into `assets/`; one the repository cannot open is listed as missing, not fatal. */

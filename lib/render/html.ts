@@ -1,8 +1,8 @@
-import { createZoneClock } from '../time/zones.ts'
+import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'
-import { localLabel, toMessageView, type MessageView } from './message-view.ts'
+import type { MessageRenderer, MessageView } from './message-view.ts'
 import type { Templates } from './templates.ts'
 
 /** Messages rendered by one template call. */
@@ -15,6 +15,7 @@ export interface RenderedPart {
 }
 
 export interface PageLabels {
+  language: string
   roomTitle: string
   topic: string | null
   range: ExportContext['range']
@@ -33,10 +34,10 @@ export function personLabel (person: { username: string, name?: string }): strin
   return person.name === undefined ? `@${person.username}` : `${person.name} (@${person.username})`
 }
 
-export function pageLabels (context: ExportContext): PageLabels {
-  const clock = createZoneClock(context.range.timezone)
-  const label = (iso: string) => localLabel(clock, new Date(iso))
+export function pageLabels (context: ExportContext, labels: DateLabels): PageLabels {
+  const label = (iso: string) => labels.dateTime(new Date(iso))
   return {
+    language: labels.language,
     roomTitle: roomTitle(context.room),
     topic: context.room.topic ?? null,
     range: context.range,
@@ -48,50 +49,71 @@ export function pageLabels (context: ExportContext): PageLabels {
   }
 }
 
+interface PartSummary {
+  name: string
+  number: number
+  messageCount: number
+  from: { iso: string, label: string } | null
+  to: { iso: string, label: string } | null
+}
+
 /**
  * The HTML export as one or more self-contained pages of at most
- * `messagesPerPart` messages each; `<base>.html`, then `<base>-2.html`, …
- * Parts link to their neighbours by relative href, so they work unzipped
- * from disk. Each part must be read to its end before the next is asked for:
- * they share one pass over `messages`.
+ * `messagesPerPart` messages each; `<base>.html`, then `<base>-2.html`, …,
+ * and, when there is more than one, `index.html` listing them with their
+ * dates. Parts link to their neighbours and to the index by relative href, so
+ * they work unzipped from disk. Each part must be read to its end before the
+ * next is asked for: they share one pass over `messages`.
  */
 export async function * renderHtmlParts (
   templates: Templates,
   context: ExportContext,
   messages: AsyncIterable<ExportMessage>,
   baseName: string,
-  messagesPerPart: number
+  messagesPerPart: number,
+  renderer: MessageRenderer,
+  labels: DateLabels
 ): AsyncGenerator<RenderedPart> {
-  const labels = pageLabels(context)
-  const clock = createZoneClock(context.range.timezone)
+  const page = pageLabels(context, labels)
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
+  renderer.partHref = partName
+  const summaries: PartSummary[] = []
   const iterator = messages[Symbol.asyncIterator]()
   try {
     let next = await iterator.next()
     let partNumber = 1
     do {
       const number = partNumber
+      const summary: PartSummary = { name: partName(number), number, messageCount: 0, from: null, to: null }
+      summaries.push(summary)
       yield {
         name: partName(number),
         chunks: (async function * () {
+          renderer.currentPart = number
+          renderer.startPage()
           yield templates.pageStart({
-            ...labels,
+            ...page,
             partLabel: number === 1 ? null : `part ${number}`,
-            previousPart: number === 1 ? null : partName(number - 1)
+            previousPart: number === 1 ? null : partName(number - 1),
+            indexPage: number === 1 ? null : 'index.html'
           })
           let currentDay = ''
-          let count = 0
           let pending = ''
           // One template call renders a run of messages: Handlebars' per-call set-up is paid per run.
           let run: MessageView[] = []
-          while (next.done !== true && count < messagesPerPart) {
-            const view = toMessageView(next.value, clock)
+          let last: ExportMessage | null = null
+          while (next.done !== true && summary.messageCount < messagesPerPart) {
+            const message = next.value
+            const view = await renderer.view(message)
             if (view.day !== currentDay) {
               currentDay = view.day
-              view.dayHeading = view.day
+              view.dayHeading = labels.day(message.ts)
+              view.grouped = false
             }
+            if (summary.from === null) summary.from = { iso: view.isoTime, label: labels.dateTime(message.ts) }
+            last = message
             run.push(view)
-            count++
+            summary.messageCount++
             next = await iterator.next()
             if (run.length === messagesPerRun) {
               pending += templates.messages({ messages: run })
@@ -102,13 +124,23 @@ export async function * renderHtmlParts (
               }
             }
           }
+          if (last !== null) summary.to = { iso: last.ts.toISOString(), label: labels.dateTime(last.ts) }
           if (run.length > 0) pending += templates.messages({ messages: run })
-          yield pending + templates.pageEnd({ nextPart: next.done === true ? null : partName(number + 1), messageCount: count })
+          const hasNext = next.done !== true
+          yield pending + templates.pageEnd({
+            nextPart: hasNext ? partName(number + 1) : null,
+            indexPage: number > 1 || hasNext ? 'index.html' : null,
+            messageCount: summary.messageCount
+          })
         })()
       }
       partNumber++
     } while (next.done !== true)
   } finally {
     await iterator.return?.()
+  }
+  if (summaries.length > 1) {
+    const index = templates.index({ ...page, parts: summaries })
+    yield { name: 'index.html', chunks: (async function * () { yield index })() }
   }
 }

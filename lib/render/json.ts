@@ -1,23 +1,36 @@
-import type { ExportMessage } from '../model.ts'
+import type { ExportMessage, MessageAttachment } from '../model.ts'
 import type { ExportContext, JsonMessage } from '../schemas.ts'
+import { assetPath, messageFiles, uploadIdOf } from './uploads.ts'
 
 /** Renderers hand text downstream in strings of about this many characters. */
 export const renderChunkSize = 64 * 1024
 
+type JsonAttachment = NonNullable<JsonMessage['attachments']>[number]
+
+/** What the JSON export adds to what is stored: the sentence of a system message, the archive path of an upload. */
+export interface JsonExtras {
+  /** the readable sentence of a system message (`null` for an ordinary one) */
+  sentenceOf: (message: ExportMessage) => Promise<string | null>
+  /** uploads are in the archive's `assets/` (file exports of a repository that can open them) */
+  archivesUploads: boolean
+}
+
 /**
  * The JSON export: one valid document, streamed a message per line, in the
  * shape of `ExportDocumentSchema`. Authors and the exporter carry id, username
- * and name only — never email addresses.
+ * and name only — never email addresses. `md` is included as stored (a tree
+ * the export parsed itself is not: it is the parser's, not the message's).
  */
-export function toJsonMessage (message: ExportMessage): JsonMessage {
+export function toJsonMessage (message: ExportMessage, archivesUploads = false): JsonMessage {
   const json: JsonMessage = {
     _id: message._id,
     rid: message.rid,
     ts: message.ts.toISOString(),
-    msg: message.msg,
+    msg: message.t === 'e2e' ? '' : message.msg,
     u: person(message.u)
   }
   if (message.t !== undefined) json.t = message.t
+  if (message.md !== undefined && message.t !== 'e2e') json.md = message.md as unknown[]
   if (message.tmid !== undefined) json.tmid = message.tmid
   if (message.tcount !== undefined) json.tcount = message.tcount
   if (message.editedAt !== undefined) json.editedAt = message.editedAt.toISOString()
@@ -27,9 +40,16 @@ export function toJsonMessage (message: ExportMessage): JsonMessage {
     json.reactions = Object.fromEntries(Object.entries(message.reactions)
       .map(([emoji, reaction]) => [emoji, { usernames: [...reaction.usernames] }]))
   }
-  if (message.attachments !== undefined) json.attachments = message.attachments.map(pickAttachment)
+  if (message.mentions !== undefined) json.mentions = message.mentions.map(({ _id, username, name }) => withoutUndefined({ _id, username, name }))
+  if (message.channels !== undefined) json.channels = message.channels.map(({ _id, name, fname }) => withoutUndefined({ _id, name, fname }))
+  if (message.urls !== undefined) json.urls = message.urls.map(({ url, title, description }) => withoutUndefined({ url, title, description }))
+  if (message.role !== undefined) json.role = message.role
   const files = messageFiles(message)
-  if (files.length > 0) json.files = files.map(({ _id, name, type, size }) => withoutUndefined({ _id, name, type, size }))
+  const assets = new Map(archivesUploads ? files.map((file) => [file._id, assetPath(file)]) : [])
+  if (message.attachments !== undefined) json.attachments = message.attachments.map((attachment) => pickAttachment(attachment, assets))
+  if (files.length > 0) {
+    json.files = files.map((file) => withoutUndefined({ _id: file._id, name: file.name, type: file.type, size: file.size, path: assets.get(file._id) }))
+  }
   return json
 }
 
@@ -37,9 +57,34 @@ function person (user: { _id: string, username: string, name?: string }): JsonMe
   return withoutUndefined({ _id: user._id, username: user.username, name: user.name })
 }
 
-function pickAttachment (attachment: NonNullable<ExportMessage['attachments']>[number]): NonNullable<JsonMessage['attachments']>[number] {
-  const { title, title_link: titleLink, image_url: imageUrl, type, description, text } = attachment
-  return withoutUndefined({ title, title_link: titleLink, image_url: imageUrl, type, description, text })
+/** The upload an attachment links (`/file-upload/<id>/…`), by its archive path. */
+function assetOf (attachment: MessageAttachment, assets: Map<string, string>): string | undefined {
+  for (const url of [attachment.title_link, attachment.image_url, attachment.audio_url, attachment.video_url]) {
+    const id = uploadIdOf(url)
+    if (id !== null && assets.has(id)) return assets.get(id)
+  }
+  return undefined
+}
+
+function pickAttachment (attachment: MessageAttachment, assets: Map<string, string>): JsonAttachment {
+  const { title, title_link: titleLink, image_url: imageUrl, image_type: imageType, audio_url: audioUrl, video_url: videoUrl, type, description, text, author_name: authorName, message_link: messageLink, md } = attachment
+  return withoutUndefined({
+    title,
+    title_link: titleLink,
+    image_url: imageUrl,
+    image_type: imageType,
+    audio_url: audioUrl,
+    video_url: videoUrl,
+    type,
+    description,
+    text,
+    md: md as unknown[] | undefined,
+    author_name: authorName,
+    message_link: messageLink,
+    ts: attachment.ts?.toISOString(),
+    asset: assetOf(attachment, assets),
+    attachments: attachment.attachments?.map((nested) => pickAttachment(nested, assets))
+  })
 }
 
 function withoutUndefined<T extends object> (value: T): T {
@@ -49,14 +94,7 @@ function withoutUndefined<T extends object> (value: T): T {
   return value
 }
 
-/** `file` and `files` together, each upload once. */
-export function messageFiles (message: ExportMessage): NonNullable<ExportMessage['files']> {
-  const all = message.files === undefined ? [] : [...message.files]
-  if (message.file !== undefined && !all.some((file) => file._id === message.file?._id)) all.unshift(message.file)
-  return all
-}
-
-export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<ExportMessage> | Iterable<ExportMessage>): AsyncGenerator<string> {
+export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<ExportMessage> | Iterable<ExportMessage>, extras: JsonExtras): AsyncGenerator<string> {
   const head = {
     room: context.room,
     range: context.range,
@@ -67,7 +105,9 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
   let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
   let count = 0
   for await (const message of messages) {
-    pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(toJsonMessage(message))}`
+    const json = toJsonMessage(message, extras.archivesUploads)
+    if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
+    pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
     count++
     if (pending.length >= renderChunkSize) {
       yield pending

@@ -1,64 +1,62 @@
-import { createHash } from 'node:crypto'
-import type { ZoneClock } from '../time/zones.ts'
-import type { ExportMessage, FileRef } from '../model.ts'
-import { messageFiles } from './json.ts'
-import { systemSentence } from './system-messages.ts'
+import type { DateLabels } from '../time/locale.ts'
+import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
+import { emojiFor } from './emoji.ts'
+import { assetPath, messageFiles, uploadIdOf } from './uploads.ts'
+import { excerpt, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
+import { systemSentence, type Translate } from './system-messages.ts'
 
 /**
  * Plain objects for the Handlebars templates: Handlebars refuses prototype
- * getters, and precomputing here keeps logic out of the templates. Every
- * string stays raw — the templates escape with `{{ }}`.
+ * getters, and precomputing here keeps logic out of the templates. Strings
+ * are raw (the templates escape them with `{{ }}`), except the `…Html`
+ * fields, which the markup walker built from escaped pieces.
  */
 export interface MessageView {
   id: string
   anchor: string
   isoTime: string
-  /** wall-clock day (YYYY-MM-DD) and time in the export's timezone */
+  /** wall-clock day (YYYY-MM-DD) in the export's zone */
   day: string
   time: string
-  /** set by the page renderer on the first message of each day */
+  /** set by the page renderer on the first message of each day: the day in the reader's language */
   dayHeading: string | null
+  /** a message from the same author within minutes of the one before: shown without its header */
+  grouped: boolean
   authorName: string
   username: string
-  text: string
+  initials: string
+  avatarHue: number
+  bodyHtml: string
   system: string | null
-  threadParentAnchor: string | null
+  thread: { href: string | null, author: string | null, excerpt: string } | null
   replyCount: number | null
   edited: { isoTime: string, label: string, by: string } | null
   pinned: boolean
-  reactions: { emoji: string, count: number, usernames: string }[]
-  attachments: { title: string | null, href: string | null, imageHref: string | null, description: string | null, text: string | null }[]
-  files: { name: string, href: string, size: string | null }[]
+  reactions: ReactionView[]
+  quotes: QuoteView[]
+  attachments: { title: string | null, href: string | null, imageHref: string | null, descriptionHtml: string, textHtml: string }[]
+  uploads: UploadView[]
+  previews: { href: string, title: string, description: string | null }[]
 }
 
-const allowedSchemes = new Set(['http:', 'https:', 'mailto:'])
+interface ReactionView { emoji: string, shortcode: string, custom: boolean, count: number, names: string }
 
-/** A link from a message is kept only when it is http(s) or mailto; anything else (javascript:, data:, relative) loses its href. */
-export function safeHref (value: string | undefined): string | null {
-  if (value === undefined) return null
-  try {
-    return allowedSchemes.has(new URL(value).protocol) ? value : null
-  } catch {
-    return null
-  }
+interface QuoteView {
+  author: string | null
+  isoTime: string | null
+  timeLabel: string | null
+  href: string | null
+  bodyHtml: string
+  quotes: QuoteView[]
 }
 
-/**
- * Archive-internal name of an upload, safe in every file system and unique
- * per file id: the id is escaped reversibly (`a/b` → `a~2f~b`, `a_b` stays; `~` itself is escaped),
- * and an id too long for that is shortened with a hash of the whole id.
- * The name only has to be readable.
- */
-export function assetPath (file: FileRef): string {
-  let id = file._id.replace(/[^A-Za-z0-9._-]/gu, (character) => `~${character.codePointAt(0)!.toString(16)}~`)
-  if (id.length > 64) id = `${id.slice(0, 40)}~${createHash('sha256').update(file._id).digest('hex').slice(0, 20)}`
-  const name = file.name.replace(/[^A-Za-z0-9._-]/gu, '_').replace(/^\.+/, '_').slice(0, 100)
-  return `assets/${id}-${name || 'file'}`
-}
-
-export function localLabel (clock: ZoneClock, instant: Date): string {
-  const { day, time } = clock(instant)
-  return `${day} ${time}`
+interface UploadView {
+  name: string
+  href: string | null
+  size: string | null
+  /** an image shown in the page (`href` is in the archive) */
+  inline: boolean
+  descriptionHtml: string
 }
 
 export function anchorOf (messageId: string): string {
@@ -72,37 +70,255 @@ function humanSize (bytes: number | undefined): string | null {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
-export function toMessageView (message: ExportMessage, clock: ZoneClock): MessageView {
-  const { day, time } = clock(message.ts)
-  return {
-    id: message._id,
-    anchor: anchorOf(message._id),
-    isoTime: message.ts.toISOString(),
-    day,
-    time,
-    dayHeading: null,
-    authorName: message.u.name ?? message.u.username,
-    username: message.u.username,
-    text: message.msg,
-    system: systemSentence(message),
-    threadParentAnchor: message.tmid === undefined ? null : anchorOf(message.tmid),
-    replyCount: message.tcount ?? null,
-    edited: message.editedAt === undefined
-      ? null
-      : { isoTime: message.editedAt.toISOString(), label: localLabel(clock, message.editedAt), by: message.editedBy?.username ?? message.u.username },
-    pinned: message.pinned === true,
-    reactions: Object.entries(message.reactions ?? {}).map(([emoji, reaction]) => ({
-      emoji,
-      count: reaction.usernames.length,
-      usernames: reaction.usernames.join(', ')
-    })),
-    attachments: (message.attachments ?? []).map((attachment) => ({
-      title: attachment.title ?? null,
-      href: safeHref(attachment.title_link),
-      imageHref: safeHref(attachment.image_url),
-      description: attachment.description ?? null,
-      text: attachment.text ?? null
-    })),
-    files: messageFiles(message).map((file) => ({ name: file.name, href: assetPath(file), size: humanSize(file.size) }))
+function initialsOf (name: string): string {
+  const words = name.replace(/^@/, '').split(/[\s._-]+/).filter((word) => word !== '')
+  const letters = words.slice(0, 2).map((word) => Array.from(word)[0])
+  return (letters.join('') || '?').toUpperCase()
+}
+
+/** A hue per username, the same in every export, so a person keeps one avatar colour. */
+function hueOf (username: string): number {
+  let hash = 0
+  for (let index = 0; index < username.length; index++) hash = (hash * 31 + username.charCodeAt(index)) >>> 0
+  return hash % 360
+}
+
+const groupingMs = 5 * 60_000
+/** Bounds the caches of one export: people and thread parents beyond this are looked up again. */
+const cacheLimit = 50_000
+
+export interface MessageRendererOptions {
+  target: Exclude<MarkupTarget, 'text'>
+  labels: DateLabels
+  translate: Translate | null
+  repository: Pick<RoomRepository, 'findMessagesByIds' | 'findUsersByUsernames' | 'fileSize' | 'openFile'>
+  rid: string
+  /** whether uploads go into the archive's `assets/` (file exports of a repository that can open them) */
+  archivesUploads: boolean
+  inlineImageBytes: number
+}
+
+interface ThreadParent { part: number | null, anchor: string, author: string | null, excerpt: string }
+
+/**
+ * Turns messages into views, in export order, for one export. It remembers
+ * what later messages need: display names (authors, mentions, looked up for
+ * the people system messages name), thread parents (part and excerpt), the
+ * previous message (grouping). `currentPart` and `partHref` tell it where a
+ * message lands, so a reply links to its parent in another part.
+ */
+export class MessageRenderer {
+  private readonly options: MessageRendererOptions
+  private readonly names = new Map<string, string>()
+  private readonly parents = new Map<string, ThreadParent>()
+  private previous: { username: string, ts: number, day: string } | null = null
+  currentPart = 1
+  partHref: (part: number) => string = () => ''
+
+  constructor (options: MessageRendererOptions) {
+    this.options = options
   }
+
+  /** Called where a page starts: its first message always shows its header. */
+  startPage (): void {
+    this.previous = null
+  }
+
+  private remember<V> (map: Map<string, V>, key: string, value: V): void {
+    if (map.size >= cacheLimit) map.delete(map.keys().next().value!)
+    map.set(key, value)
+  }
+
+  readonly nameOf = (username: string): string => this.names.get(username) ?? username
+
+  private markupContext (message: { mentions?: ExportMessage['mentions'] }): MarkupContext {
+    return {
+      mentionName: (username) => message.mentions?.find((mention) => mention.username === username)?.name ?? this.names.get(username),
+      timestamp: this.options.labels.timestamp
+    }
+  }
+
+  private markup (text: string, stored: ExportMessage['md'], context: MarkupContext): string {
+    return renderMarkup(text, stored, this.options.target, context)
+  }
+
+  /** The people a system message names, looked up once when no message of theirs was seen. */
+  private async learnNames (message: ExportMessage): Promise<void> {
+    const unknown = [message.msg].filter((username) => username !== '' && !this.names.has(username) && !/\s/.test(username))
+    if (unknown.length === 0) return
+    const found = await this.options.repository.findUsersByUsernames(unknown)
+    for (const username of unknown) {
+      const user = found.find((candidate) => candidate.username === username)
+      this.remember(this.names, username, user?.name ?? username)
+    }
+  }
+
+  private async threadOf (message: ExportMessage): Promise<MessageView['thread']> {
+    if (message.tmid === undefined) return null
+    let parent = this.parents.get(message.tmid)
+    if (parent === undefined) {
+      // Outside the range: read for its excerpt, not linked (it is not in the archive).
+      let found: ExportMessage | undefined
+      for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [message.tmid])) found = candidate
+      parent = found === undefined
+        ? { part: null, anchor: '', author: null, excerpt: '' }
+        : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) }
+      this.remember(this.parents, message.tmid, parent)
+    }
+    let href: string | null = null
+    if (parent.part !== null && this.options.target === 'page') href = `${parent.part === this.currentPart ? '' : this.partHref(parent.part)}#${parent.anchor}`
+    return { href, author: parent.author, excerpt: parent.excerpt }
+  }
+
+  /** A message's text without markup: the mail's text part. */
+  plainText (message: ExportMessage): string {
+    if (message.t !== undefined) return systemSentence(message, this.sentenceOptions()) ?? ''
+    return renderMarkup(message.msg, message.md, 'text', this.markupContext(message))
+  }
+
+  /** The sentence of a system message, with the names of the people it names looked up (the JSON export's `sentence`). */
+  async sentenceOf (message: ExportMessage): Promise<string | null> {
+    if (message.t === undefined) return null
+    await this.learnNames(message)
+    return systemSentence(message, this.sentenceOptions())
+  }
+
+  private excerptOf (message: ExportMessage): string {
+    if (message.t !== undefined) return systemSentence(message, this.sentenceOptions()) ?? ''
+    return excerpt(message.msg, message.md, this.markupContext(message))
+  }
+
+  private sentenceOptions () {
+    return { nameOf: this.nameOf, language: this.options.labels.language, translate: this.options.translate }
+  }
+
+  private quoteView (attachment: MessageAttachment, context: MarkupContext): QuoteView {
+    const ts = attachment.ts instanceof Date && !Number.isNaN(attachment.ts.getTime()) ? attachment.ts : null
+    return {
+      author: attachment.author_name ?? null,
+      isoTime: ts?.toISOString() ?? null,
+      timeLabel: ts === null ? null : this.options.labels.dateTime(ts),
+      href: safeHref(attachment.message_link),
+      bodyHtml: this.markup(attachment.text ?? '', attachment.md, context),
+      quotes: (attachment.attachments ?? []).filter((nested) => nested.message_link !== undefined).map((nested) => this.quoteView(nested, context))
+    }
+  }
+
+  private async uploadViews (message: ExportMessage, byUpload: Map<string, MessageAttachment>, context: MarkupContext): Promise<UploadView[]> {
+    const { repository, archivesUploads, inlineImageBytes } = this.options
+    const views: UploadView[] = []
+    for (const file of messageFiles(message)) {
+      const stored = repository.fileSize === undefined ? file.size ?? null : await repository.fileSize(file)
+      const inArchive = archivesUploads && stored !== null
+      const attachment = byUpload.get(file._id)
+      const type = file.type ?? attachment?.image_type ?? ''
+      views.push({
+        name: file.name,
+        href: inArchive ? assetPath(file) : null,
+        size: humanSize(stored ?? undefined),
+        inline: inArchive && type.startsWith('image/') && stored <= inlineImageBytes,
+        descriptionHtml: attachment?.description === undefined ? '' : this.markup(attachment.description, attachment.md, context)
+      })
+    }
+    return views
+  }
+
+  async view (message: ExportMessage): Promise<MessageView> {
+    const { labels } = this.options
+    const { day, wall } = labels.clock(message.ts)
+    const authorName = message.u.name ?? message.u.username
+    this.remember(this.names, message.u.username, authorName)
+    for (const mention of message.mentions ?? []) {
+      if (mention.username !== undefined && mention.name !== undefined) this.remember(this.names, mention.username, mention.name)
+    }
+    if (message.t !== undefined) await this.learnNames(message)
+    const context = this.markupContext(message)
+    const system = systemSentence(message, this.sentenceOptions())
+    const thread = await this.threadOf(message)
+
+    // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
+    const fileIds = new Set(messageFiles(message).map((file) => file._id))
+    const byUpload = new Map<string, MessageAttachment>()
+    const quotes: QuoteView[] = []
+    const attachments: MessageView['attachments'] = []
+    for (const attachment of message.attachments ?? []) {
+      const uploadId = uploadIdOf(attachment.title_link) ?? uploadIdOf(attachment.image_url)
+      if (uploadId !== null && fileIds.has(uploadId)) {
+        byUpload.set(uploadId, attachment)
+      } else if (attachment.message_link !== undefined) {
+        quotes.push(this.quoteView(attachment, context))
+      } else {
+        attachments.push({
+          title: attachment.title ?? null,
+          href: safeHref(attachment.title_link),
+          imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
+          descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, undefined, context),
+          textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, context)
+        })
+      }
+    }
+    // A reply's text starts with `[ ](permalink)`: the quote block shows that message instead.
+    const quoted = new Set((message.attachments ?? []).map((attachment) => attachment.message_link).filter((link) => link !== undefined))
+    const text = quoted.size === 0 ? message.msg : message.msg.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '')
+    const stored = quoted.size === 0 || message.md === undefined ? message.md : withoutQuoteLinks(message.md, quoted)
+
+    const previous = this.previous
+    const grouped = system === null && previous !== null && previous.username === message.u.username &&
+      previous.day === day && wall - previous.ts < groupingMs && message.tmid === undefined
+    this.previous = system === null ? { username: message.u.username, ts: wall, day } : null
+
+    const view: MessageView = {
+      id: message._id,
+      anchor: anchorOf(message._id),
+      isoTime: message.ts.toISOString(),
+      day,
+      time: labels.time(message.ts),
+      dayHeading: null,
+      grouped,
+      authorName,
+      username: message.u.username,
+      initials: initialsOf(authorName),
+      avatarHue: hueOf(message.u.username),
+      // An encrypted message's `msg` is ciphertext: the sentence says what it is, the text is never shown.
+      bodyHtml: message.t === undefined ? this.markup(text, stored, context) : '',
+      system,
+      thread,
+      replyCount: message.tcount ?? null,
+      edited: message.editedAt === undefined
+        ? null
+        : { isoTime: message.editedAt.toISOString(), label: labels.dateTime(message.editedAt), by: this.nameOf(message.editedBy?.username ?? message.u.username) },
+      pinned: message.pinned === true,
+      reactions: Object.entries(message.reactions ?? {}).map(([shortcode, reaction]) => {
+        const unicode = emojiFor(shortcode)
+        return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: reaction.usernames.map(this.nameOf).join(', ') }
+      }),
+      quotes,
+      attachments,
+      uploads: await this.uploadViews(message, byUpload, context),
+      previews: (message.urls ?? []).flatMap((url) => {
+        const href = safeHref(url.url)
+        return href === null || (url.title === undefined && url.description === undefined) ? [] : [{ href, title: url.title ?? href, description: url.description ?? null }]
+      })
+    }
+    if (message.tcount !== undefined && message.tcount > 0) {
+      this.remember(this.parents, message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
+    }
+    return view
+  }
+}
+
+interface LooseNode { type: string, value?: unknown }
+
+/** The stored tree without the `[ ](permalink)` links of the messages it quotes. */
+function withoutQuoteLinks (tree: NonNullable<ExportMessage['md']>, quoted: Set<string>): NonNullable<ExportMessage['md']> {
+  const [first, ...rest] = tree as unknown as LooseNode[]
+  if (first?.type !== 'PARAGRAPH' || !Array.isArray(first.value)) return tree
+  const inlines = [...first.value] as LooseNode[]
+  const linkTarget = (node: LooseNode | undefined) => node?.type === 'LINK' ? ((node.value as { src?: { value?: unknown } }).src?.value) : undefined
+  while (inlines.length > 0 && quoted.has(linkTarget(inlines[0]) as string)) {
+    inlines.shift()
+    const next = inlines[0]
+    if (next?.type === 'PLAIN_TEXT' && typeof next.value === 'string') inlines[0] = { ...next, value: next.value.trimStart() }
+  }
+  return [{ ...first, value: inlines }, ...rest] as unknown as NonNullable<ExportMessage['md']>
 }

@@ -91,8 +91,11 @@ export function wallClockToInstant (wallClock: number, zoneName: string): number
   return valid.length > 0 ? Math.min(...valid) : wallClock - offsetBefore
 }
 
-/** Wall-clock day (YYYY-MM-DD) and time (HH:MM:SS) of an instant in one zone. */
-export type ZoneClock = (instant: Date) => { day: string, time: string }
+/**
+ * Wall-clock day (YYYY-MM-DD) and time (HH:MM:SS) of an instant in one zone,
+ * and that wall-clock time as milliseconds read as UTC (`wall`), for formatters set to UTC.
+ */
+export type ZoneClock = (instant: Date) => { day: string, time: string, wall: number }
 
 const hour = 3_600_000
 
@@ -137,7 +140,8 @@ export function createZoneClock (zoneName: string): ZoneClock {
   }
   return (instant) => {
     const ms = instant.getTime()
-    const iso = new Date(ms + offsetFor(ms)).toISOString()
-    return { day: iso.slice(0, 10), time: iso.slice(11, 19) }
+    const wall = ms + offsetFor(ms)
+    const iso = new Date(wall).toISOString()
+    return { day: iso.slice(0, 10), time: iso.slice(11, 19), wall }
   }
 }

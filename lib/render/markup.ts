@@ -1,0 +1,260 @@
+import { parse } from '@rocket.chat/message-parser'
+import type { MarkdownTree } from '../model.ts'
+import { emojiFor } from './emoji.ts'
+
+/**
+ * Rocket.Chat markup, rendered by one walker over the parser's tree for three
+ * targets: the export's pages (classes, styled by the page's CSS), mail
+ * (the same elements with inline styles: mail clients drop `<style>`) and
+ * plain text (excerpts, the mail's text part, JSON sentences).
+ */
+
+/** A node of the tree, loosely: the walker reads `type` and `value` and treats anything it does not know as text. */
+interface Node {
+  type: string
+  value?: unknown
+  [key: string]: unknown
+}
+
+export interface MarkupContext {
+  /** display name for `@username` (from the message's `mentions`), when known */
+  mentionName: (username: string) => string | undefined
+  /** a Rocket.Chat `<t:seconds:format>` timestamp in the export's zone and language */
+  timestamp: (instant: Date, format: string) => string
+}
+
+export type MarkupTarget = 'page' | 'mail' | 'text'
+
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' }
+
+/** The same escaping as Handlebars' `{{ }}`, for HTML built outside the templates. */
+export function escapeHtml (value: string): string {
+  return value.replace(/[&<>"'`=]/g, (character) => escapes[character])
+}
+
+const allowedSchemes = new Set(['http:', 'https:', 'mailto:'])
+
+/**
+ * A link from a message is kept only when it is http(s) or mailto; anything
+ * else (javascript:, data:, relative) loses its href. Rocket.Chat links bare
+ * domains as `//example.com`: from a file on disk that would mean `file:`, so
+ * they get `https:`.
+ */
+export function safeHref (value: string | undefined): string | null {
+  if (value === undefined) return null
+  const absolute = value.startsWith('//') ? `https:${value}` : value
+  try {
+    return allowedSchemes.has(new URL(absolute).protocol) ? absolute : null
+  } catch {
+    return null
+  }
+}
+
+/** Inline styles of the mail target, by the class the page target gives the same element. */
+const mailStyles: Record<string, string> = {
+  p: 'margin:0 0 4px;',
+  code: 'font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:3px;padding:0 3px;',
+  pre: 'font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:4px;padding:6px 8px;white-space:pre-wrap;margin:4px 0;',
+  quote: 'border-left:3px solid #cbced1;margin:4px 0;padding:0 8px;color:#4b5058;',
+  heading: 'font-weight:bold;margin:4px 0;',
+  mention: 'background:#eaf2fe;color:#095ad2;border-radius:3px;padding:0 2px;',
+  channel: 'color:#095ad2;',
+  emoji: 'font-family:"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",sans-serif;',
+  'emoji-big': 'font-size:28px;font-family:"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",sans-serif;',
+  'emoji-custom': 'color:#6c727a;',
+  link: 'color:#095ad2;',
+  spoiler: 'background:#e4e7ea;',
+  table: 'border-collapse:collapse;margin:4px 0;',
+  cell: 'border:1px solid #cbced1;padding:2px 6px;',
+  list: 'margin:2px 0;padding-left:20px;'
+}
+
+type Element = (tag: string, role: string, inner: string, attributes?: string) => string
+
+interface Writer {
+  element: Element
+  text: (value: string) => string
+  lineBreak: string
+  rule: string
+  /** between blocks: nothing in HTML (blocks are elements), a line break in text */
+  blockSeparator: string
+}
+
+const writers: Record<MarkupTarget, Writer> = {
+  page: {
+    element: (tag, role, inner, attributes = '') => `<${tag} class="md-${role}"${attributes}>${inner}</${tag}>`,
+    text: escapeHtml,
+    lineBreak: '<br>',
+    rule: '<hr class="md-rule">',
+    blockSeparator: ''
+  },
+  mail: {
+    element: (tag, role, inner, attributes = '') => {
+      const style = mailStyles[role]
+      return `<${tag}${style === undefined ? '' : ` style="${style}"`}${attributes}>${inner}</${tag}>`
+    },
+    text: escapeHtml,
+    lineBreak: '<br>',
+    rule: '<hr>',
+    blockSeparator: ''
+  },
+  text: {
+    element: (_tag, role, inner) => role === 'item' ? `- ${inner}\n` : inner,
+    text: (value) => value,
+    lineBreak: '\n',
+    rule: '\n',
+    blockSeparator: '\n'
+  }
+}
+
+/** Letters, digits, spaces and `,!?'"`, with `.` only where no link or list can start: text the parser returns as one plain paragraph. */
+const plainText = /^(?:[\p{L}\p{M}\p{Zs},!?'"’]|\p{N}(?![.)])|\.(?![\p{L}\p{N}]))*$/u
+
+/**
+ * The tree to render for a text: the stored one when there is one; none for
+ * text with no character markup could start with (the parser costs ~100 µs
+ * a message, the shortcut a regular-expression test); the parser's otherwise.
+ */
+export function markupTree (text: string, stored: MarkdownTree | undefined): MarkdownTree | null {
+  if (stored !== undefined) return stored
+  if (plainText.test(text)) return null
+  try {
+    return parse(text, { emoticons: true })
+  } catch {
+    // The grammar rejects a few inputs (an empty text, some lone symbols): they are shown as they are.
+    return null
+  }
+}
+
+/** Renders `text` (and its stored tree) for one target. */
+export function renderMarkup (text: string, stored: MarkdownTree | undefined, target: MarkupTarget, context: MarkupContext): string {
+  const tree = markupTree(text, stored)
+  const writer = writers[target]
+  if (tree === null) return text === '' ? '' : writer.element('p', 'p', text.split(/\r?\n/).map(writer.text).join(writer.lineBreak))
+  return renderBlocks(tree as unknown as Node[], writer, context)
+}
+
+function renderBlocks (nodes: Node[], writer: Writer, context: MarkupContext): string {
+  let html = ''
+  for (let index = 0; index < nodes.length; index++) {
+    if (index > 0) html += writer.blockSeparator
+    html += renderNode(nodes[index], writer, context)
+  }
+  return html
+}
+
+function renderAll (nodes: unknown, writer: Writer, context: MarkupContext): string {
+  if (!Array.isArray(nodes)) return nodes !== null && typeof nodes === 'object' ? renderNode(nodes as Node, writer, context) : ''
+  let html = ''
+  for (const node of nodes) html += renderNode(node as Node, writer, context)
+  return html
+}
+
+const plainValue = (node: unknown): string => {
+  const value = (node as Node | undefined)?.value
+  return typeof value === 'string' ? value : ''
+}
+
+const languageClass = (language: unknown): string => typeof language === 'string' && /^[\w+#-]{1,30}$/.test(language) ? ` language-${language}` : ''
+
+function colorText ({ r, g, b, a }: { r: number, g: number, b: number, a: number }): string {
+  const hex = (channel: number) => Math.max(0, Math.min(255, Math.round(channel))).toString(16).padStart(2, '0')
+  return `#${hex(r)}${hex(g)}${hex(b)}${a === 255 ? '' : hex(a)}`
+}
+
+function renderNode (node: Node, writer: Writer, context: MarkupContext): string {
+  const { element } = writer
+  switch (node.type) {
+    case 'PLAIN_TEXT': return writer.text(plainValue(node))
+    case 'PARAGRAPH': return element('p', 'p', renderAll(node.value, writer, context))
+    case 'BOLD': return element('strong', 'bold', renderAll(node.value, writer, context))
+    case 'ITALIC': return element('em', 'italic', renderAll(node.value, writer, context))
+    case 'STRIKE': return element('del', 'strike', renderAll(node.value, writer, context))
+    case 'INLINE_CODE': return element('code', 'code', writer.text(plainValue(node.value)))
+    case 'CODE': {
+      const lines = Array.isArray(node.value) ? node.value.map((line) => writer.text(plainValue((line as Node).value))).join('\n') : ''
+      if (writer === writers.text) return lines
+      return element('pre', 'pre', `<code class="code${languageClass(node.language)}">${lines}</code>`)
+    }
+    case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Number(node.level) || 1}"`)
+    case 'QUOTE': return element('blockquote', 'quote', renderBlocks(node.value as Node[], writer, context))
+    case 'SPOILER': return element('span', 'spoiler', renderAll(node.value, writer, context))
+    case 'SPOILER_BLOCK': return element('div', 'spoiler', renderBlocks(node.value as Node[], writer, context))
+    case 'UNORDERED_LIST': return element('ul', 'list', renderAll(node.value, writer, context))
+    case 'ORDERED_LIST': return element('ol', 'list', renderAll(node.value, writer, context))
+    case 'LIST_ITEM': {
+      const number = typeof node.number === 'number' ? ` value="${node.number}"` : ''
+      return element('li', 'item', renderAll(node.value, writer, context), number)
+    }
+    case 'TASKS': return element('ul', 'list', renderAll(node.value, writer, context))
+    case 'TASK': return element('li', 'item', `${node.status === true ? '☑' : '☐'} ${renderAll(node.value, writer, context)}`)
+    case 'LINE_BREAK': return writer.lineBreak
+    case 'HORIZONTAL_RULE': return writer.rule
+    case 'LINK': {
+      const { src, label } = (node.value ?? {}) as { src?: Node, label?: unknown }
+      const href = safeHref(plainValue(src))
+      const text = renderAll(label, writer, context).trim() === '' ? writer.text(plainValue(src)) : renderAll(label, writer, context)
+      if (href === null || writer === writers.text) return text
+      return element('a', 'link', text, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
+    }
+    case 'IMAGE': {
+      // Never loaded: a remote image would tell its server who read the export, and when.
+      const { src, label } = (node.value ?? {}) as { src?: Node, label?: unknown }
+      const href = safeHref(plainValue(src))
+      const text = renderAll(label, writer, context) || writer.text(plainValue(src))
+      if (href === null || writer === writers.text) return text
+      return element('a', 'link', `🖼 ${text}`, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
+    }
+    case 'MENTION_USER': {
+      const username = plainValue(node.value)
+      const name = context.mentionName(username)
+      return element('span', 'mention', writer.text(`@${username}`), name === undefined || writer === writers.text ? '' : ` title="${escapeHtml(name)}"`)
+    }
+    case 'MENTION_CHANNEL': return element('span', 'channel', writer.text(`#${plainValue(node.value)}`))
+    case 'EMOJI': return renderEmoji(node, writer)
+    case 'BIG_EMOJI': return element('p', 'emoji-big', renderAll(node.value, writer, context))
+    case 'COLOR': return element('code', 'code', writer.text(colorText(node.value as { r: number, g: number, b: number, a: number })))
+    case 'KATEX':
+    case 'INLINE_KATEX': return element('code', 'code', writer.text(typeof node.value === 'string' ? node.value : ''))
+    case 'TIMESTAMP': {
+      const { timestamp, format } = (node.value ?? {}) as { timestamp?: string, format?: string }
+      const instant = new Date(Number(timestamp) * 1000)
+      if (Number.isNaN(instant.getTime())) return writer.text(String(timestamp))
+      const label = context.timestamp(instant, format ?? 'f')
+      if (writer === writers.text) return label
+      return `<time datetime="${instant.toISOString()}">${escapeHtml(label)}</time>`
+    }
+    case 'TABLE': {
+      const { header, rows } = (node.value ?? {}) as { header?: Node[], rows?: Node[] }
+      const cells = (row: Node[] | undefined, tag: string) => (row ?? []).map((cell) => element(tag, 'cell', renderAll(cell.value, writer, context))).join(writer === writers.text ? ' | ' : '')
+      const lines = [cells(header, 'th'), ...(rows ?? []).map((row) => cells(row.value as Node[], 'td'))]
+      if (writer === writers.text) return lines.join('\n')
+      return element('table', 'table', lines.map((line) => `<tr>${line}</tr>`).join(''))
+    }
+    default: return writer.text(textOf(node))
+  }
+}
+
+function renderEmoji (node: Node, writer: Writer): string {
+  if (typeof node.unicode === 'string') return writer.text(node.unicode)
+  const shortCode = typeof node.shortCode === 'string' ? node.shortCode : plainValue(node.value)
+  const unicode = emojiFor(shortCode)
+  if (unicode === undefined) return writer.element('span', 'emoji-custom', writer.text(`:${shortCode}:`))
+  if (writer === writers.text) return unicode
+  return writer.element('span', 'emoji', unicode, ` title=":${escapeHtml(shortCode)}:"`)
+}
+
+/** Every string inside a node nobody taught the walker: shown as text rather than lost. */
+function textOf (node: unknown): string {
+  if (typeof node === 'string') return node
+  if (Array.isArray(node)) return node.map(textOf).join('')
+  if (node !== null && typeof node === 'object') return textOf((node as Node).value)
+  return ''
+}
+
+/** The first line of a message as plain text, cut to `max` code points: a thread reply's excerpt of its parent. */
+export function excerpt (text: string, stored: MarkdownTree | undefined, context: MarkupContext, max = 120): string {
+  const line = renderMarkup(text, stored, 'text', context).trim().split('\n', 1)[0]
+  const codePoints = Array.from(line)
+  return codePoints.length > max ? `${codePoints.slice(0, max - 1).join('')}…` : line
+}
