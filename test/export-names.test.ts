@@ -22,7 +22,7 @@ t.test('a room name cut at 80 characters keeps whole code points; its download w
   const today = new Date().toISOString().slice(0, 10)
   const name = `${'a'.repeat(79)}\u{20000}-${today}.zip`
   t.equal(first.headers['content-disposition'], `attachment; filename="${'a'.repeat(79)}_-${today}.zip"; filename*=UTF-8''${encodeURIComponent(name)}`)
-  t.same([...(await readZip(first.rawPayload)).keys()], [`${'a'.repeat(79)}\u{20000}.json`, 'manifest.json'])
+  t.same([...(await readZip(first.rawPayload)).keys()], [`${'a'.repeat(79)}\u{20000}.json`, 'schema.json', 'manifest.json'])
 
   const before = await openDescriptors()
   const refusals = { 404: 0, 200: 0 }

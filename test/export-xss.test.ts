@@ -50,7 +50,7 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   const html = entries.get(names[0])!.toString()
   // The only tags are the template's own: strip attributes' escaped values and compare tag names.
   const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((match) => match[1].toLowerCase()))
-  t.same([...tags].sort(), ['a', 'article', 'body', 'div', 'footer', 'h1', 'h2', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'span', 'style', 'time', 'title', 'ul'])
+  t.same([...tags].sort(), ['a', 'article', 'body', 'code', 'div', 'footer', 'h1', 'h2', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'span', 'style', 'time', 'title', 'ul'])
   t.notMatch(html, /<script|<img|<svg|onerror=|onload=/i)
   t.match(html, '<title>&quot;&gt;&lt;script&gt;alert(&quot;room&quot;)&lt;/script&gt; — export</title>')
   t.match(html, '<span class="author">&lt;script&gt;alert(3)&lt;/script&gt;</span>')
@@ -58,7 +58,8 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   t.match(html, '{{constructor.constructor(&#x27;alert(1)&#x27;)()}}', 'template syntax in data is not evaluated')
   t.match(html, '&#x60;${alert(1)}&#x60;')
   t.match(html, 'id="m-x1___b_"', 'ids are reduced to safe anchors')
-  t.match(html, '<a href="#m-___script_alert_4___script_">')
+  t.match(html, '<div class="thread">reply in thread <span class="excerpt">(its first message is not in this export)</span></div>', 'a parent id that names no message is not linked')
+  t.match(html, '<p class="md-p"><code class="md-code">${alert(1)}</code></p>', 'markup renders, its text escaped')
   const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1])
   t.ok(hrefs.every((href) => /^(#m-[\w-]+|mailto:|assets\/[\w.~-]+$)/.test(href)), `only safe hrefs: ${hrefs.join(' ')}`)
   t.match(html, '<a href="mailto:x@example.com?subject&#x3D;&quot;&gt;&lt;script&gt;" rel="noopener noreferrer nofollow">mail</a>')
@@ -89,5 +90,5 @@ t.test('a hostile room id or a room without a name still gets a safe file name',
   const direct = { _id: '../../direct', t: 'd', usernames: ['alice', 'bob'] }
   const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [...data.rooms, direct] }) })
   const entries = await readZip(await exportToZip(app, alice, { rid: direct._id, type: 'file', format: 'json' }))
-  t.same([...entries.keys()], ['direct.json', 'manifest.json'])
+  t.same([...entries.keys()], ['direct.json', 'schema.json', 'manifest.json'])
 })

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import t from 'tap'
 import { createDirectoryStorage, createMemoryRepository, ExportDocumentSchema, type ExportJob, type ExportUser } from '../index.ts'
+import { exportDocumentJsonSchema } from '../lib/schemas.ts'
 import { buildApp, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, bob, dave, fixtureData, general } from './helpers/fixtures.ts'
@@ -34,7 +35,8 @@ t.test('a JSON file export: answer, status, download and the whole archive', asy
   t.same(download.headers['cache-control'], 'private, no-store')
 
   const entries = await readZip(download.rawPayload)
-  t.same([...entries.keys()], ['general.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
+  t.same([...entries.keys()], ['general.json', 'schema.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
+  t.same(JSON.parse(entries.get('schema.json')!.toString()), JSON.parse(exportDocumentJsonSchema), 'the schema the document follows ships in the archive')
   const documentText = entries.get('general.json')!
   const document = JSON.parse(documentText.toString())
   t.ok(Value.Check(ExportDocumentSchema, document), 'the document matches the exported schema')
@@ -69,7 +71,7 @@ t.test('the JSON document, whole, with every kind of message', async (t) => {
     exportedAt: document.exportedAt,
     exportedBy: alicePerson,
     messages: [
-      { _id: 'join', rid: general._id, ts: '2024-03-21T09:00:00.000Z', msg: '', u: bobPerson, t: 'uj' },
+      { _id: 'join', rid: general._id, ts: '2024-03-21T09:00:00.000Z', msg: '', u: bobPerson, t: 'uj', sentence: 'Bob <b>Builder</b> joined the channel' },
       { _id: 'parent', rid: general._id, ts: '2024-03-21T10:00:00.000Z', msg: 'line one\nline two <script>alert(1)</script>', u: bobPerson, tcount: 1, reactions: { ':+1:': { usernames: ['alice', 'bob'] } } },
       { _id: 'reply', rid: general._id, ts: '2024-03-21T10:00:00.000Z', msg: 'same instant, later id', u: alicePerson, tmid: 'parent', pinned: true },
       { _id: 'edited', rid: general._id, ts: '2024-03-21T11:00:00.000Z', msg: 'new text', u: alicePerson, editedAt: '2024-03-21T11:05:00.000Z', editedBy: { _id: alice._id, username: 'alice' } },
@@ -80,7 +82,7 @@ t.test('the JSON document, whole, with every kind of message', async (t) => {
         msg: 'see links',
         u: alicePerson,
         attachments: [{ title: 'safe', title_link: 'https://example.com/a?b=1&c=2' }, { title: 'evil', title_link: 'javascript:alert(1)', description: 'desc <i>x</i>' }],
-        files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 2048 }]
+        files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 2048, path: 'assets/file-1-report__1_.pdf' }]
       }
     ],
     messageCount: 5
@@ -94,21 +96,21 @@ t.test('an HTML export is one self-contained page with the uploads beside it', a
   t.same([...entries.keys()], ['general.html', 'assets/file-1-report__1_.pdf', 'manifest.json'])
   const html = entries.get('general.html')!.toString()
   t.match(html, /^<!doctype html>\n<html lang="en">/)
-  t.match(html, '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src \'none\'; base-uri \'none\'; form-action \'none\'">')
-  t.notMatch(html, /<script|<link |<img|<iframe|@import|url\(/i, 'no scripts, no remote loads')
-  t.same([...html.matchAll(/<h2 class="day"><time datetime="([^"]+)">/g)].map((match) => match[1]), ['2024-03-21', '2024-03-22'])
+  t.match(html, '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src \'self\'; base-uri \'none\'; form-action \'none\'">')
+  t.notMatch(html, /<script|<link |<img|<iframe|@import|url\(/i, 'no scripts, no remote loads, no image (the upload is a PDF)')
+  t.same([...html.matchAll(/<h2 class="day"><time datetime="([^"]+)">([^<]+)</g)].map((match) => [match[1], match[2]]), [['2024-03-21', 'Thursday, March 21, 2024'], ['2024-03-22', 'Friday, March 22, 2024']])
   t.same([...html.matchAll(/<article class="message[^"]*" id="m-([^"]+)"/g)].map((match) => match[1]), ['start', 'join', 'parent', 'reply', 'edited', 'links', 'end'])
-  t.match(html, '<article class="message system" id="m-join"><span class="meta"><time datetime="2024-03-21T09:00:00.000Z">09:00:00</time></span> bob joined the room</article>')
-  t.match(html, '<div class="text">line one<br>line two &lt;script&gt;alert(1)&lt;/script&gt;</div>')
-  t.match(html, '<div class="thread">reply in thread <a href="#m-parent">↑ parent message</a></div>')
+  t.match(html, '<article class="message system" id="m-join"><span class="meta"><time datetime="2024-03-21T09:00:00.000Z">9:00 AM</time></span> Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel\n</article>')
+  t.match(html, '<div class="text"><p class="md-p">line one</p><p class="md-p">line two &lt;script&gt;alert(1)&lt;/script&gt;</p></div>')
+  t.match(html, '<div class="thread">reply in thread: <a href="#m-parent">Bob &lt;b&gt;Builder&lt;/b&gt;</a> <span class="excerpt">line one</span></div>')
   t.match(html, '<span class="pinned">pinned</span>')
-  t.match(html, '<div class="edited">edited by @alice at <time datetime="2024-03-21T11:05:00.000Z">2024-03-21 11:05:00</time></div>')
+  t.match(html, '<div class="edited">edited by Alice Archer at <time datetime="2024-03-21T11:05:00.000Z">Mar 21, 2024, 11:05 AM</time></div>')
   t.match(html, '<div class="replies">1 thread reply</div>')
-  t.match(html, '<li title="alice, bob">:+1: 2 · alice, bob</li>')
+  t.match(html, '<li title=":+1: Alice Archer, Bob &lt;b&gt;Builder&lt;/b&gt;">👍 2 · Alice Archer, Bob &lt;b&gt;Builder&lt;/b&gt;</li>')
   t.match(html, '<a href="https://example.com/a?b&#x3D;1&amp;c&#x3D;2" rel="noopener noreferrer nofollow">safe</a>')
-  t.match(html, '<div class="attachment">evil<div>desc &lt;i&gt;x&lt;/i&gt;</div></div>', 'a javascript: link loses its href')
-  t.match(html, '<li><a href="assets/file-1-report__1_.pdf">report &lt;1&gt;.pdf</a> (2.0 KB)</li>')
-  t.match(html, '<span class="author">Bob &lt;b&gt;Builder&lt;/b&gt;</span>')
+  t.match(html, '<div class="attachment">evil<p class="md-p">desc &lt;i&gt;x&lt;/i&gt;</p></div>', 'a javascript: link loses its href')
+  t.match(html, '<ul class="uploads"><li><a href="assets/file-1-report__1_.pdf">report &lt;1&gt;.pdf</a> (9 B)</li></ul>', 'the size of the archived bytes, not the one the message claims')
+  t.match(html, '<div class="avatar" style="--hue: 157" aria-hidden="true">BB</div>\n<div class="content">\n<div class="meta"><span class="author">Bob &lt;b&gt;Builder&lt;/b&gt;</span>')
   t.match(html, '<h1>General</h1>\n<p class="topic">Everything &amp; &lt;anything&gt;</p>')
   t.notMatch(html, /nav class="parts"/, 'a single part has no part navigation')
 })
@@ -123,18 +125,24 @@ t.test('big HTML exports are split into linked parts', async (t) => {
   }))
   const app = await buildApp(t, { limits: { htmlMessagesPerPart: 10 } }, { ...fixtureData(), messages })
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
-  t.same([...entries.keys()], ['general.html', 'general-2.html', 'general-3.html', 'manifest.json'])
+  t.same([...entries.keys()], ['general.html', 'general-2.html', 'general-3.html', 'index.html', 'manifest.json'])
   const pages = ['general.html', 'general-2.html', 'general-3.html'].map((name) => entries.get(name)!.toString())
   t.same(pages.map((page) => [...page.matchAll(/id="m-(n\d+)"/g)].length), [10, 10, 5])
-  t.same(pages.map((page) => [...page.matchAll(/<nav class="parts"><a href="([^"]+)">/g)].map((match) => match[1])), [
-    ['general-2.html'],
-    ['general.html', 'general-3.html'],
-    ['general-2.html']
+  t.same(pages.map((page) => [...page.matchAll(/<nav class="parts">(.*)<\/nav>/g)].map((match) => [...match[1].matchAll(/href="([^"]+)"/g)].map((link) => link[1]))), [
+    [['general-2.html', 'index.html']],
+    [['general.html', 'index.html'], ['general-3.html', 'index.html']],
+    [['general-2.html', 'index.html'], ['index.html']]
   ])
   t.match(pages[1], '<title>General — export (part 2)</title>')
   t.match(pages[1], /<main>\n<h2 class="day"><time datetime="2024-01-02">/, 'each part starts with its day heading')
   const manifest = JSON.parse(entries.get('manifest.json')!.toString())
-  t.same(manifest.parts, ['general.html', 'general-2.html', 'general-3.html'].map((name) => ({ name, bytes: entries.get(name)!.length, sha256: sha256(entries.get(name)!) })))
+  t.same(manifest.parts, ['general.html', 'general-2.html', 'general-3.html', 'index.html'].map((name) => ({ name, bytes: entries.get(name)!.length, sha256: sha256(entries.get(name)!) })))
+  const index = entries.get('index.html')!.toString()
+  t.same([...index.matchAll(/<li>(.*)<\/li>/g)].map((match) => match[1]), [
+    '<a href="general.html">Part 1</a>: 10 messages, <time datetime="2024-01-01T12:00:00.000Z">Jan 1, 2024, 12:00 PM</time> – <time datetime="2024-01-01T12:09:00.000Z">Jan 1, 2024, 12:09 PM</time>',
+    '<a href="general-2.html">Part 2</a>: 10 messages, <time datetime="2024-01-02T12:10:00.000Z">Jan 2, 2024, 12:10 PM</time> – <time datetime="2024-01-02T12:19:00.000Z">Jan 2, 2024, 12:19 PM</time>',
+    '<a href="general-3.html">Part 3</a>: 5 messages, <time datetime="2024-01-03T12:20:00.000Z">Jan 3, 2024, 12:20 PM</time> – <time datetime="2024-01-03T12:24:00.000Z">Jan 3, 2024, 12:24 PM</time>'
+  ], 'the index lists every part with its dates')
   t.equal(manifest.messageCount, 25)
 })
 
@@ -157,7 +165,7 @@ t.test('a large export streams through with backpressure and reads back byte for
 
   const htmlEntries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
   const page = htmlEntries.get('general.html')!
-  t.same([...page.toString().matchAll(/<div class="text">([0-9a-f]+)<\/div>/g)].map((match) => match[1]), messages.map((message) => message.msg))
+  t.same([...page.toString().matchAll(/<div class="text"><p class="md-p">([0-9a-f]+)<\/p><\/div>/g)].map((match) => match[1]), messages.map((message) => message.msg))
   t.equal(JSON.parse(htmlEntries.get('manifest.json')!.toString()).parts[0].sha256, sha256(page))
 })
 
@@ -170,7 +178,7 @@ t.test('an empty range exports an empty, valid archive', async (t) => {
     t.same(manifest.assets, { included: [], missing: [] })
     const part = entries.get(`general.${format}`)!.toString()
     if (format === 'json') t.same(JSON.parse(part).messages, [])
-    else t.match(part, '<footer class="export"><p style="padding: 0 24px; color: #6c727a; font-size: 12px;">0 messages in this part.</p></footer>')
+    else t.match(part, '<footer class="export"><p style="padding: 0 24px; color: var(--muted); font-size: 12px;">0 messages in this part.</p></footer>')
   }
 })
 
@@ -190,7 +198,7 @@ t.test('uploads the repository cannot open are listed as missing', async (t) => 
     }
   })
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json' }))
-  t.same([...entries.keys()], ['general.json', 'manifest.json'])
+  t.same([...entries.keys()], ['general.json', 'schema.json', 'manifest.json'])
   t.same(JSON.parse(entries.get('manifest.json')!.toString()).assets, {
     included: [],
     missing: [{ fileId: 'gone', name: 'a.png', reason: 'not found' }, { fileId: 'broken', name: 'b.png', reason: 'could not be opened' }]

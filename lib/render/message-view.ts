@@ -70,10 +70,10 @@ function humanSize (bytes: number | undefined): string | null {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
+/** Up to two letters for the avatar: the first letter or digit of the first two words. */
 function initialsOf (name: string): string {
-  const words = name.replace(/^@/, '').split(/[\s._-]+/).filter((word) => word !== '')
-  const letters = words.slice(0, 2).map((word) => Array.from(word)[0])
-  return (letters.join('') || '?').toUpperCase()
+  const letters = name.split(/[\s._-]+/).map((word) => /[\p{L}\p{N}]/u.exec(word)?.[0]).filter((letter) => letter !== undefined)
+  return (letters.slice(0, 2).join('') || '?').toUpperCase()
 }
 
 /** A hue per username, the same in every export, so a person keeps one avatar colour. */
@@ -213,7 +213,7 @@ export class MessageRenderer {
       const attachment = byUpload.get(file._id)
       const type = file.type ?? attachment?.image_type ?? ''
       views.push({
-        name: file.name,
+        name: file.name === '' ? 'unnamed file' : file.name,
         href: inArchive ? assetPath(file) : null,
         size: humanSize(stored ?? undefined),
         inline: inArchive && type.startsWith('image/') && stored <= inlineImageBytes,
