@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer'
 import t from 'tap'
 import { buildApp } from './helpers/app.ts'
 import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
-import { alice, authHeaders, dave, general } from './helpers/fixtures.ts'
+import { alice, authHeaders, dave, fixtureData, general, message } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 
 const from = 'Chat exports <exports@chat.example>'
@@ -28,26 +28,30 @@ t.test('an HTML email export: one mail, all recipients, after the server accepte
   t.equal(mail.subject, 'March Bcc: everyone@evil.test')
   t.same(mail.from?.value, [{ address: 'exports@chat.example', name: 'Chat exports' }])
   t.same(mail.headers.get('bcc'), undefined, 'no header injection through the subject')
-  const html = mail.html as string
+  // ICU puts a narrow no-break space before AM/PM; compared here as a space.
+  const html = (mail.html as string).replace(/\u202f/g, ' ')
   // Berlin's March 21 is 2024-03-20T23:00Z … 2024-03-21T22:59:59.999Z: "before" (23:59:59.999Z on the 20th) is in it.
-  t.same([...html.matchAll(/<b>([^<]*)<\/b> <span style="color:#6c727a;">@(\w+) (\d\d:\d\d:\d\d)/g)].map((match) => `${match[2]} ${match[3]}`), [
-    'alice 00:59:59', 'alice 01:00:00', 'bob 11:00:00', 'alice 11:00:00', 'alice 12:00:00'
+  // Alice's second message, a second after her first, is grouped under it: no header of its own.
+  t.same([...html.matchAll(/<b>([^<]*)<\/b> <span style="color:#6c727a;">@(\w+) ([^<]+)<\/span>/g)].map((match) => `${match[2]} ${match[3]}`.replace(/\u202f/g, ' ')), [
+    'alice 12:59 AM', 'bob 11:00 AM', 'alice 11:00 AM · pinned', 'alice 12:00 PM · edited'
   ])
-  t.match(html, 'line one<br>line two &lt;script&gt;alert(1)&lt;/script&gt;')
+  t.match(html, '6 messages from Mar 21, 2024, 12:00 AM to Mar 21, 2024, 11:59 PM (Europe/Berlin), sent by Alice Archer (@alice)', 'the range and its zone')
+  t.match(html, '<p style="margin:0 0 4px;">line one</p><p style="margin:0 0 4px;">line two &lt;script&gt;alert(1)&lt;/script&gt;</p>')
   t.match(html, '<b>Bob &lt;b&gt;Builder&lt;/b&gt;</b>')
-  t.match(html, '10:00:00 bob joined the room')
+  t.match(html, '10:00 AM Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel')
+  t.match(html, '👍 2 · Alice Archer, Bob &lt;b&gt;Builder&lt;/b&gt;')
   t.notMatch(html, /<script|old text/)
   t.match(html, /style="/, 'inline styles')
-  t.equal(mail.text, [
-    'General: 6 messages (Europe/Berlin)',
+  t.equal(mail.text!.replace(/\u202f/g, ' '), [
+    'General: 6 messages from Mar 21, 2024, 12:00 AM to Mar 21, 2024, 11:59 PM (Europe/Berlin)',
     '',
-    '— 2024-03-21 —',
-    '[00:59:59] alice: just before the 21st',
-    '[01:00:00] alice: first second of the 21st',
-    '[10:00:00] bob joined the room',
-    '[11:00:00] bob: line one\nline two <script>alert(1)</script>',
-    '[11:00:00] alice: same instant, later id',
-    '[12:00:00] alice: new text',
+    '— Thursday, March 21, 2024 —',
+    '[12:59 AM] Alice Archer: just before the 21st',
+    '[1:00 AM] Alice Archer: first second of the 21st',
+    '[10:00 AM] Bob <b>Builder</b> joined the channel',
+    '[11:00 AM] Bob <b>Builder</b>: line one\nline two <script>alert(1)</script>',
+    '[11:00 AM] Alice Archer: same instant, later id',
+    '[12:00 PM] Alice Archer: new text',
     ''
   ].join('\n'))
   t.same(mail.attachments, [])
@@ -60,14 +64,14 @@ t.test('by default the requester gets the mail; messages by id, in time order', 
   t.same(response.json(), { success: true, missing: [] })
   t.same(smtp.envelopes[0], ['alice@example.com'])
   t.equal(smtp.mails[0].subject, 'Messages from General', 'a blank subject gets the default')
-  t.equal(smtp.mails[0].text, [
-    'General: 2 messages (UTC)',
+  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' '), [
+    'General: 2 messages from Jan 1, 1970, 12:00 AM to ' + smtp.mails[0].text!.replace(/\u202f/g, ' ').split(' to ')[1].split(' (UTC)')[0] + ' (UTC)',
     '',
-    '— 2024-03-21 —',
-    '[00:00:00] alice: first second of the 21st',
+    '— Thursday, March 21, 2024 —',
+    '[12:00 AM] Alice Archer: first second of the 21st',
     '',
-    '— 2024-03-22 —',
-    '[23:59:59] alice: last millisecond of the 22nd',
+    '— Friday, March 22, 2024 —',
+    '[11:59 PM] Alice Archer: last millisecond of the 22nd',
     ''
   ].join('\n'))
 })
@@ -85,7 +89,7 @@ t.test('format json attaches the JSON export', async (t) => {
   const document = JSON.parse(attachment.content.toString())
   t.same(document.messages.map((message: { _id: string }) => message._id), ['links', 'end'])
   t.equal(document.messageCount, 2)
-  t.match(mail.html as string, 'The messages are attached as general.json.')
+  t.match(mail.html as string, 'The messages are in the attached file general.json.')
 })
 
 t.test('more than maxEmailMessages or maxEmailBytes: use a file export', async (t) => {
@@ -133,7 +137,9 @@ t.test('"export ready" mail: a signed link that opens that export, without crede
   const link = /Download: (\S+)/.exec(mail.text!)![1]
   t.match(link, new RegExp(`^https://chat\\.example/api/v1/rooms\\.export\\.download\\?exportId=${exportId}&token=[0-9a-z]+\\.[A-Za-z0-9_-]+$`))
   const expiresAt = new Date(new Date(status.export.finishedAt).getTime() + 24 * 60 * 60 * 1000).toISOString()
-  t.equal(mail.text, `Your HTML export of General (9 messages) is ready.\nDownload: ${link}\nAvailable until ${expiresAt}.\n`)
+  const expiresLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(expiresAt))
+  t.equal(mail.text, `Your HTML export of General (9 messages) is ready.\nDownload: ${link}\nAvailable until ${expiresLabel} (UTC).\n`, 'the expiry in the export\'s zone, as the reader reads dates')
+  t.match(mail.html as string, `<time datetime="${expiresAt}">${expiresLabel} (UTC)</time>`)
   t.match(mail.html as string, `<a href="${link.replace(/=/g, '&#x3D;').replace(/&token/, '&amp;token')}" style="color:#095ad2;">Download the export</a>`)
 
   const path = link.slice('https://chat.example'.length)
@@ -183,4 +189,25 @@ t.test('a user without an address gets no "export ready" mail; a failing mail se
     t.ok(zip.length > 0)
   }
   t.same(refusing.mails, [])
+})
+
+t.test('a mail that would pass ~100 KB keeps the first messages in its body and attaches the whole export as a page', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const data = fixtureData()
+  const messages = Array.from({ length: 900 }, (_, index) => message(general._id, new Date(Date.UTC(2024, 4, 1, 8, index)).toISOString(), `message ${index} *${'x'.repeat(120)}*`, { _id: `long-${String(index).padStart(3, '0')}`, u: { _id: index % 2 === 0 ? alice._id : dave._id, username: index % 2 === 0 ? 'alice' : 'dave' } }))
+  const app = await buildApp(t, { mailer: { transport: smtp.transport, from } }, { ...data, messages })
+  const response = await postExport(app, alice, { rid: general._id, type: 'email', dateFrom: '2024-05-01', dateTo: '2024-05-01' })
+  t.same(response.json(), { success: true, missing: [] })
+  const mail = smtp.mails[0]
+  const body = mail.html as string
+  t.ok(Buffer.byteLength(body) < 100 * 1024, `the body is ${Buffer.byteLength(body)} bytes: no client clips it`)
+  const shown = Number(/The first (\d+) of 900 messages are below; all are in the attached file general\.html\./.exec(body)?.[1])
+  t.ok(shown > 100 && shown < 900, `${shown} messages in the body`)
+  t.match(body, `… ${900 - shown} more messages in general.html.`)
+  t.equal(mail.attachments.length, 1)
+  const [attachment] = mail.attachments
+  t.same([attachment.filename, attachment.contentType], ['general.html', 'text/html'])
+  const page = attachment.content.toString()
+  t.equal([...page.matchAll(/<article class="message[^"]*" id="m-long-\d+"/g)].length, 900, 'the attachment holds every message')
+  t.match(page, '<strong class="md-bold">xxx', 'rendered like the file export')
 })

@@ -7,7 +7,7 @@ import roomsExport, { createMongoRepository, type RoomsExportOptions } from '../
 import { capturingLogger, heldRepository } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
 import { startMongo } from './helpers/mongo.ts'
-import { rcHeaders, rcUsers, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
+import { rcHeaders, rcUsers, richDocuments, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 import { readZip } from './helpers/zip.ts'
 
@@ -76,7 +76,7 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
   t.equal((await app.inject({ url: '/api/v1/rooms.export.status?exportId=unknown', headers: rcHeaders(rcUsers.admin) })).statusCode, 404)
 
   const entries = await readZip(download.rawPayload)
-  t.same([...entries.keys()], ['general.json', 'assets/upload-1-notes.txt', 'manifest.json'])
+  t.same([...entries.keys()], ['general.json', 'schema.json', 'assets/upload-1-notes.txt', 'manifest.json'])
   t.equal(entries.get('assets/upload-1-notes.txt')!.toString(), 'hello notes')
   const manifest = JSON.parse(entries.get('manifest.json')!.toString())
   t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }, { fileId: 'upload-unnamed', name: 'upload-unnamed', reason: 'not found' }])
@@ -86,13 +86,72 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
   t.same(document.room, { _id: 'GENERAL', t: 'c', name: 'general', fname: 'General', topic: 'Everything' })
   t.same(document.exportedBy, admin)
   t.same(document.messages, [
-    { _id: 'rc1', rid: 'GENERAL', ts: '2024-03-21T09:00:00.000Z', msg: '', u: member, t: 'uj' },
-    { _id: 'rc2', rid: 'GENERAL', ts: '2024-03-21T10:00:00.000Z', msg: 'thread <b>start</b>\nsecond line', u: admin, tcount: 1, reactions: { ':tada:': { usernames: ['member', 'owner'] }, ':broken:': { usernames: [] } } },
-    { _id: 'rc3', rid: 'GENERAL', ts: '2024-03-21T10:05:00.000Z', msg: 'a reply', u: member, tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', type: 'file', description: 'the spec' }] },
+    { _id: 'rc1', rid: 'GENERAL', ts: '2024-03-21T09:00:00.000Z', msg: '', u: member, t: 'uj', sentence: 'Mel Member joined the channel' },
+    { _id: 'rc2', rid: 'GENERAL', ts: '2024-03-21T10:00:00.000Z', msg: 'thread <b>start</b>\nsecond line', u: admin, tcount: 1, reactions: { ':tada:': { usernames: ['member', 'owner'] }, ':broken:': { usernames: [] } }, mentions: [], channels: [] },
+    { _id: 'rc3', rid: 'GENERAL', ts: '2024-03-21T10:05:00.000Z', msg: 'a reply', u: member, tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', type: 'file', description: 'the spec', ts: '2024-03-21T10:05:00.000Z' }] },
     { _id: 'rc4', rid: 'GENERAL', ts: '2024-03-21T11:00:00.000Z', msg: 'second version', u: admin, editedAt: '2024-03-21T11:02:00.000Z', editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
-    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, { _id: 'upload-unnamed', name: 'upload-unnamed' }] },
+    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11, path: 'assets/upload-1-notes.txt' }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png', path: 'assets/upload-gone-gone.png' }, { _id: 'upload-unnamed', name: 'upload-unnamed', path: 'assets/upload-unnamed-upload-unnamed' }] },
     { _id: 'rc6', rid: 'GENERAL', ts: '2024-03-22T09:00:00.000Z', msg: '', u: { _id: 'rc-ghost', username: 'ghost' } }
   ])
+})
+
+t.test('Rocket.Chat\'s richer documents: stored md, mentions, previews, quotes, roles and omnichannel events reach the export', async (t) => {
+  const server = await startMongo(t)
+  await seedRocketChat(await connect(t, server.url))
+  const app = await mongoApp(t, server.url)
+  const exportToZip = async (format: string) => {
+    const { exportId } = (await post(app, rcUsers.admin, { rid: 'RICH', type: 'file', format })).json()
+    await settle(app, rcUsers.admin, exportId)
+    return (await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).rawPayload
+  }
+  const json = await readZip(await exportToZip('json'))
+  const document = JSON.parse(json.get('rich.json')!.toString())
+  const admin = { _id: rcUsers.admin._id, username: 'admin', name: 'Ada Admin' }
+  const member = { _id: rcUsers.member._id, username: 'member', name: 'Mel Member' }
+  t.same(document.messages, [
+    {
+      _id: 'md1',
+      rid: 'RICH',
+      ts: '2024-03-21T09:00:00.000Z',
+      msg: 'hi @member see #general',
+      md: richDocuments[0].md,
+      u: admin,
+      mentions: [{ _id: rcUsers.member._id, username: 'member', name: 'Mel Member' }],
+      channels: [{ _id: 'GENERAL', name: 'general', fname: 'General' }],
+      urls: [
+        { url: 'https://news.example.com/a', title: 'OG title', description: 'OG description' },
+        { url: 'https://news.example.com/b', title: 'Page title', description: 'Page description' },
+        { url: 'https://news.example.com/c' }
+      ]
+    },
+    {
+      _id: 'md2',
+      rid: 'RICH',
+      ts: '2024-03-21T09:01:00.000Z',
+      msg: '[ ](https://chat.example/channel/rich?msg=md1) quoting',
+      u: member,
+      attachments: [{
+        text: 'stored *tree*',
+        md: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'stored tree' }] }],
+        author_name: 'Ada Admin',
+        message_link: 'https://chat.example/channel/rich?msg=md1',
+        ts: '2024-03-21T09:00:00.000Z',
+        attachments: [{ text: 'deeper', author_name: 'Someone', message_link: 'https://chat.example/x' }]
+      }]
+    },
+    { _id: 'md3', rid: 'RICH', ts: '2024-03-21T09:02:00.000Z', msg: 'member', u: admin, t: 'subscription-role-added', sentence: 'Ada Admin set Mel Member as moderator', role: 'moderator' },
+    { _id: 'md4', rid: 'RICH', ts: '2024-03-21T09:03:00.000Z', msg: '', u: member, t: 'livechat_navigation_history', sentence: 'Mel Member visited Pricing - https://shop.example/pricing' },
+    { _id: 'md5', rid: 'RICH', ts: '2024-03-21T09:04:00.000Z', msg: '', u: member, t: 'livechat_navigation_history', sentence: 'Mel Member visited https://shop.example/' },
+    { _id: 'md6', rid: 'RICH', ts: '2024-03-21T09:05:00.000Z', msg: '', u: admin, t: 'livechat_transfer_history', sentence: 'Ada Admin transferred the chat: to agent7' },
+    { _id: 'md7', rid: 'RICH', ts: '2024-03-21T09:06:00.000Z', msg: '', u: admin, t: 'livechat_transfer_history', sentence: 'Ada Admin transferred the chat: to the queue' },
+    { _id: 'md8', rid: 'RICH', ts: '2024-03-21T09:07:00.000Z', msg: '', u: admin, t: 'omnichannel_priority_change_history', sentence: 'Ada Admin changed the priority to Urgent' },
+    { _id: 'md9', rid: 'RICH', ts: '2024-03-21T09:08:00.000Z', msg: '', u: admin, t: 'omnichannel_sla_change_history', sentence: 'Ada Admin changed the SLA to Gold' },
+    { _id: 'md10', rid: 'RICH', ts: '2024-03-21T09:09:00.000Z', msg: '', u: admin, t: 'omnichannel_placed_chat_on_hold', sentence: 'Ada Admin placed the chat on hold: lunch' }
+  ])
+  const html = (await readZip(await exportToZip('html'))).get('rich.html')!.toString()
+  t.match(html, '<div class="text"><p class="md-p">stored <strong class="md-bold">tree</strong></p></div>', 'the stored tree is rendered, not msg')
+  t.match(html, '<div class="text"><p class="md-p">quoting</p></div>')
+  t.match(html, '<blockquote class="quote"><div class="quote-meta"><b>Ada Admin</b>')
 })
 
 t.test('email exports resolve recipients from the users collection', async (t) => {
@@ -103,7 +162,7 @@ t.test('email exports resolve recipients from the users collection', async (t) =
   const response = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'email', toUsers: ['member', 'owner', 'nobody'], messages: ['rc3', 'rc2', 'rc4-history', 'p1'] })
   t.same(response.json(), { success: true, missing: ['owner', 'nobody'] })
   t.same(smtp.envelopes[0], ['member@chat.example'])
-  t.equal(smtp.mails[0].text, 'General: 2 messages (UTC)\n\n— 2024-03-21 —\n[10:00:00] admin: thread <b>start</b>\nsecond line\n[10:05:00] member: a reply\n')
+  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' ').replace(/ to .* \(UTC\)/, ' to … (UTC)'), 'General: 2 messages from 01.01.1970, 00:00 to … (UTC)\n\n— Donnerstag, 21. März 2024 —\n[10:00] Ada Admin: thread <b>start</b>\nsecond line\n[10:05] Mel Member: a reply\n', 'dates in the requester\'s language (Ada\'s is German)')
 })
 
 t.test('two instances on one database share jobs, downloads and limits', async (t) => {

@@ -118,7 +118,7 @@ t.test('with no storage option exports land in a private directory of this user 
   t.teardown(() => app.close())
   await app.register(roomsExport, complete())
   const zip = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json' })
-  t.same([...(await readZip(zip)).keys()], ['general.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
+  t.same([...(await readZip(zip)).keys()], ['general.json', 'schema.json', 'assets/file-1-report__1_.pdf', 'manifest.json'])
   const { tmpdir } = await import('node:os')
   const { readdir, stat } = await import('node:fs/promises')
   const directory = `${tmpdir()}/fastify-rooms-export-${process.getuid!()}`

@@ -146,7 +146,9 @@ export class MessageRenderer {
   private async learnNames (message: ExportMessage): Promise<void> {
     const unknown = [message.msg].filter((username) => username !== '' && !this.names.has(username) && !/\s/.test(username))
     if (unknown.length === 0) return
-    const found = await this.options.repository.findUsersByUsernames(unknown)
+    // A name is only cosmetic: a lookup that fails leaves the username (and is tried again next time).
+    const found = await this.options.repository.findUsersByUsernames(unknown).catch(() => null)
+    if (found === null) return
     for (const username of unknown) {
       const user = found.find((candidate) => candidate.username === username)
       this.remember(this.names, username, user?.name ?? username)

@@ -28,6 +28,49 @@ export const generalMessages: Document[] = [
   { _id: 'rc6', rid: 'GENERAL', ts: at('2024-03-22T09:00:00.000Z'), msg: 42, u: { _id: 'rc-ghost', username: 'ghost' } }
 ]
 
+/** Documents as Rocket.Chat stores the richer kinds of message: stored markup, mentions, previews, quotes, role changes, omnichannel events. */
+export const richDocuments = [
+  {
+    _id: 'md1',
+    rid: 'RICH',
+    ts: at('2024-03-21T09:00:00.000Z'),
+    msg: 'hi @member see #general',
+    md: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'stored ' }, { type: 'BOLD', value: [{ type: 'PLAIN_TEXT', value: 'tree' }] }] }],
+    u: author(rcUsers.admin),
+    mentions: [{ _id: rcUsers.member._id, username: 'member', name: 'Mel Member', type: 'user' }],
+    channels: [{ _id: 'GENERAL', name: 'general', fname: 'General' }],
+    urls: [
+      { url: 'https://news.example.com/a', meta: { ogTitle: 'OG title', ogDescription: 'OG description', pageTitle: 'page title' } },
+      { url: 'https://news.example.com/b', meta: { pageTitle: 'Page title', description: 'Page description' } },
+      { url: 'https://news.example.com/c' },
+      { url: 42 }
+    ]
+  },
+  {
+    _id: 'md2',
+    rid: 'RICH',
+    ts: at('2024-03-21T09:01:00.000Z'),
+    msg: '[ ](https://chat.example/channel/rich?msg=md1) quoting',
+    u: author(rcUsers.member),
+    attachments: [{
+      author_name: 'Ada Admin',
+      message_link: 'https://chat.example/channel/rich?msg=md1',
+      text: 'stored *tree*',
+      md: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'stored tree' }] }],
+      ts: at('2024-03-21T09:00:00.000Z'),
+      attachments: [{ author_name: 'Someone', message_link: 'https://chat.example/x', text: 'deeper', attachments: [{ text: 'deepest, not kept' }] }]
+    }]
+  },
+  { _id: 'md3', rid: 'RICH', ts: at('2024-03-21T09:02:00.000Z'), msg: 'member', t: 'subscription-role-added', role: 'moderator', u: author(rcUsers.admin) },
+  { _id: 'md4', rid: 'RICH', ts: at('2024-03-21T09:03:00.000Z'), msg: '', t: 'livechat_navigation_history', navigation: { page: { title: 'Pricing', location: { href: 'https://shop.example/pricing' } } }, u: author(rcUsers.member) },
+  { _id: 'md5', rid: 'RICH', ts: at('2024-03-21T09:04:00.000Z'), msg: '', t: 'livechat_navigation_history', navigation: { page: { location: { href: 'https://shop.example/' } } }, u: author(rcUsers.member) },
+  { _id: 'md6', rid: 'RICH', ts: at('2024-03-21T09:05:00.000Z'), msg: '', t: 'livechat_transfer_history', transferData: { scope: 'agent', transferredTo: { username: 'agent7' } }, u: author(rcUsers.admin) },
+  { _id: 'md7', rid: 'RICH', ts: at('2024-03-21T09:06:00.000Z'), msg: '', t: 'livechat_transfer_history', transferData: { scope: 'queue' }, u: author(rcUsers.admin) },
+  { _id: 'md8', rid: 'RICH', ts: at('2024-03-21T09:07:00.000Z'), msg: '', t: 'omnichannel_priority_change_history', priorityData: { definedBy: { username: 'admin' }, priority: { name: 'Urgent' } }, u: author(rcUsers.admin) },
+  { _id: 'md9', rid: 'RICH', ts: at('2024-03-21T09:08:00.000Z'), msg: '', t: 'omnichannel_sla_change_history', slaData: { definedBy: { username: 'admin' }, sla: { name: 'Gold' } }, u: author(rcUsers.admin) },
+  { _id: 'md10', rid: 'RICH', ts: at('2024-03-21T09:09:00.000Z'), msg: '', t: 'omnichannel_placed_chat_on_hold', comment: 'lunch', u: author(rcUsers.admin) }
+]
+
 /** Rooms c/p/d, subscriptions (with a room-scoped role), the permission, users, messages and one GridFS upload. */
 export async function seedRocketChat (db: Db): Promise<void> {
   // The message index Rocket.Chat itself creates; exports read through it.
@@ -41,7 +84,8 @@ export async function seedRocketChat (db: Db): Promise<void> {
   await db.collection('rocketchat_room').insertMany([
     { _id: 'GENERAL', t: 'c', name: 'general', fname: 'General', topic: 'Everything', usersCount: 3 },
     { _id: 'PRIVATE', t: 'p', name: 'private', fname: 'Private' },
-    { _id: 'DIRECT', t: 'd', usernames: ['admin', 'member'] }
+    { _id: 'DIRECT', t: 'd', usernames: ['admin', 'member'] },
+    { _id: 'RICH', t: 'c', name: 'rich' }
   ] as unknown as Document[])
   await db.collection('rocketchat_subscription').insertMany([
     { _id: 's1', rid: 'PRIVATE', u: { _id: rcUsers.admin._id, username: 'admin' } },
@@ -50,6 +94,7 @@ export async function seedRocketChat (db: Db): Promise<void> {
   ] as unknown as Document[])
   await db.collection('rocketchat_message').insertMany([
     ...generalMessages,
+    ...richDocuments,
     { _id: 'p1', rid: 'PRIVATE', ts: at('2024-03-21T12:00:00.000Z'), msg: 'private plans', u: author(rcUsers.owner) }
   ] as unknown as Document[])
   const uploads = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
