@@ -110,6 +110,9 @@ const writers: Record<MarkupTarget, Writer> = {
 /** Letters, digits, spaces and `,!?'"`, with `.` only where no link or list can start: text the parser returns as one plain paragraph. */
 const plainText = /^(?:[\p{L}\p{M}\p{Zs},!?'"’]|\p{N}(?![.)])|\.(?![\p{L}\p{N}]))*$/u
 
+/** As Rocket.Chat parses with its default settings: emoticons, colour previews, KaTeX with `$…$` and `\\(…\\)`. */
+const parserOptions = { emoticons: true, colors: true, katex: { dollarSyntax: true, parenthesisSyntax: true } }
+
 /**
  * The tree to render for a text: the stored one when there is one; none for
  * text with no character markup could start with (the parser costs ~100 µs
@@ -119,7 +122,7 @@ export function markupTree (text: string, stored: MarkdownTree | undefined): Mar
   if (stored !== undefined) return stored
   if (plainText.test(text)) return null
   try {
-    return parse(text, { emoticons: true })
+    return parse(text, parserOptions)
   } catch {
     // The grammar rejects a few inputs (an empty text, some lone symbols): they are shown as they are.
     return null

@@ -84,7 +84,8 @@ export function richRoomData (): MemoryRepositoryData & { files: Record<string, 
   add({ _id: 'remote-attachment', ts: at(minute++), msg: 'bot post', u: bobPerson, attachments: [{ title: 'Build #42', title_link: 'https://ci.example.com/42', image_url: 'https://ci.example.com/badge.png', text: 'build *passed*' }] })
   add({ _id: 'quote', ts: at(minute++), msg: '[ ](https://chat.example.com/channel/rich?msg=thread-parent) Friday works for me', u: { _id: carol._id, username: 'carol' }, attachments: [{ author_name: 'Alice Archer', message_link: 'https://chat.example.com/channel/rich?msg=thread-parent', text: 'Shall we ship on *Friday*?', ts: at(minute - 5) }] })
   for (const type of systemTypes) {
-    add({ _id: `sys-${type}`, ts: at(minute++), msg: type === 'subscription-role-added' || type.endsWith('user') || ['au', 'ru', 'ui', 'user-muted', 'user-unmuted', 'user-banned', 'user-unbanned', 'added-user-to-team', 'removed-user-from-team', 'subscription-role-removed'].includes(type) ? 'bob' : '', t: type, role: type.startsWith('subscription-role') ? 'moderator' : undefined, u: alicePerson })
+    const namesUser = ['au', 'ru', 'ui', 'user-muted', 'user-unmuted', 'user-banned', 'user-unbanned', 'added-user-to-team', 'removed-user-from-team', 'subscription-role-added', 'subscription-role-removed'].includes(type)
+    add({ _id: `sys-${type}`, ts: at(minute++), msg: namesUser ? 'bob' : type === 'room_changed_privacy' ? 'private' : 'the release plan', t: type, role: type.startsWith('subscription-role') ? 'moderator' : undefined, u: alicePerson })
   }
   add({ _id: 'pin', ts: at(minute++), msg: '', t: 'message_pinned', u: bobPerson, reactions: { ':eyes:': { usernames: ['alice'] } }, attachments: [{ author_name: 'Alice Archer', message_link: 'https://chat.example.com/channel/rich?msg=thread-parent', text: 'Shall we ship on *Friday*?' }] })
   add({ _id: 'encrypted', ts: at(minute++), msg: '{"ciphertext":"U2VjcmV0IHBsYW5z"}', t: 'e2e', u: bobPerson })
