@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 import { access, mkdir, writeFile } from 'node:fs/promises'
+import { Ajv } from 'ajv'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Value } from '@sinclair/typebox/value'
 import t, { type Test } from 'tap'
 import { ExportDocumentSchema } from '../index.ts'
 import { systemSentence, systemTypes } from '../lib/render/system-messages.ts'
+import { exportDocumentJsonSchema } from '../lib/schemas.ts'
 import { buildApp, temporaryDirectory } from './helpers/app.ts'
 import { launchBrowser } from './helpers/browser.ts'
 import { exportToZip } from './helpers/exports.ts'
@@ -210,5 +212,9 @@ t.test('the JSON export of the rich room follows the shipped schema and keeps wh
   t.equal(byId('md-bold').md, undefined, 'a tree the export parsed itself is not presented as stored')
   t.same([byId('sys-subscription-role-added').role, byId('sys-subscription-role-added').sentence], ['moderator', 'Alice Archer set Bob Builder as moderator'])
   t.same([byId('encrypted').msg, byId('encrypted').sentence], ['', 'Bob Builder sent an encrypted message'], 'no ciphertext in JSON either')
-  t.same(JSON.parse(entries.get('schema.json')!.toString()).properties.messages.items.properties.sentence, { type: 'string', description: 'a system message as a sentence, in the requester\'s language when the host translates' })
+  const shippedSchema = JSON.parse(entries.get('schema.json')!.toString())
+  const validate = new Ajv({ strict: false }).compile(shippedSchema)
+  t.ok(validate(document), `valid against the schema.json in the archive ${JSON.stringify(validate.errors?.slice(0, 3))}`)
+  t.same(shippedSchema, JSON.parse(exportDocumentJsonSchema))
+  t.same(shippedSchema.properties.messages.items.properties.sentence, { type: 'string', description: 'a system message as a sentence, in the requester\'s language when the host translates' })
 })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { exportDocumentJsonSchema } from '../lib/schemas.ts'
 
 /**
  * What users install, in hosts as they write them: the package is packed
@@ -33,7 +34,9 @@ t.test('the tarball holds the build, the licence and the readme — no sources, 
   const { stdout } = await run('tar', ['-tzf', tarball])
   const files = stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''))
   t.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts') && files.includes('LICENSE') && files.includes('README.md'))
-  t.same(files.filter((file) => !/^(dist\/.*\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(file)), [], 'nothing else')
+  t.same(files.filter((file) => !/^(dist\/.*\.(js|d\.ts)|dist\/schema\.json|LICENSE|README\.md|package\.json)$/.test(file)), [], 'nothing else')
+  const { stdout: schema } = await run('tar', ['-xzOf', tarball, 'package/dist/schema.json'])
+  t.equal(schema, exportDocumentJsonSchema, 'the JSON export\'s schema ships as fastify-rooms-export/schema.json')
 })
 
 t.test('TypeScript (NodeNext, strict, skipLibCheck off) on Fastify 5.0.0, without mongodb installed', async (t) => {

@@ -25,8 +25,31 @@ function isLostCursor (err: unknown): boolean {
 const lostPrimaryCodes = new Set([10107, 13435, 13436, 11602, 189])
 
 const messageProjection = {
-  _id: 1, rid: 1, ts: 1, msg: 1, u: 1, t: 1, tmid: 1, tcount: 1, editedAt: 1, editedBy: 1, pinned: 1, reactions: 1, attachments: 1, file: 1, files: 1,
-  md: 1, mentions: 1, channels: 1, urls: 1, role: 1, comment: 1, navigation: 1, transferData: 1, priorityData: 1, slaData: 1
+  _id: 1,
+  rid: 1,
+  ts: 1,
+  msg: 1,
+  u: 1,
+  t: 1,
+  tmid: 1,
+  tcount: 1,
+  editedAt: 1,
+  editedBy: 1,
+  pinned: 1,
+  reactions: 1,
+  attachments: 1,
+  file: 1,
+  files: 1,
+  md: 1,
+  mentions: 1,
+  channels: 1,
+  urls: 1,
+  role: 1,
+  comment: 1,
+  navigation: 1,
+  transferData: 1,
+  priorityData: 1,
+  slaData: 1
 }
 const userProjection = { _id: 1, username: 1, name: 1, emails: 1, language: 1, roles: 1 }
 

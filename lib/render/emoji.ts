@@ -1,9 +1,4 @@
-import { createRequire } from 'node:module'
-
-interface EmojiToolkitEntry {
-  uc_full: string
-  shortnames: string[]
-}
+import emojiToolkit from 'emoji-toolkit'
 
 let unicodeByShortcode: Map<string, string> | null = null
 
@@ -14,7 +9,7 @@ let unicodeByShortcode: Map<string, string> | null = null
  */
 function emojiTable (): Map<string, string> {
   if (unicodeByShortcode === null) {
-    const { emojiList } = createRequire(import.meta.url)('emoji-toolkit') as { emojiList: Record<string, EmojiToolkitEntry> }
+    const { emojiList } = emojiToolkit
     unicodeByShortcode = new Map()
     for (const [shortname, entry] of Object.entries(emojiList)) {
       const unicode = String.fromCodePoint(...entry.uc_full.split('-').map((hex) => Number.parseInt(hex, 16)))
