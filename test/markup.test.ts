@@ -1,0 +1,53 @@
+import fc from 'fast-check'
+import { parse } from '@rocket.chat/message-parser'
+import t from 'tap'
+import { escapeHtml, excerpt, markupTree, renderMarkup, safeHref } from '../lib/render/markup.ts'
+
+const context = { mentionName: () => undefined, timestamp: (instant: Date) => instant.toISOString() }
+
+t.test('text the shortcut skips renders exactly as the parser\'s tree would', async (t) => {
+  const alphabet = fc.constantFrom('a', 'B', 'é', 'ж', ' ', '\u00a0', ',', '!', '?', '\'', '"', '’', '.', '1', '9', 'D', 'P', 'O', 'L', 'X', 'x', 'b', 'y')
+  let skipped = 0
+  fc.assert(fc.property(fc.array(alphabet, { minLength: 1, maxLength: 30 }).map((characters) => characters.join('')), (text) => {
+    if (markupTree(text, undefined) !== null) return true
+    skipped++
+    return renderMarkup(text, undefined, 'page', context) === renderMarkup(text, parse(text, { emoticons: true, colors: true }), 'page', context)
+  }), { numRuns: 20_000 })
+  t.ok(skipped > 5_000, `${skipped} texts took the shortcut`)
+  t.not(markupTree('1. first', undefined), null, 'a list item is not plain')
+  t.not(markupTree('see example.com', undefined), null, 'a bare domain is not plain')
+  t.not(markupTree('8)', undefined), null, 'an emoticon is not plain')
+})
+
+t.test('targets: page classes, mail inline styles, plain text', async (t) => {
+  const text = '*bold* and `code`\n> quoted\n- item'
+  t.equal(renderMarkup(text, undefined, 'page', context), '<p class="md-p"><strong class="md-bold">bold</strong> and <code class="md-code">code</code></p><blockquote class="md-quote"><p class="md-p">quoted</p></blockquote><ul class="md-list"><li class="md-item">item</li></ul>')
+  t.match(renderMarkup(text, undefined, 'mail', context), '<code style="font-family:Menlo,Consolas,monospace;')
+  t.equal(renderMarkup(text, undefined, 'text', context), 'bold and code\nquoted\n- item\n')
+  t.equal(renderMarkup('', undefined, 'page', context), '')
+  t.equal(renderMarkup('a\nb', [{ type: 'MYSTERY', value: [{ type: 'PLAIN_TEXT', value: '<odd>' }] }] as never, 'page', context), '&lt;odd&gt;', 'an unknown node shows its text, escaped')
+  t.equal(renderMarkup('```\nx\n```', undefined, 'text', context), 'x')
+  t.equal(renderMarkup('<t:notanumber:f>', [{ type: 'PARAGRAPH', value: [{ type: 'TIMESTAMP', value: { timestamp: 'x', format: 'f' } }] }] as never, 'page', context), '<p class="md-p">x</p>')
+  t.equal(renderMarkup('<t:0>', [{ type: 'PARAGRAPH', value: [{ type: 'TIMESTAMP', value: { timestamp: '0' } }] }] as never, 'text', context), '1970-01-01T00:00:00.000Z')
+  t.equal(renderMarkup('[x](javascript:alert(1))', undefined, 'page', context), '<p class="md-p">x</p>', 'a javascript: link keeps its label only')
+  t.equal(renderMarkup('![x](javascript:alert(1))', undefined, 'page', context), '<p class="md-p">x</p>')
+  t.equal(renderMarkup('![x](https://a.example/i.png)', undefined, 'text', context), 'x')
+  t.equal(renderMarkup('color:#11223344', undefined, 'page', context), '<p class="md-p"><code class="md-code">#11223344</code></p>', 'a colour with alpha keeps it')
+  t.equal(renderMarkup('| a |\n|---|\n| 1 |', undefined, 'text', context), 'a\n1')
+  t.equal(renderMarkup('ok :+1: and :custom_one:', undefined, 'text', context), 'ok 👍 and :custom_one:')
+  t.equal(renderMarkup('x', [{ type: 'CODE', language: 'x" onclick="y', value: [{ type: 'CODE_LINE', value: { type: 'PLAIN_TEXT', value: 'x' } }] }] as never, 'page', context), '<pre class="md-pre"><code class="code">x</code></pre>', 'a language that is no class name is left out')
+  t.equal(renderMarkup('😀', [{ type: 'PARAGRAPH', value: [{ type: 'EMOJI', value: undefined, unicode: '😀' }] }] as never, 'page', context), '<p class="md-p">😀</p>')
+  t.equal(renderMarkup('x', [{ type: 'PARAGRAPH', value: [{ type: 'LINK', value: { src: { type: 'PLAIN_TEXT', value: 'https://a.example' }, label: { type: 'PLAIN_TEXT', value: ' ' } } }] }] as never, 'page', context), '<p class="md-p"><a class="md-link" href="https://a.example" rel="noopener noreferrer nofollow">https://a.example</a></p>', 'a blank label shows the address')
+  t.equal(renderMarkup('x', [{ type: 'HEADING', value: [] }, { type: 'LIST_ITEM', value: null }, { type: 'CODE', value: null }, { type: 'TABLE' }, { type: 'LINK' }, { type: 'IMAGE' }, { type: 'KATEX', value: null }, { type: 'QUOTE', value: [] }] as never, 'page', context),
+    '<p class="md-heading" data-level="1"></p><li class="md-item"></li><pre class="md-pre"><code class="code"></code></pre><table class="md-table"><tr></tr></table><blockquote class="md-quote"></blockquote>'.replace('<blockquote', '<code class="md-code"></code><blockquote'), 'malformed stored nodes render what they have')
+})
+
+t.test('links, escaping and excerpts', async (t) => {
+  t.equal(safeHref('//example.com/a'), 'https://example.com/a')
+  t.equal(safeHref('not a url'), null)
+  t.equal(safeHref(undefined), null)
+  t.equal(escapeHtml('<a href="x">\'`=&'), '&lt;a href&#x3D;&quot;x&quot;&gt;&#x27;&#x60;&#x3D;&amp;')
+  t.equal(excerpt('*first* line\nsecond line', undefined, context), 'first line')
+  t.equal(excerpt('x'.repeat(200), undefined, context), `${'x'.repeat(119)}…`)
+  t.equal(renderMarkup('\u0000', undefined, 'page', context), '<p class="md-p">\u0000</p>', 'text the grammar rejects is shown as it is')
+})
