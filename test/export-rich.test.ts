@@ -218,3 +218,18 @@ t.test('the JSON export of the rich room follows the shipped schema and keeps wh
   t.same(shippedSchema, JSON.parse(exportDocumentJsonSchema))
   t.same(shippedSchema.properties.messages.items.properties.sentence, { type: 'string', description: 'a system message as a sentence, in the requester\'s language when the host translates' })
 })
+
+t.test('an image over inlineImageBytes is linked, not shown; under it, shown', async (t) => {
+  for (const [limit, inline] of [[pngBytesLength() - 1, false], [pngBytesLength(), true]] as const) {
+    const app = await buildApp(t, { limits: { inlineImageBytes: limit } }, richRoomData())
+    const entries = await readZip(await exportToZip(app, alice, request))
+    const page = entries.get('rich.html')!.toString()
+    const upload = /<ul class="uploads"><li>(.*?)<\/li><\/ul>/.exec(page.slice(page.indexOf('id="m-image"')))![1]
+    t.equal(upload.includes('<img src="assets/img-1-chart.png"'), inline, `limit ${limit}: ${inline ? 'shown' : 'linked'}`)
+    t.match(upload, `<a href="assets/img-1-chart.png">chart.png</a> (${pngBytesLength()} B)`)
+  }
+})
+
+function pngBytesLength (): number {
+  return richRoomData().files['img-1'].length
+}
