@@ -399,9 +399,11 @@ t.test('progress writes that fail while the database is away are logged, and the
   await server.stop()
   t.ok(await eventually(async () => lines.some(({ msg }) => msg === 'rooms.export: progress update failed')), 'a progress write met the stopped database')
   await server.start()
-  // Until the app's own client reconnects, its next write could still meet a dropped connection.
+  // Until the clients reconnect, a next write or read could still meet a dropped connection:
+  // the app's own (jobs) and the test's, which the held repository reads through.
   const appDb = (app as unknown as { mongo: { db: Db } }).mongo.db
   t.ok(await eventually(async () => await appDb.command({ ping: 1 }).then(() => true, () => false)), 'the app reconnected')
+  t.ok(await eventually(async () => await db.command({ ping: 1 }).then(() => true, () => false)), 'the repository\'s client reconnected')
   held.release()
   const status = await settle(app, rcUsers.admin, exportId)
   t.equal(status.export.status, 'done', `not fatal: the export finished (${JSON.stringify(status.export)})`)
