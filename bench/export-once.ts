@@ -1,7 +1,7 @@
 /**
  * One measured export in a fresh process, so its peak RSS is its own:
- *   tsx bench/export-once.ts <format json|html|baseline> <messages>
- * Prints one JSON line: { format, messages, ms, zipBytes, peakRssMb }.
+ *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md]
+ * Prints one JSON line: { format, corpus, messages, ms, zipBytes, peakRssMb }.
  */
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -10,10 +10,11 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import { benchApp, benchRoom, syntheticMessage } from './synthetic.ts'
+import { benchApp, benchRoom, corpusMessage, type Corpus } from './synthetic.ts'
 
-const [format, countText] = process.argv.slice(2)
+const [format, countText, corpusName = 'plain'] = process.argv.slice(2)
 const count = Number(countText)
+const corpus = corpusName as Corpus
 const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
 let peakRss = process.memoryUsage.rss()
 const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
@@ -24,7 +25,7 @@ async function baseline (): Promise<number> {
   await pipeline(Readable.from((async function * () {
     let pending = ''
     for (let index = 0; index < count; index++) {
-      pending += JSON.stringify(syntheticMessage(index)) + ',\n'
+      pending += JSON.stringify(corpusMessage(corpus, index)) + ',\n'
       if (pending.length >= 65536) { yield pending; pending = '' }
     }
     if (pending !== '') yield pending
@@ -34,7 +35,7 @@ async function baseline (): Promise<number> {
 
 /** Only the export is timed: registration (template compilation) happens before the clock starts. */
 async function pluginExport (): Promise<number> {
-  const app = await benchApp(count, directory)
+  const app = await benchApp(count, directory, corpus)
   await app.ready()
   startedAt = performance.now()
   const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', payload: { rid: benchRoom._id, type: 'file', format } })
@@ -56,4 +57,4 @@ const ms = performance.now() - startedAt
 clearInterval(sampler)
 peakRss = Math.max(peakRss, process.memoryUsage.rss())
 await rm(directory, { recursive: true, force: true })
-process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576) })}\n`)
+process.stdout.write(`${JSON.stringify({ format, corpus, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576) })}\n`)

@@ -1,5 +1,6 @@
+import { parse } from '@rocket.chat/message-parser'
 import Fastify, { type FastifyInstance } from 'fastify'
-import roomsExport, { createDirectoryStorage, type ExportMessage, type RoomRepository } from '../index.ts'
+import roomsExport, { createDirectoryStorage, type ExportMessage, type MarkdownTree, type RoomRepository } from '../index.ts'
 
 export const benchRoom = { _id: 'BENCH', t: 'c', name: 'bench', fname: 'Bench room', topic: 'synthetic' }
 export const benchUser = { _id: 'bench-user', username: 'bench', name: 'Bench User', roles: ['admin'] }
@@ -21,13 +22,74 @@ export function syntheticMessage (index: number): ExportMessage {
   return message
 }
 
+export type Corpus = 'plain' | 'rich' | 'rich-no-md'
+
+/**
+ * Texts of the rich corpus: about 30 % of its messages carry markup, mentions,
+ * emoji, links or code. Their trees are parsed once here, as Rocket.Chat
+ * stores them (`md`); the `rich-no-md` corpus drops them, so the export parses.
+ */
+const richTexts = [
+  'shipping the *release* today, see https://ci.example.com/builds/42',
+  '@user3 can you review `src/export.ts`? :eyes:',
+  'thanks @all :tada: :+1:',
+  '> the build is green\nnice, merging now',
+  '```js\nconst total = items.reduce((a, b) => a + b, 0)\n```',
+  '- fix the flaky test\n- update the docs\n- [x] bump the version',
+  'meeting moved to <t:1704103200:t> in #general',
+  '_maybe_ we should ~revert~ roll forward instead :thinking:',
+  '# Incident summary\nroot cause: expired certificate',
+  'docs: [runbook](https://wiki.example.com/runbook) and example.org :white_check_mark:'
+].map((text) => ({ text, md: parse(text, { emoticons: true, colors: true }) as MarkdownTree }))
+const systemKinds = ['uj', 'ul', 'au', 'ru', 'room_changed_topic', 'subscription-role-added', 'user-muted', 'message_pinned', 'room-archived', 'livechat-started']
+
+/** The n-th message of the rich corpus: Rocket.Chat-shaped, with markup, quotes, threads, uploads, system messages. */
+export function richMessage (index: number, withMd: boolean): ExportMessage {
+  const message = syntheticMessage(index)
+  delete message.tmid
+  const kind = index % 100
+  if (kind < 30) {
+    const { text, md } = richTexts[index % richTexts.length]
+    message.msg = text
+    if (withMd) message.md = md
+    if (text.includes('@user3')) message.mentions = [{ _id: 'u3', username: 'user3', name: 'User 3' }]
+  } else if (kind < 33) {
+    message.t = systemKinds[index % systemKinds.length]
+    message.msg = message.t === 'room_changed_topic' ? 'Quarterly planning' : `user${index % 40}`
+    if (message.t === 'subscription-role-added') message.role = 'moderator'
+  } else if (kind === 40) {
+    const parentId = `m${(index - 10).toString(36).padStart(8, '0')}`
+    message.msg = `[ ](https://chat.example.com/channel/bench?msg=${parentId}) agreed`
+    message.attachments = [{ author_name: 'User 9', message_link: `https://chat.example.com/channel/bench?msg=${parentId}`, text: 'shall we *ship* it?', ts: new Date(message.ts.getTime() - 300_000) }]
+  } else if (kind === 50) {
+    const fileId = `file${index}`
+    message.msg = ''
+    message.file = { _id: fileId, name: `chart-${index}.png`, type: 'image/png', size: 48_213 }
+    message.files = [message.file]
+    message.attachments = [{ title: `chart-${index}.png`, title_link: `/file-upload/${fileId}/chart-${index}.png`, image_url: `/file-upload/${fileId}/chart-${index}.png`, image_type: 'image/png', type: 'file' }]
+  } else if (kind === 60) {
+    message.urls = [{ url: 'https://news.example.com/story', title: 'Big story', description: 'What happened today' }]
+    message.msg = 'worth a read https://news.example.com/story'
+  } else if (kind >= 70 && kind < 74) {
+    // a thread: the parent (70) and its replies (71–73)
+    if (kind === 70) message.tcount = 3
+    else message.tmid = `m${(index - (kind - 70)).toString(36).padStart(8, '0')}`
+  }
+  return message
+}
+
+/** The n-th message of a corpus. */
+export function corpusMessage (corpus: Corpus, index: number): ExportMessage {
+  return corpus === 'plain' ? syntheticMessage(index) : richMessage(index, corpus === 'rich')
+}
+
 /** A repository that generates `count` messages as they are read: memory holds none of them. */
-export function syntheticRepository (count: number): RoomRepository {
+export function syntheticRepository (count: number, corpus: Corpus = 'plain'): RoomRepository {
   return {
     async findRoomById (rid) { return rid === benchRoom._id ? benchRoom : null },
     async * findMessages ({ from, to }) {
       for (let index = 0; index < count; index++) {
-        const message = syntheticMessage(index)
+        const message = corpusMessage(corpus, index)
         if (message.ts >= from && message.ts <= to) yield message
       }
     },
@@ -37,14 +99,14 @@ export function syntheticRepository (count: number): RoomRepository {
 }
 
 /** A host whose every request is the bench user, exporting `count` synthetic messages into `directory`. */
-export async function benchApp (count: number, directory: string): Promise<FastifyInstance> {
+export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain'): Promise<FastifyInstance> {
   const app = Fastify()
   app.get('/ping', async () => ({ pong: true }))
   await app.register(roomsExport, {
     authenticate: async () => benchUser,
     hasPermission: async () => true,
     canAccessRoom: async () => true,
-    repository: syntheticRepository(count),
+    repository: syntheticRepository(count, corpus),
     storage: createDirectoryStorage(directory),
     limits: { htmlMessagesPerPart: 1_000_000_000 }
   })
