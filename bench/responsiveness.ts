@@ -1,15 +1,19 @@
 /**
- * Latency of another route while an export runs, against the same route idle:
- *   tsx bench/responsiveness.ts <messages>
- * Prints one JSON line: { idleMedianMs, idleP99Ms, busyMedianMs, busyP99Ms, requests }.
+ * Latency of another route while exports run, against the same route idle:
+ *   tsx bench/responsiveness.ts <messages> [exports]
+ * Starts `exports` (default 4) HTML exports of <messages> each at once and
+ * pings GET /ping until all are done. Prints one JSON line:
+ * { idleMedianMs, idleP99Ms, idleMaxMs, busyMedianMs, busyP99Ms, busyMaxMs, loopDelayP99Ms, loopDelayMaxMs, requests }.
  */
 import { request } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { benchApp, benchRoom } from './synthetic.ts'
 
-const count = Number(process.argv[2] ?? 300_000)
+const count = Number(process.argv[2] ?? 200_000)
+const exports = Number(process.argv[3] ?? 4)
 const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
 const app = await benchApp(count, directory)
 await app.listen({ port: 0, host: '127.0.0.1' })
@@ -27,23 +31,33 @@ const percentile = (values: number[], fraction: number) => [...values].sort((a, 
 const idle: number[] = []
 for (let index = 0; index < 300; index++) idle.push(await ping())
 
-const started = await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rid: benchRoom._id, type: 'file', format: 'html' }) })
-const { exportId } = await started.json() as { exportId: string }
+const loop = monitorEventLoopDelay({ resolution: 5 })
+loop.enable()
+const exportIds: string[] = []
+for (let index = 0; index < exports; index++) {
+  const started = await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rid: benchRoom._id, type: 'file', format: 'html' }) })
+  exportIds.push(((await started.json()) as { exportId: string }).exportId)
+}
 const busy: number[] = []
 for (;;) {
   busy.push(await ping())
   if (busy.length % 20 === 0) {
-    const status = await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${exportId}`)).json() as { export: { status: string } }
-    if (status.export.status === 'done' || status.export.status === 'failed') break
+    const statuses = await Promise.all(exportIds.map(async (exportId) => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${exportId}`)).json()) as { export: { status: string } }).export.status))
+    if (statuses.every((status) => status === 'done' || status === 'failed')) break
   }
 }
+loop.disable()
 await app.close()
 await rm(directory, { recursive: true, force: true })
 const round = (value: number) => Math.round(value * 100) / 100
 process.stdout.write(`${JSON.stringify({
   idleMedianMs: round(percentile(idle, 0.5)),
   idleP99Ms: round(percentile(idle, 0.99)),
+  idleMaxMs: round(Math.max(...idle)),
   busyMedianMs: round(percentile(busy, 0.5)),
   busyP99Ms: round(percentile(busy, 0.99)),
+  busyMaxMs: round(Math.max(...busy)),
+  loopDelayP99Ms: round(loop.percentile(99) / 1e6),
+  loopDelayMaxMs: round(loop.max / 1e6),
   requests: busy.length
 })}\n`)

@@ -108,7 +108,8 @@ export async function benchApp (count: number, directory: string, corpus: Corpus
     canAccessRoom: async () => true,
     repository: syntheticRepository(count, corpus),
     storage: createDirectoryStorage(directory),
-    limits: { htmlMessagesPerPart: 1_000_000_000 }
+    // one user runs the responsiveness bench's four exports at once
+    limits: { htmlMessagesPerPart: 1_000_000_000, concurrentExportsPerUser: 4 }
   })
   return app
 }

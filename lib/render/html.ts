@@ -3,6 +3,7 @@ import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'
 import type { MessageRenderer, MessageView } from './message-view.ts'
+import { createSlicer } from './slices.ts'
 import type { Templates } from './templates.ts'
 
 /** Messages rendered by one template call. */
@@ -78,6 +79,7 @@ export async function * renderHtmlParts (
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
   renderer.partHref = partName
   const summaries: PartSummary[] = []
+  const slicer = createSlicer()
   const iterator = messages[Symbol.asyncIterator]()
   try {
     let next = await iterator.next()
@@ -104,7 +106,10 @@ export async function * renderHtmlParts (
           let last: ExportMessage | null = null
           while (next.done !== true && summary.messageCount < messagesPerPart) {
             const message = next.value
-            const view = await renderer.view(message)
+            const built = renderer.view(message)
+            const view = built instanceof Promise ? await built : built
+            const pause = slicer.pause()
+            if (pause !== undefined) await pause
             if (view.day !== currentDay) {
               currentDay = view.day
               view.dayHeading = labels.day(message.ts)

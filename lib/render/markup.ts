@@ -121,13 +121,28 @@ const parserOptions = { emoticons: true, colors: true, katex: { dollarSyntax: tr
 export function markupTree (text: string, stored: MarkdownTree | undefined): MarkdownTree | null {
   if (stored !== undefined) return stored
   if (plainText.test(text)) return null
+  const cached = parsedTrees.get(text)
+  if (cached !== undefined) return cached
+  let tree: MarkdownTree | null
   try {
-    return parse(text, parserOptions)
+    tree = parse(text, parserOptions)
   } catch {
     // The grammar rejects a few inputs (an empty text, some lone symbols): they are shown as they are.
-    return null
+    tree = null
   }
+  if (text.length <= 500) {
+    if (parsedTrees.size >= parsedTreesLimit) parsedTrees.delete(parsedTrees.keys().next().value!)
+    parsedTrees.set(text, tree)
+  }
+  return tree
 }
+
+/**
+ * Chats repeat themselves ("thanks!", "+1 :)", a bot's status line): the trees of
+ * short texts parsed lately are kept, shared by every export — trees are only read.
+ */
+const parsedTrees = new Map<string, MarkdownTree | null>()
+const parsedTreesLimit = 2048
 
 /** Renders `text` (and its stored tree) for one target. */
 export function renderMarkup (text: string, stored: MarkdownTree | undefined, target: MarkupTarget, context: MarkupContext): string {

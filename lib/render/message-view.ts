@@ -142,9 +142,14 @@ export class MessageRenderer {
     return renderMarkup(text, stored, this.options.target, context)
   }
 
+  /** The person a system message names (`msg`), when no message of theirs was seen and nobody looked them up yet. */
+  private unknownSubjects (message: ExportMessage): string[] {
+    return message.t === undefined || message.msg === '' || this.names.has(message.msg) || /\s/.test(message.msg) ? [] : [message.msg]
+  }
+
   /** The people a system message names, looked up once when no message of theirs was seen. */
   private async learnNames (message: ExportMessage): Promise<void> {
-    const unknown = [message.msg].filter((username) => username !== '' && !this.names.has(username) && !/\s/.test(username))
+    const unknown = this.unknownSubjects(message)
     if (unknown.length === 0) return
     // A name is only cosmetic: a lookup that fails leaves the username (and is tried again next time).
     const found = await this.options.repository.findUsersByUsernames(unknown).catch(() => null)
@@ -155,18 +160,18 @@ export class MessageRenderer {
     }
   }
 
-  private async threadOf (message: ExportMessage): Promise<MessageView['thread']> {
+  /** A reply's parent, read once when it is not one this export has shown (it is before the range). */
+  private async learnParent (tmid: string): Promise<void> {
+    let found: ExportMessage | undefined
+    for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = candidate
+    this.remember(this.parents, tmid, found === undefined
+      ? { part: null, anchor: '', author: null, excerpt: '' }
+      : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
+  }
+
+  private threadOf (message: ExportMessage): MessageView['thread'] {
     if (message.tmid === undefined) return null
-    let parent = this.parents.get(message.tmid)
-    if (parent === undefined) {
-      // Outside the range: read for its excerpt, not linked (it is not in the archive).
-      let found: ExportMessage | undefined
-      for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [message.tmid])) found = candidate
-      parent = found === undefined
-        ? { part: null, anchor: '', author: null, excerpt: '' }
-        : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) }
-      this.remember(this.parents, message.tmid, parent)
-    }
+    const parent = this.parents.get(message.tmid) ?? { part: null, anchor: '', author: null, excerpt: '' }
     let href: string | null = null
     if (parent.part !== null && this.options.target === 'page') href = `${parent.part === this.currentPart ? '' : this.partHref(parent.part)}#${parent.anchor}`
     return { href, author: parent.author, excerpt: parent.excerpt }
@@ -206,11 +211,11 @@ export class MessageRenderer {
     }
   }
 
-  private async uploadViews (message: ExportMessage, byUpload: Map<string, MessageAttachment>, context: MarkupContext): Promise<UploadView[]> {
-    const { repository, archivesUploads, inlineImageBytes } = this.options
+  private uploadViews (message: ExportMessage, byUpload: Map<string, MessageAttachment>, context: MarkupContext, storedSizes: Map<string, number | null> | null): UploadView[] {
+    const { archivesUploads, inlineImageBytes } = this.options
     const views: UploadView[] = []
     for (const file of messageFiles(message)) {
-      const stored = repository.fileSize === undefined ? file.size ?? null : await repository.fileSize(file)
+      const stored = storedSizes === null ? file.size ?? null : storedSizes.get(file._id) ?? null
       const inArchive = archivesUploads && stored !== null
       const attachment = byUpload.get(file._id)
       const type = file.type ?? attachment?.image_type ?? ''
@@ -225,7 +230,31 @@ export class MessageRenderer {
     return views
   }
 
-  async view (message: ExportMessage): Promise<MessageView> {
+  /**
+   * The view of the next message. Synchronous unless something must be read
+   * first — a name a system message uses, a thread parent before the range,
+   * uploads' stored sizes — so the common message costs no promise.
+   */
+  view (message: ExportMessage): MessageView | Promise<MessageView> {
+    const files = message.file !== undefined || (message.files?.length ?? 0) > 0
+    const readsSizes = files && this.options.repository.fileSize !== undefined
+    const readsParent = message.tmid !== undefined && !this.parents.has(message.tmid)
+    if (!readsSizes && !readsParent && this.unknownSubjects(message).length === 0) return this.build(message, null)
+    return this.prepareAndBuild(message, readsSizes, readsParent)
+  }
+
+  private async prepareAndBuild (message: ExportMessage, readsSizes: boolean, readsParent: boolean): Promise<MessageView> {
+    await this.learnNames(message)
+    if (readsParent) await this.learnParent(message.tmid!)
+    let storedSizes: Map<string, number | null> | null = null
+    if (readsSizes) {
+      storedSizes = new Map()
+      for (const file of messageFiles(message)) storedSizes.set(file._id, await this.options.repository.fileSize!(file))
+    }
+    return this.build(message, storedSizes)
+  }
+
+  private build (message: ExportMessage, storedSizes: Map<string, number | null> | null): MessageView {
     const { labels } = this.options
     const { day, wall } = labels.clock(message.ts)
     const authorName = message.u.name ?? message.u.username
@@ -233,10 +262,9 @@ export class MessageRenderer {
     for (const mention of message.mentions ?? []) {
       if (mention.username !== undefined && mention.name !== undefined) this.remember(this.names, mention.username, mention.name)
     }
-    if (message.t !== undefined) await this.learnNames(message)
     const context = this.markupContext(message)
     const system = systemSentence(message, this.sentenceOptions())
-    const thread = await this.threadOf(message)
+    const thread = this.threadOf(message)
 
     // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
     const fileIds = new Set(messageFiles(message).map((file) => file._id))
@@ -296,7 +324,7 @@ export class MessageRenderer {
       }),
       quotes,
       attachments,
-      uploads: await this.uploadViews(message, byUpload, context),
+      uploads: this.uploadViews(message, byUpload, context, storedSizes),
       previews: (message.urls ?? []).flatMap((url) => {
         const href = safeHref(url.url)
         return href === null || (url.title === undefined && url.description === undefined) ? [] : [{ href, title: url.title ?? href, description: url.description ?? null }]
