@@ -18,7 +18,9 @@ export function syntheticMessage (index: number): ExportMessage {
     u: { _id: `u${index % 40}`, username: `user${index % 40}`, name: `User ${index % 40}` }
   }
   if (index % 20 === 0) message.reactions = { ':+1:': { usernames: ['user1', 'user2'] } }
-  if (index % 33 === 0) message.tmid = `m${Math.max(0, index - 5).toString(36).padStart(8, '0')}`
+  if (index % 33 === 0 && index >= 5) message.tmid = `m${(index - 5).toString(36).padStart(8, '0')}`
+  // As in Rocket.Chat, a thread's first message counts its replies.
+  if ((index + 5) % 33 === 0) message.tcount = 1
   return message
 }
 
