@@ -111,6 +111,7 @@ export class MessageRenderer {
   private readonly options: MessageRendererOptions
   private readonly names = new Map<string, string>()
   private readonly parents = new Map<string, ThreadParent>()
+  private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
   private previous: { username: string, ts: number, day: string } | null = null
   currentPart = 1
   partHref: (part: number) => string = () => ''
@@ -257,45 +258,58 @@ export class MessageRenderer {
   private build (message: ExportMessage, storedSizes: Map<string, number | null> | null): MessageView {
     const { labels } = this.options
     const { day, wall } = labels.clock(message.ts)
-    const authorName = message.u.name ?? message.u.username
-    this.remember(this.names, message.u.username, authorName)
-    for (const mention of message.mentions ?? []) {
-      if (mention.username !== undefined && mention.name !== undefined) this.remember(this.names, mention.username, mention.name)
-    }
-    const context = this.markupContext(message)
-    const system = systemSentence(message, this.sentenceOptions())
-    const thread = this.threadOf(message)
-
-    // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
-    const fileIds = new Set(messageFiles(message).map((file) => file._id))
-    const byUpload = new Map<string, MessageAttachment>()
-    const quotes: QuoteView[] = []
-    const attachments: MessageView['attachments'] = []
-    for (const attachment of message.attachments ?? []) {
-      const uploadId = uploadIdOf(attachment.title_link) ?? uploadIdOf(attachment.image_url)
-      if (uploadId !== null && fileIds.has(uploadId)) {
-        byUpload.set(uploadId, attachment)
-      } else if (attachment.message_link !== undefined) {
-        quotes.push(this.quoteView(attachment, context))
-      } else {
-        attachments.push({
-          title: attachment.title ?? null,
-          href: safeHref(attachment.title_link),
-          imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
-          descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, undefined, context),
-          textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, context)
-        })
+    const { username } = message.u
+    const authorName = message.u.name ?? username
+    this.remember(this.names, username, authorName)
+    if (message.mentions !== undefined) {
+      for (const mention of message.mentions) {
+        if (mention.username !== undefined && mention.name !== undefined) this.remember(this.names, mention.username, mention.name)
       }
     }
-    // A reply's text starts with `[ ](permalink)`: the quote block shows that message instead.
-    const quoted = new Set((message.attachments ?? []).map((attachment) => attachment.message_link).filter((link) => link !== undefined))
-    const text = quoted.size === 0 ? message.msg : message.msg.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '')
-    const stored = quoted.size === 0 || message.md === undefined ? message.md : withoutQuoteLinks(message.md, quoted)
+    const context = this.markupContext(message)
+    const system = message.t === undefined ? null : systemSentence(message, this.sentenceOptions())
+
+    // Most messages have no attachments, files, reactions or links: they share these empty lists.
+    let quotes: QuoteView[] = none
+    let attachments: MessageView['attachments'] = none
+    let text = message.msg
+    let stored = message.md
+    const byUpload = new Map<string, MessageAttachment>()
+    if (message.attachments !== undefined && message.attachments.length > 0) {
+      // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
+      const fileIds = new Set(messageFiles(message).map((file) => file._id))
+      const quoted = new Set<string>()
+      quotes = []
+      attachments = []
+      for (const attachment of message.attachments) {
+        const uploadId = uploadIdOf(attachment.title_link) ?? uploadIdOf(attachment.image_url)
+        if (uploadId !== null && fileIds.has(uploadId)) {
+          byUpload.set(uploadId, attachment)
+        } else if (attachment.message_link !== undefined) {
+          quoted.add(attachment.message_link)
+          quotes.push(this.quoteView(attachment, context))
+        } else {
+          attachments.push({
+            title: attachment.title ?? null,
+            href: safeHref(attachment.title_link),
+            imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
+            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, undefined, context),
+            textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, context)
+          })
+        }
+      }
+      // A reply's text starts with `[ ](permalink)`: the quote block shows that message instead.
+      if (quoted.size > 0) {
+        text = text.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '')
+        if (stored !== undefined) stored = withoutQuoteLinks(stored, quoted)
+      }
+    }
 
     const previous = this.previous
-    const grouped = system === null && previous !== null && previous.username === message.u.username &&
+    const grouped = system === null && previous !== null && previous.username === username &&
       previous.day === day && wall - previous.ts < groupingMs && message.tmid === undefined
-    this.previous = system === null ? { username: message.u.username, ts: wall, day } : null
+    this.previous = system === null ? { username, ts: wall, day } : null
+    const avatar = this.avatarOf(username, authorName)
 
     const view: MessageView = {
       id: message._id,
@@ -306,36 +320,53 @@ export class MessageRenderer {
       dayHeading: null,
       grouped,
       authorName,
-      username: message.u.username,
-      initials: initialsOf(authorName),
-      avatarHue: hueOf(message.u.username),
+      username,
+      initials: avatar.initials,
+      avatarHue: avatar.hue,
       // An encrypted message's `msg` is ciphertext: the sentence says what it is, the text is never shown.
       bodyHtml: message.t === undefined ? this.markup(text, stored, context) : '',
       system,
-      thread,
+      thread: this.threadOf(message),
       replyCount: message.tcount ?? null,
       edited: message.editedAt === undefined
         ? null
-        : { isoTime: message.editedAt.toISOString(), label: labels.dateTime(message.editedAt), by: this.nameOf(message.editedBy?.username ?? message.u.username) },
+        : { isoTime: message.editedAt.toISOString(), label: labels.dateTime(message.editedAt), by: this.nameOf(message.editedBy?.username ?? username) },
       pinned: message.pinned === true,
-      reactions: Object.entries(message.reactions ?? {}).map(([shortcode, reaction]) => {
-        const unicode = emojiFor(shortcode)
-        return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: reaction.usernames.map(this.nameOf).join(', ') }
-      }),
+      reactions: message.reactions === undefined
+        ? none
+        : Object.entries(message.reactions).map(([shortcode, reaction]) => {
+          const unicode = emojiFor(shortcode)
+          return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: reaction.usernames.map(this.nameOf).join(', ') }
+        }),
       quotes,
       attachments,
-      uploads: this.uploadViews(message, byUpload, context, storedSizes),
-      previews: (message.urls ?? []).flatMap((url) => {
-        const href = safeHref(url.url)
-        return href === null || (url.title === undefined && url.description === undefined) ? [] : [{ href, title: url.title ?? href, description: url.description ?? null }]
-      })
+      uploads: message.file === undefined && message.files === undefined ? none : this.uploadViews(message, byUpload, context, storedSizes),
+      previews: message.urls === undefined
+        ? none
+        : message.urls.flatMap((url) => {
+          const href = safeHref(url.url)
+          return href === null || (url.title === undefined && url.description === undefined) ? [] : [{ href, title: url.title ?? href, description: url.description ?? null }]
+        })
     }
     if (message.tcount !== undefined && message.tcount > 0) {
       this.remember(this.parents, message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
     }
     return view
   }
+
+  /** Initials and colour per person, worked out once. */
+  private avatarOf (username: string, name: string): { initials: string, hue: number } {
+    let avatar = this.avatars.get(username)
+    if (avatar === undefined || avatar.name !== name) {
+      avatar = { name, initials: initialsOf(name), hue: hueOf(username) }
+      this.remember(this.avatars, username, avatar)
+    }
+    return avatar
+  }
 }
+
+/** The shared empty list of a message without that kind of content (never written to). */
+const none: never[] = []
 
 interface LooseNode { type: string, value?: unknown }
 
