@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
-import { once } from 'node:events'
-import { PassThrough, type Readable } from 'node:stream'
-import yazl from 'yazl'
+import type { Readable } from 'node:stream'
 import type { StallWatchdog } from './watchdog.ts'
+import { ZipWriter } from './zip-writer.ts'
 
 export interface EntryDigest {
   name: string
@@ -11,23 +10,26 @@ export interface EntryDigest {
 }
 
 /**
- * A zip being written as a stream: entries go in one after another, each
- * streamed with backpressure, and `output` yields the zip's bytes as they
- * are produced. `signal` aborts a write waiting on a consumer that went away;
- * waiting on that consumer is the storage stage of the stall watchdog.
+ * A zip being written as a stream (`ZipWriter`): entries go in one after
+ * another, each streamed with backpressure and hashed, and `output` yields the
+ * zip's bytes as they are produced. `signal` aborts a write waiting on a
+ * consumer that went away; waiting on that consumer is the storage stage of
+ * the stall watchdog.
  */
 export class ExportArchive {
   readonly output: Readable
-  private readonly zip = new yazl.ZipFile()
+  private readonly zip: ZipWriter
   private readonly signal: AbortSignal
-  private readonly watchdog: StallWatchdog
   private readonly names = new Set<string>()
 
   constructor (signal: AbortSignal, watchdog: StallWatchdog) {
     this.signal = signal
-    this.watchdog = watchdog
-    this.output = this.zip.outputStream as Readable
-    this.zip.on('error', (err: Error) => { this.output.destroy(err) })
+    this.zip = new ZipWriter({
+      signal,
+      onWait: () => { watchdog.blockedOn('the storage') },
+      onProgress: () => { watchdog.unblocked() }
+    })
+    this.output = this.zip.output
     // Storage may not be reading yet when an export fails; it still sees the error through
     // the destroyed stream, and this listener keeps that early error from crashing the process.
     this.output.on('error', () => {})
@@ -49,46 +51,34 @@ export class ExportArchive {
     return await this.addEntry(name, chunks)
   }
 
+  async addBuffer (name: string, content: Buffer): Promise<EntryDigest> {
+    return await this.addEntry(name, [content])
+  }
+
   /** Two entries of one name would shadow each other when unzipped: a bug, never an export. */
   private claimName (name: string): void {
     if (this.names.has(name)) throw new Error(`fastify-rooms-export: duplicate zip entry ${JSON.stringify(name)}`)
     this.names.add(name)
   }
 
-  private async addEntry (name: string, chunks: AsyncIterable<Buffer>): Promise<EntryDigest> {
+  private async addEntry (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<EntryDigest> {
     this.claimName(name)
-    const entry = new PassThrough()
-    this.zip.addReadStream(entry, name)
     const hash = createHash('sha256')
     let bytes = 0
-    try {
+    const signal = this.signal
+    await this.zip.addEntry(name, (async function * () {
       for await (const chunk of chunks) {
-        this.signal.throwIfAborted()
+        signal.throwIfAborted()
         hash.update(chunk)
         bytes += chunk.length
-        if (!entry.write(chunk)) {
-          this.watchdog.waitingOn('the storage')
-          await once(entry, 'drain', { signal: this.signal })
-          this.watchdog.progress()
-        }
+        yield chunk
       }
-      entry.end()
-    } catch (err) {
-      // yazl pipes the entry without an error listener: end it quietly, the caller destroys the archive.
-      entry.destroy()
-      throw err
-    }
+    })())
     return { name, bytes, sha256: hash.digest('hex') }
   }
 
-  addBuffer (name: string, content: Buffer): EntryDigest {
-    this.claimName(name)
-    this.zip.addBuffer(content, name)
-    return { name, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }
-  }
-
-  end (): void {
-    this.zip.end()
+  async end (): Promise<void> {
+    await this.zip.end()
   }
 
   destroy (err: Error): void {

@@ -155,7 +155,7 @@ export class FileExports {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
-      if (job.format === 'json') archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
+      if (job.format === 'json') await archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
       const assets = await this.addUploads(archive, [...uploads.values()], controller.signal, watchdog)
       const manifest: Manifest = {
         room: context.room,
@@ -167,8 +167,8 @@ export class FileExports {
         parts,
         assets
       }
-      archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
-      archive.end()
+      await archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
+      await archive.end()
       watchdog.waitingOn('the storage')
       await raceAbort(stored, controller.signal)
       watchdog.stop()

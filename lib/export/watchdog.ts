@@ -9,6 +9,8 @@ import { StallError } from './failures.ts'
  */
 export class StallWatchdog {
   private stage = 'the export'
+  /** a stage the pipeline is blocked on: it stays the one named while other stages keep working */
+  private blockedStage: string | null = null
   private lastProgress = Date.now()
   private readonly timer: NodeJS.Timeout
 
@@ -23,11 +25,26 @@ export class StallWatchdog {
   }
 
   waitingOn (stage: string): void {
-    this.stage = stage
+    this.stage = this.blockedStage ?? stage
     this.lastProgress = Date.now()
   }
 
   progress (): void {
+    this.lastProgress = Date.now()
+  }
+
+  /**
+   * The end of the pipeline (the storage) stopped taking bytes. Stages before it
+   * may still run until their buffers fill; a stall is then the blocked stage's.
+   */
+  blockedOn (stage: string): void {
+    this.blockedStage = stage
+    this.stage = stage
+    this.lastProgress = Date.now()
+  }
+
+  unblocked (): void {
+    this.blockedStage = null
     this.lastProgress = Date.now()
   }
 
