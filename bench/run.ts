@@ -87,7 +87,7 @@ for (const writer of writers) print(`  ${String(writer.writer).padEnd(11)} ${Str
 print(`\n# Mongo backend on FerretDB v1.24.2 (SQLite), the room beside a neighbour room as busy: ${mongoSizes.map(count).join(', ')} messages`)
 const mongoTimes: number[] = []
 for (const size of mongoSizes) {
-  for (const result of child('mongo-throughput.ts', size)) {
+  for (const result of child('mongo-throughput.ts', size, size === mongoSizes[0] ? 'compare' : 'no-compare')) {
     if (result.format === 'reads') {
       print(`  reads  ${count(size)}: one cursor ${result.cursorMs} ms, Rocket.Chat's skip pages ${result.skipMs} ms — ${result.ratio}× (goal ≥ 10× — ${verdict(Number(result.ratio) >= 10)})`)
     } else {
