@@ -1,6 +1,9 @@
 import { Temporal } from 'temporal-polyfill'
 import t from 'tap'
-import { createZoneClock, findZone } from '../lib/time/zones.ts'
+import { createZoneOffsets, findZone } from '../lib/time/zones.ts'
+
+/** The wall-clock time of an instant in a zone, as YYYY-MM-DDTHH:MM:SS. */
+const wallClock = (offsetAt: (ms: number) => number, instant: number) => new Date(instant + offsetAt(instant)).toISOString().slice(0, 19)
 
 /**
  * The render clock against an independent reference: at every offset change of
@@ -13,15 +16,15 @@ t.test('display times are exact at every offset change of every zone, 1970–203
   let transitions = 0
   const wrong: string[] = []
   for (const zoneName of Intl.supportedValuesOf('timeZone')) {
-    const clock = createZoneClock(zoneName)
+    const offsetAt = createZoneOffsets(zoneName)
     let cursor: Temporal.ZonedDateTime | null = start.toZonedDateTimeISO(zoneName)
     while ((cursor = cursor.getTimeZoneTransition('next')) !== null && cursor.epochMilliseconds < end) {
       transitions++
       for (const delta of [-1000, -1, 0, 1000, 59_000]) {
         const instant = cursor.epochMilliseconds + delta
         const expected = Temporal.Instant.fromEpochMilliseconds(instant).toZonedDateTimeISO(zoneName).toPlainDateTime().toString({ smallestUnit: 'second' })
-        const shown = clock(new Date(instant))
-        if (`${shown.day}T${shown.time}` !== expected) wrong.push(`${zoneName} ${new Date(instant).toISOString()}: ${shown.day}T${shown.time}, expected ${expected}`)
+        const shown = wallClock(offsetAt, instant)
+        if (shown !== expected) wrong.push(`${zoneName} ${new Date(instant).toISOString()}: ${shown}, expected ${expected}`)
       }
     }
   }
@@ -30,7 +33,7 @@ t.test('display times are exact at every offset change of every zone, 1970–203
 })
 
 t.test('the St John\'s change at 03:31 UTC', async (t) => {
-  t.same(createZoneClock('America/St_Johns')(new Date('2010-03-14T03:31:01Z')), { day: '2010-03-14', time: '01:01:01', wall: Date.UTC(2010, 2, 14, 1, 1, 1) })
+  t.equal(wallClock(createZoneOffsets('America/St_Johns'), Date.parse('2010-03-14T03:31:01Z')), '2010-03-14T01:01:01')
 })
 
 t.test('zone names are recognised in any letter case, aliases included, unknown ones refused', async (t) => {
@@ -39,5 +42,5 @@ t.test('zone names are recognised in any letter case, aliases included, unknown 
   t.same(findZone('UTC'), { name: 'UTC', icuZone: 'UTC' })
   t.equal(findZone('Mars/Olympus_Mons'), null)
   t.equal(findZone('Factory'), null)
-  t.throws(() => createZoneClock('Mars/Olympus_Mons'), RangeError)
+  t.throws(() => createZoneOffsets('Mars/Olympus_Mons'), RangeError)
 })

@@ -3,7 +3,7 @@ import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'
 import type { MessageRenderer, MessageView } from './message-view.ts'
-import { createSlicer } from './slices.ts'
+import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
 
 /** Messages rendered by one template call. */
@@ -79,7 +79,6 @@ export async function * renderHtmlParts (
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
   renderer.partHref = partName
   const summaries: PartSummary[] = []
-  const slicer = createSlicer()
   const iterator = messages[Symbol.asyncIterator]()
   try {
     let next = await iterator.next()
@@ -108,7 +107,7 @@ export async function * renderHtmlParts (
             const message = next.value
             const built = renderer.view(message)
             const view = built instanceof Promise ? await built : built
-            const pause = slicer.pause()
+            const pause = pauseIfSliceSpent()
             if (pause !== undefined) await pause
             if (view.day !== currentDay) {
               currentDay = view.day

@@ -1,6 +1,6 @@
 import type { ExportMessage, MessageAttachment } from '../model.ts'
 import type { ExportContext, JsonMessage } from '../schemas.ts'
-import { createSlicer } from './slices.ts'
+import { pauseIfSliceSpent } from './slices.ts'
 import { assetPath, messageFiles, uploadIdOf } from './uploads.ts'
 
 /** Renderers hand text downstream in strings of about this many characters. */
@@ -105,9 +105,8 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
   // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
   let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
   let count = 0
-  const slicer = createSlicer()
   for await (const message of messages) {
-    const pause = slicer.pause()
+    const pause = pauseIfSliceSpent()
     if (pause !== undefined) await pause
     const json = toJsonMessage(message, extras.archivesUploads)
     if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined

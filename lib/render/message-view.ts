@@ -257,7 +257,7 @@ export class MessageRenderer {
 
   private build (message: ExportMessage, storedSizes: Map<string, number | null> | null): MessageView {
     const { labels } = this.options
-    const { day, wall } = labels.clock(message.ts)
+    const { day, wall } = labels.wallDay(message.ts)
     const { username } = message.u
     const authorName = message.u.name ?? username
     this.remember(this.names, username, authorName)
@@ -316,7 +316,7 @@ export class MessageRenderer {
       anchor: anchorOf(message._id),
       isoTime: message.ts.toISOString(),
       day,
-      time: labels.time(message.ts),
+      time: labels.timeAt(wall),
       dayHeading: null,
       grouped,
       authorName,

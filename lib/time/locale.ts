@@ -1,9 +1,9 @@
-import { createZoneClock, type ZoneClock } from './zones.ts'
+import { createZoneOffsets } from './zones.ts'
 
 /**
  * Dates and times as a reader of one language expects them, in the export's
  * zone. Formatters are built in UTC and fed the zone's wall-clock time (from
- * `ZoneClock`), so there is one set per language, not per language and zone.
+ * `createZoneOffsets`), so there is one set per language, not per language and zone.
  * A language from a user record is reduced to language and region before it
  * reaches `Intl` — extensions would make the set of formatters unbounded.
  */
@@ -18,7 +18,10 @@ export interface DateLabels {
   dateTime: (instant: Date) => string
   /** a Rocket.Chat `<t:…:f>` timestamp in one of its formats (t T d D f F R) */
   timestamp: (instant: Date, format: string) => string
-  clock: ZoneClock
+  /** the wall-clock time (ms read as UTC) and day (YYYY-MM-DD) of an instant: the per-message fast path */
+  wallDay: (instant: Date) => { wall: number, day: string }
+  /** `time` of a wall-clock time from `wallDay` */
+  timeAt: (wall: number) => string
 }
 
 interface LanguageFormatters {
@@ -63,26 +66,40 @@ function formattersFor (language: string): LanguageFormatters {
 
 /** Labels for one export: `language` as `resolveLanguage` returned it, `zone` a name `findZone` accepted. */
 export function createDateLabels (language: string, zone: string): DateLabels {
-  const clock = createZoneClock(zone)
+  const offsetAt = createZoneOffsets(zone)
   const formatters = formattersFor(language)
-  const wall = (instant: Date) => clock(instant).wall
-  // Messages come in time order, many in the same minute: the last label is reused.
+  const wall = (instant: Date) => {
+    const ms = instant.getTime()
+    return ms + offsetAt(ms)
+  }
+  // Messages come in time order, many in the same minute and day: the last labels are reused.
   let lastMinute = Number.NaN
   let lastTime = ''
+  let lastDayNumber = Number.NaN
+  let lastDay = ''
+  const timeAt = (shifted: number) => {
+    const minute = Math.floor(shifted / 60_000)
+    if (minute !== lastMinute) {
+      lastMinute = minute
+      lastTime = formatters.time.format(shifted)
+    }
+    return lastTime
+  }
   return {
     language,
     zone,
-    clock,
-    day: (instant) => formatters.day.format(wall(instant)),
-    time: (instant) => {
+    wallDay: (instant) => {
       const shifted = wall(instant)
-      const minute = Math.floor(shifted / 60_000)
-      if (minute !== lastMinute) {
-        lastMinute = minute
-        lastTime = formatters.time.format(shifted)
+      const dayNumber = Math.floor(shifted / 86_400_000)
+      if (dayNumber !== lastDayNumber) {
+        lastDayNumber = dayNumber
+        lastDay = new Date(dayNumber * 86_400_000).toISOString().slice(0, 10)
       }
-      return lastTime
+      return { wall: shifted, day: lastDay }
     },
+    timeAt,
+    day: (instant) => formatters.day.format(wall(instant)),
+    time: (instant) => timeAt(wall(instant)),
     dateTime: (instant) => formatters.dateTime.format(wall(instant)),
     timestamp: (instant, format) => {
       const shifted = wall(instant)

@@ -91,22 +91,16 @@ export function wallClockToInstant (wallClock: number, zoneName: string): number
   return valid.length > 0 ? Math.min(...valid) : wallClock - offsetBefore
 }
 
-/**
- * Wall-clock day (YYYY-MM-DD) and time (HH:MM:SS) of an instant in one zone,
- * and that wall-clock time as milliseconds read as UTC (`wall`), for formatters set to UTC.
- */
-export type ZoneClock = (instant: Date) => { day: string, time: string, wall: number }
-
 const hour = 3_600_000
 
 /**
- * A clock for rendering many instants in one zone. `formatToParts` is the slow
+ * The offset of one zone at any instant, for rendering many. `formatToParts` is the slow
  * part, so offsets are remembered per UTC hour: when the offsets at both ends
  * of an hour agree, no change happens inside it (zones never change twice in
  * an hour); when they differ, the change is found to the second by bisection,
  * wherever it falls — St John's changed at hh:31 UTC, Casey at odd minutes.
  */
-export function createZoneClock (zoneName: string): ZoneClock {
+export function createZoneOffsets (zoneName: string): (ms: number) => number {
   const formatter = formatterFor(zoneName)
   let spanStart = Number.NaN
   let spanEnd = Number.NaN
@@ -138,10 +132,5 @@ export function createZoneClock (zoneName: string): ZoneClock {
     }
     return spanOffset
   }
-  return (instant) => {
-    const ms = instant.getTime()
-    const wall = ms + offsetFor(ms)
-    const iso = new Date(wall).toISOString()
-    return { day: iso.slice(0, 10), time: iso.slice(11, 19), wall }
-  }
+  return offsetFor
 }
