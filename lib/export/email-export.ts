@@ -115,8 +115,10 @@ async function renderAndSend (
       attachments.push({ filename, content: page, contentType: 'text/html; charset=utf-8' })
       let shown = 0
       let bytes = 4096
-      while (shown < views.length && bytes + Buffer.byteLength(templates.mailMessage(views[shown])) < mailBodyBytes - 8192) {
-        bytes += Buffer.byteLength(templates.mailMessage(views[shown]))
+      while (shown < views.length) {
+        const messageBytes = Buffer.byteLength(templates.mailMessage(views[shown]))
+        if (bytes + messageBytes >= mailBodyBytes - 8192) break
+        bytes += messageBytes
         shown++
       }
       html = templates.mailExport({ ...head, days: byDay(views.slice(0, shown), labels, messages), attachmentName: filename, shownCount: shown, hiddenCount: views.length - shown })

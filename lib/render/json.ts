@@ -46,7 +46,8 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
   if (message.urls !== undefined) json.urls = message.urls.map(({ url, title, description }) => withoutUndefined({ url, title, description }))
   if (message.role !== undefined) json.role = message.role
   const files = messageFiles(message)
-  const assets = new Map(archivesUploads ? files.map((file) => [file._id, assetPath(file)]) : [])
+  // Most messages carry no upload: they share one empty map instead of building one each.
+  const assets = archivesUploads && files.length > 0 ? new Map(files.map((file) => [file._id, assetPath(file)])) : noAssets
   if (message.attachments !== undefined) json.attachments = message.attachments.map((attachment) => pickAttachment(attachment, assets))
   if (files.length > 0) {
     json.files = files.map((file) => withoutUndefined({ _id: file._id, name: file.name, type: file.type, size: file.size, path: assets.get(file._id) }))
@@ -54,12 +55,14 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
   return json
 }
 
+const noAssets: ReadonlyMap<string, string> = new Map()
+
 function person (user: { _id: string, username: string, name?: string }): JsonMessage['u'] {
   return withoutUndefined({ _id: user._id, username: user.username, name: user.name })
 }
 
 /** The upload an attachment links (`/file-upload/<id>/…`), by its archive path. */
-function assetOf (attachment: MessageAttachment, assets: Map<string, string>): string | undefined {
+function assetOf (attachment: MessageAttachment, assets: ReadonlyMap<string, string>): string | undefined {
   for (const url of [attachment.title_link, attachment.image_url, attachment.audio_url, attachment.video_url]) {
     const id = uploadIdOf(url)
     if (id !== null && assets.has(id)) return assets.get(id)
@@ -67,7 +70,7 @@ function assetOf (attachment: MessageAttachment, assets: Map<string, string>): s
   return undefined
 }
 
-function pickAttachment (attachment: MessageAttachment, assets: Map<string, string>): JsonAttachment {
+function pickAttachment (attachment: MessageAttachment, assets: ReadonlyMap<string, string>): JsonAttachment {
   const { title, title_link: titleLink, image_url: imageUrl, image_type: imageType, audio_url: audioUrl, video_url: videoUrl, type, description, text, author_name: authorName, message_link: messageLink, md } = attachment
   return withoutUndefined({
     title,

@@ -211,7 +211,8 @@ function renderNode (node: Node, writer: Writer, context: MarkupContext): string
     case 'LINK': {
       const { src, label } = (node.value ?? {}) as { src?: Node, label?: unknown }
       const href = safeHref(plainValue(src))
-      const text = renderAll(label, writer, context).trim() === '' ? writer.text(plainValue(src)) : renderAll(label, writer, context)
+      const rendered = renderAll(label, writer, context)
+      const text = rendered.trim() === '' ? writer.text(plainValue(src)) : rendered
       if (href === null || writer === writers.text) return text
       return element('a', 'link', text, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
     }
