@@ -286,6 +286,17 @@ t.test('one cursor per export: killed twice mid-export it resumes after the last
   t.equal(described.length, 12)
 })
 
+/** `count` messages by admin in GENERAL, one a second from 2024-05-01, ids `<prefix>-0000`…, texts from `text`. */
+async function insertMayMessages (db: Db, prefix: string, count: number, text: (index: number) => string): Promise<void> {
+  await db.collection('rocketchat_message').insertMany(Array.from({ length: count }, (_, index) => ({
+    _id: `${prefix}-${String(index).padStart(4, '0')}`,
+    rid: 'GENERAL',
+    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
+    msg: text(index),
+    u: { _id: rcUsers.admin._id, username: 'admin' }
+  })) as never[])
+}
+
 const stoppable = process.env.MONGODB_URL === undefined ? false : 'needs FerretDB, which the test stops and restarts (MONGODB_URL is set)'
 
 t.test('the database going away mid-export: the job fails, nothing is left, the slot comes back', { skip: stoppable }, async (t) => {
@@ -294,13 +305,7 @@ t.test('the database going away mid-export: the job fails, nothing is left, the 
   const db = await connect(t, url)
   await seedRocketChat(db)
   // big, badly compressible messages: GridFS has stored chunks of the zip before the database goes
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: 2500 }, (_, index) => ({
-    _id: `big-${String(index).padStart(4, '0')}`,
-    rid: 'GENERAL',
-    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
-    msg: randomBytes(1024).toString('hex'),
-    u: { _id: rcUsers.admin._id, username: 'admin' }
-  })) as never[])
+  await insertMayMessages(db, 'big', 2500, () => randomBytes(1024).toString('hex'))
   // No second cursor: the read fails with the outage, as it would after its retries in a longer one.
   const mongoRepository = createMongoRepository(db, { cursorRetries: 0 })
   let yielded = 0
@@ -345,13 +350,7 @@ t.test('the database killed mid-export: close() still returns within closeTimeou
   const url = `${server.url}?serverSelectionTimeoutMS=1000&retryReads=false&retryWrites=false`
   const db = await connect(t, url)
   await seedRocketChat(db)
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: 3000 }, (_, index) => ({
-    _id: `many-${String(index).padStart(4, '0')}`,
-    rid: 'GENERAL',
-    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
-    msg: `message ${index}`,
-    u: { _id: rcUsers.admin._id, username: 'admin' }
-  })) as never[])
+  await insertMayMessages(db, 'many', 3000, (index) => `message ${index}`)
   const mongoRepository = createMongoRepository(db)
   let killed: Promise<void> | undefined
   const { logger, lines } = capturingLogger('warn')
