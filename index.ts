@@ -50,7 +50,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   const templates = compileTemplates()
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
   const jobs = db !== undefined
-    ? await createMongoJobStore(asDb(db), limits.exportTtlMs)
+    ? await createMongoJobStore(asDb(db), limits)
     : await options.storage.createJobStore?.(limits.exportTtlMs) ?? createMemoryJobStore()
   if (options.mailer !== null && options.publicUrl !== null && opts.secret === undefined) {
     fastify.log.warn('rooms.export: no "secret" option: mailed download links are signed with a random key, so they stop working when the server restarts and differ between instances')
@@ -62,8 +62,9 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     log: fastify.log,
     downloadPath: `${fastify.prefix}${options.basePath}/rooms.export.download`
   })
-  // The start-up sweep: what expired while no server ran goes before the first request.
-  await fileExports.removeExpired(new Date())
+  // The start-up sweep: what expired while no server ran goes before the first request,
+  // and exports whose server stopped run again here.
+  await fileExports.sweep()
 
   // Strict, non-coercing validation and the Rocket.Chat error shape hold in this plugin's scope only.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)

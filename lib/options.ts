@@ -53,6 +53,10 @@ export interface ExportLimits {
   mailTimeoutMs: number
   /** image uploads up to this size are shown in the page; bigger ones are linked (extension) */
   inlineImageBytes: number
+  /** with MongoDB: an instance silent this long (no heartbeat, by the database's clock) has stopped, and its exports are run again elsewhere (extension) */
+  instanceTimeoutMs: number
+  /** with MongoDB: how many times a file export is started in all when the instances running it stop (extension) */
+  exportAttempts: number
 }
 
 export interface RoomsExportOptions {
@@ -118,7 +122,9 @@ export const defaultLimits: ExportLimits = {
   maxExportBytes: 2 * 1024 ** 3,
   closeTimeoutMs: 10_000,
   mailTimeoutMs: 30_000,
-  inlineImageBytes: 5 * 1024 * 1024
+  inlineImageBytes: 5 * 1024 * 1024,
+  instanceTimeoutMs: 30_000,
+  exportAttempts: 3
 }
 
 /** Hooks a host may leave out only when a backend (Mongo) can supply them. */
@@ -151,6 +157,8 @@ function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits
     const value = resolved[key]
     if (!Number.isInteger(value) || value < 1) fail(`option "limits.${key}" must be a positive integer`)
   }
+  // A running export writes its heartbeat every 250 ms: a shorter timeout would take over live exports.
+  if (resolved.instanceTimeoutMs < 1000) fail('option "limits.instanceTimeoutMs" must be at least 1000')
   const domains = resolved.allowedEmailDomains
   if (domains !== undefined) {
     if (!Array.isArray(domains) || !domains.every((domain) => typeof domain === 'string' && domain !== '')) {

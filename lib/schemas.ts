@@ -60,7 +60,8 @@ export const ExportStatusSchema = Type.Object({
   bytes: Type.Integer(),
   createdAt: IsoInstant,
   finishedAt: Type.Optional(IsoInstant),
-  error: Type.Optional(Type.String())
+  error: Type.Optional(Type.String()),
+  attempt: Type.Optional(Type.Integer({ minimum: 2, description: 'present once another server instance has run the export again because the one running it stopped; counts restart with each attempt' }))
 })
 export type ExportStatus = Static<typeof ExportStatusSchema>
 

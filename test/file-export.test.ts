@@ -389,7 +389,15 @@ t.test('onExportReady runs once the zip is stored; its failure is logged, not fa
     createdAt: new Date(status.export.createdAt),
     finishedAt: new Date(status.export.finishedAt),
     expiresAt: new Date(new Date(status.export.finishedAt).getTime() + 24 * 60 * 60 * 1000),
-    fileName: job.fileName
+    fileName: job.fileName,
+    attempt: 1,
+    request: {
+      from: '1970-01-01T00:00:00.000Z',
+      to: job.request!.to,
+      timezone: 'UTC',
+      requester: { _id: alice._id, username: 'alice', name: 'Alice Archer', emails: [{ address: 'alice@example.com', verified: true }] },
+      reqId: 'req-1'
+    }
   })
 })
 

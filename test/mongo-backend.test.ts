@@ -1,43 +1,14 @@
-import fastifyMongodb from '@fastify/mongodb'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { Long, MongoClient, type Db } from 'mongodb'
-import t, { type Test } from 'tap'
-import roomsExport, { createDirectoryStorage, createMongoRepository, type RoomsExportOptions } from '../index.ts'
+import t from 'tap'
+import roomsExport, { createDirectoryStorage, createMongoRepository } from '../index.ts'
 import { capturingLogger, heldRepository, temporaryDirectory } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
-import { startMongo } from './helpers/mongo.ts'
-import { rcHeaders, rcUsers, richDocuments, seedRocketChat, type RcUser } from './helpers/rocketchat.ts'
+import { connect, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
+import { rcHeaders, rcUsers, richDocuments, seedRocketChat } from './helpers/rocketchat.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 import { readZip } from './helpers/zip.ts'
-
-async function connect (t: Test, url: string): Promise<Db> {
-  const client = await MongoClient.connect(url)
-  t.teardown(() => client.close())
-  return client.db()
-}
-
-/** A host that registers @fastify/mongodb and then the plugin with (almost) no options. */
-async function mongoApp (t: Test, url: string, options: RoomsExportOptions = {}, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
-  const app = Fastify({ logger })
-  t.teardown(() => app.close())
-  await app.register(fastifyMongodb, { url, forceClose: true })
-  await app.register(roomsExport, options)
-  await app.ready()
-  return app
-}
-
-const post = async (app: FastifyInstance, user: RcUser | null, payload: object) =>
-  await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers: user === null ? {} : rcHeaders(user), payload })
-
-async function settle (app: FastifyInstance, user: RcUser, exportId: string) {
-  for (let attempt = 0; attempt < 3000; attempt++) {
-    const body = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(user) })).json()
-    if (body.export?.status === 'done' || body.export?.status === 'failed') return body
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('export did not settle')
-}
 
 const invalid = (errorType: string, details: string) => ({ success: false, error: `[${errorType}]`, errorType, details })
 
@@ -415,34 +386,6 @@ t.test('progress writes that fail while the database is away are logged, and the
   t.equal(status.export.status, 'done', `not fatal: the export finished (${JSON.stringify(status.export)})`)
 })
 
-/** The job record an instance leaves behind when it stops mid-export: a heartbeat a minute old. */
-async function insertStoppedJob (db: Db, id: string, user: RcUser, status: 'queued' | 'running'): Promise<Date> {
-  const longAgo = new Date(Date.now() - 60_000)
-  const counts = status === 'running' ? { messages: 10, bytes: 100 } : { messages: 0, bytes: 0 }
-  await db.collection('rooms_export_jobs').insertOne({ _id: id as never, rid: 'GENERAL', userId: user._id, format: 'json', status, ...counts, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo })
-  return longAgo
-}
-
-t.test('an instance that stopped mid-export: its job reads failed, its slot is taken over', async (t) => {
-  const server = await startMongo(t)
-  const db = await connect(t, server.url)
-  await seedRocketChat(db)
-  const longAgo = await insertStoppedJob(db, 'orphan', rcUsers.admin, 'running')
-  // The job's slot goes with the start-up sweep; the other belongs to an email export whose
-  // instance died while sending (no job record): only its stale heartbeat frees it.
-  await db.collection('rooms_export_slots').insertMany([
-    { _id: `user:${rcUsers.admin._id}:0` as never, jobId: 'email-of-a-dead-instance', heartbeatAt: longAgo },
-    { _id: 'all:0' as never, jobId: 'orphan', heartbeatAt: longAgo }
-  ])
-  const app = await mongoApp(t, server.url, { limits: { concurrentExports: 1 } })
-  const started = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })
-  t.equal(started.statusCode, 200, 'stale slots are taken over')
-  await settle(app, rcUsers.admin, started.json().exportId)
-  const orphan = (await app.inject({ url: '/api/v1/rooms.export.status?exportId=orphan', headers: rcHeaders(rcUsers.admin) })).json()
-  t.same(orphan, { success: true, export: { _id: 'orphan', rid: 'GENERAL', format: 'json', status: 'failed', messages: 10, bytes: 100, createdAt: longAgo.toISOString(), finishedAt: orphan.export.finishedAt, error: 'the server running this export stopped' } })
-  t.same(await db.collection('rooms_export_slots').find().toArray(), [])
-})
-
 t.test('the overall limit across users, and expired exports leave GridFS', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
@@ -527,47 +470,4 @@ t.test('mongo: { db } — a database without @fastify/mongodb', async (t) => {
   const range = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: { ...rcHeaders(rcUsers.admin), range: 'bytes=0-3' } })
   t.equal(range.statusCode, 206)
   t.equal(range.rawPayload.toString('latin1'), 'PK\u0003\u0004')
-})
-
-t.test('racing instances: a stale slot is taken over by exactly one of sixteen, round after round', async (t) => {
-  const server = await startMongo(t)
-  const db = await connect(t, server.url)
-  const { createMongoJobStore } = await import('../lib/export/mongo-jobs.ts')
-  // Sixteen instances, each with its own connection and job store.
-  const instances = await Promise.all(Array.from({ length: 16 }, async () => await createMongoJobStore((await connect(t, server.url)), 60_000)))
-  const winners: number[] = []
-  for (let round = 0; round < 30; round++) {
-    const longAgo = new Date(Date.now() - 120_000)
-    await db.collection('rooms_export_slots').deleteMany({})
-    await db.collection('rooms_export_slots').insertOne({ _id: 'user:racer:0' as never, jobId: `dead-${round}`, heartbeatAt: longAgo })
-    const claimed = await Promise.all(instances.map(async (store, index) => await store.claimSlot(`holder-${round}-${index}`, 'racer', { perUser: 1, overall: 100 })))
-    winners.push(claimed.filter(Boolean).length)
-  }
-  t.same(winners, Array.from({ length: 30 }, () => 1), 'one winner each round (a conditional update let 6–12 win)')
-})
-
-t.test('a job failed by another instance while it still ran stops: it keeps that status and leaves nothing stored', async (t) => {
-  const server = await startMongo(t)
-  const db = await connect(t, server.url)
-  await seedRocketChat(db)
-  const held = heldRepository(createMongoRepository(db))
-  const running = await mongoApp(t, server.url, { repository: held.repository })
-  const other = await mongoApp(t, server.url)
-  const { exportId } = (await post(running, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
-  // The running instance looks stopped to the other one (a long pause, a partition): its heartbeat is old.
-  await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running')
-  await db.collection('rooms_export_jobs').updateOne({ _id: exportId as never }, { $set: { heartbeatAt: new Date(Date.now() - 120_000) } })
-  const seen = (await other.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
-  t.match(seen.export, { status: 'failed', error: 'the server running this export stopped' })
-  t.equal(await db.collection('rooms_export_slots').countDocuments({ jobId: exportId }), 0, 'the instance that failed it freed its slots')
-  // Its next progress write (every 250 ms, even while the read waits) finds the job no longer running.
-  await new Promise((resolve) => setTimeout(resolve, 600))
-  held.release()
-  // Its next write of its own (progress or done) finds the job no longer running: it stops and removes what it stored.
-  t.ok(await eventually(async () => await db.collection('rooms_export_slots').countDocuments({}) === 0 &&
-    await db.collection('rooms_export.chunks').countDocuments({}) === 0), 'no chunks, no slots')
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  const after = (await running.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
-  t.match(after.export, { status: 'failed', error: 'the server running this export stopped' }, 'its own end did not overwrite the status')
-  t.equal(await db.collection('rooms_export.files').countDocuments({ _id: exportId as never }), 0)
 })

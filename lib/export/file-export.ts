@@ -16,7 +16,7 @@ import { ExportArchive, type EntryDigest } from './archive.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import { announceExport } from './export-ready.ts'
 import { ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
-import type { ExportFormat, ExportJob, ExportJobStore } from './jobs.ts'
+import { storageKeyOf, type ExportFormat, type ExportJob, type ExportJobStore, type JobRequest } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
 import { slotLimits, tooManyExports } from './slots.ts'
@@ -73,17 +73,27 @@ export class FileExports {
   private readonly sweepTimer: NodeJS.Timeout
   /** aborted once `close()` stops waiting: clean-up retries end then */
   private readonly closing = new AbortController()
+  private closed = false
 
   constructor (deps: FileExportDependencies) {
     this.deps = deps
-    const { exportTtlMs } = deps.options.limits
-    this.sweepTimer = setInterval(() => { void this.removeExpired(new Date()) }, Math.min(exportTtlMs, 60_000))
+    const { exportTtlMs, instanceTimeoutMs } = deps.options.limits
+    // A store shared by instances is swept often enough to take over a stopped instance's jobs soon after it is noticed.
+    const sweepEveryMs = Math.min(exportTtlMs, 60_000, deps.jobs.takeOverStopped === undefined ? Infinity : Math.ceil(instanceTimeoutMs / 3))
+    this.sweepTimer = setInterval(() => { void this.sweep() }, sweepEveryMs)
     this.sweepTimer.unref()
   }
 
   async start ({ user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, format: ExportFormat): Promise<string> {
     const { jobs, options, log } = this.deps
     const now = new Date()
+    const request: JobRequest = {
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      timezone: range.timezone,
+      requester: definedFields({ _id: user._id, username: user.username, name: user.name, language: user.language, emails: user.emails }),
+      reqId
+    }
     const job: ExportJob = {
       _id: randomBytes(12).toString('base64url'),
       rid: room._id,
@@ -93,17 +103,45 @@ export class FileExports {
       messages: 0,
       bytes: 0,
       createdAt: now,
-      fileName: `${archiveBaseName(room)}-${now.toISOString().slice(0, 10)}.zip`
+      fileName: `${archiveBaseName(room)}-${now.toISOString().slice(0, 10)}.zip`,
+      attempt: 1,
+      request
     }
     const claimed = await jobs.insertIfSlotFree(job, slotLimits(options.limits))
     if (!claimed) throw tooManyExports()
 
     log.info({ exportId: job._id, userId: user._id, rid: room._id, reqId, format }, 'rooms.export: export started')
+    this.launch(job, { user, reqId }, room, range)
+    return job._id
+  }
+
+  private launch (job: ExportJob, requester: ExportRequester, room: ExportRoom, range: ResolvedRange): void {
     const controller = new AbortController()
-    const finished = this.run(job, { user, reqId }, room, range, controller)
+    const finished = this.run(job, requester, room, range, controller)
       .finally(() => { this.running.delete(job._id) })
     this.running.set(job._id, { controller, finished })
-    return job._id
+  }
+
+  /**
+   * A job taken over from a stopped instance (`takeOverStopped`), run again
+   * from the start for the same requester and range: what its earlier
+   * attempts stored goes first; a room deleted since fails it.
+   */
+  private async runAgain (job: ExportJob, request: JobRequest): Promise<void> {
+    const { options, log } = this.deps
+    const requester = { user: request.requester, reqId: request.reqId }
+    log.warn({ exportId: job._id, userId: requester.user._id, rid: job.rid, reqId: request.reqId, attempt: job.attempt }, 'rooms.export: the server running this export stopped; running it again')
+    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(options.limits.stallTimeoutMs)])
+    for (let earlier = 1; earlier < job.attempt; earlier++) {
+      await retrying(() => options.storage.remove(storageKeyOf({ _id: job._id, attempt: earlier })), { signal })
+    }
+    const room = await options.repository.findRoomById(job.rid)
+    if (room === null) {
+      const failed = await this.discard(job, 'the room no longer exists', 0, true)
+      await this.reportFailure(failed, requester.user, failed.error!)
+      return
+    }
+    this.launch(job, requester, room, { from: new Date(request.from), to: new Date(request.to), timezone: request.timezone })
   }
 
   private async run (job: ExportJob, { user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, controller: AbortController): Promise<void> {
@@ -113,7 +151,7 @@ export class FileExports {
     const progress = { messages: 0, bytes: 0 }
     const zipHash = createHash('sha256')
     // The job's own writes apply only while its record says it runs: failed elsewhere, it stops.
-    const writeOwn = async (patch: Partial<ExportJob>) => { if (!await jobs.updateActive(job._id, patch)) throw new JobLostError() }
+    const writeOwn = async (patch: Partial<ExportJob>) => { if (!await jobs.updateActive(job, patch)) throw new JobLostError() }
     // Progress writes are chained, and the last is awaited before the final status is written,
     // so a slow progress write can never land after (and undo) the final counts.
     let progressWrites = Promise.resolve()
@@ -130,11 +168,11 @@ export class FileExports {
       await progressWrites
     }
     const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { controller.abort(stall) })
-    const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId }
+    const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId, ...(job.attempt > 1 ? { attempt: job.attempt } : {}) }
 
     const archive = new ExportArchive(controller.signal, watchdog)
     const toStorage = Readable.from(countBytes(archive.output, progress, zipHash, watchdog, limits.maxExportBytes))
-    const stored = options.storage.write(job._id, toStorage)
+    const stored = options.storage.write(storageKeyOf(job), toStorage)
     stored.catch((err: unknown) => { controller.abort(err) })
 
     try {
@@ -200,29 +238,43 @@ export class FileExports {
       // A storage that ignores its destroyed source gets one more stall period to let go.
       await raceAbort(stored.catch(() => {}), AbortSignal.any([this.closing.signal, AbortSignal.timeout(limits.stallTimeoutMs)])).catch(() => {})
       await stopProgress()
-      // A lost job's record already says it failed (and why): only what it stored goes.
-      const failed = await this.discard(job, reason, progress.messages, !(cause instanceof JobLostError))
-      if (!(cause instanceof ShutdownError) && options.onExportFailed !== null) {
-        await options.onExportFailed(failed, user, new Error(reason))
-          .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportFailed failed') })
-      }
+      // Shut down where another instance can take the job over, it is handed over rather than failed;
+      // a lost job's record already says what became of it. Either way what this attempt stored goes.
+      const handOver = cause instanceof ShutdownError && jobs.handOver !== undefined
+      const failed = await this.discard(job, reason, progress.messages, !handOver && !(cause instanceof JobLostError))
+      if (handOver) await this.handOver(job)
+      if (!(cause instanceof ShutdownError)) await this.reportFailure(failed, user, reason)
     }
   }
 
-  /** A failed export leaves nothing stored and says why — unless what failed is what would store that. */
+  private async reportFailure (failed: ExportJob, user: ExportUser, reason: string): Promise<void> {
+    const { options, log } = this.deps
+    if (options.onExportFailed === null) return
+    await options.onExportFailed(failed, user, new Error(reason))
+      .catch((err: unknown) => { log.error({ err, exportId: failed._id }, 'rooms.export: onExportFailed failed') })
+  }
+
+  /** Until close() gives up: a database restart in between leaves the job to time out instead, and be taken over then. */
+  private async handOver (job: ExportJob): Promise<void> {
+    await retrying(() => this.deps.jobs.handOver!(job), { signal: this.closing.signal })
+      .then(() => { this.deps.log.info({ exportId: job._id, attempt: job.attempt }, 'rooms.export: export handed over to another server instance') })
+      .catch(() => {})
+  }
+
+  /** A failed attempt leaves nothing stored and says why — unless what failed is what would store that. */
   private async discard (job: ExportJob, reason: string, messages: number, record: boolean): Promise<ExportJob> {
     const { jobs, options, log } = this.deps
     // Clean-up keeps trying for one stall period (a database restart), or until close() gives up;
     // then close()'s warning already names this export, so there is no second report.
     const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(options.limits.stallTimeoutMs)])
     const unlessClosed = (err: unknown, message: string) => { if (!this.closing.signal.aborted) log.error({ err, exportId: job._id }, message) }
-    await retrying(() => options.storage.remove(job._id), { signal })
+    await retrying(() => options.storage.remove(storageKeyOf(job)), { signal })
       .catch((err: unknown) => { unlessClosed(err, 'rooms.export: removing a failed export failed') })
     const finishedAt = new Date()
     const failed: ExportJob = { ...job, status: 'failed', error: reason, messages, bytes: 0, finishedAt, expiresAt: new Date(finishedAt.getTime() + options.limits.exportTtlMs) }
     const { _id: id, ...patch } = failed
     if (record) {
-      await retrying(() => jobs.update(id, patch), { signal })
+      await retrying(() => jobs.update(job, patch), { signal })
         .catch((err: unknown) => { unlessClosed(err, 'rooms.export: recording a failed export failed') })
     }
     return failed
@@ -270,12 +322,29 @@ export class FileExports {
     return assets
   }
 
+  /** Runs at start and then periodically: jobs of stopped instances run again here, expired exports go. */
+  async sweep (): Promise<void> {
+    const { jobs, log } = this.deps
+    if (jobs.takeOverStopped !== undefined && !this.closed) {
+      try {
+        for (const job of await jobs.takeOverStopped()) {
+          // Closed while taking over: the job goes to another instance, at once.
+          if (this.closed) await this.handOver(job)
+          else await this.runAgain(job, job.request!)
+        }
+      } catch (err) {
+        log.error({ err }, 'rooms.export: taking over the exports of a stopped server failed')
+      }
+    }
+    await this.removeExpired(new Date())
+  }
+
   /** Expired exports lose their zip and their job record. */
-  async removeExpired (now: Date): Promise<void> {
+  private async removeExpired (now: Date): Promise<void> {
     const { jobs, options, log } = this.deps
     try {
       for (const job of await jobs.findExpired(now)) {
-        await options.storage.remove(job._id)
+        await options.storage.remove(storageKeyOf(job))
         await jobs.remove(job._id)
       }
     } catch (err) {
@@ -289,6 +358,7 @@ export class FileExports {
    * (a database that is gone, say) is for the sweep at the next start.
    */
   async close (): Promise<void> {
+    this.closed = true
     clearInterval(this.sweepTimer)
     const running = [...this.running.entries()]
     for (const [, { controller }] of running) controller.abort(new ShutdownError())
@@ -302,6 +372,11 @@ export class FileExports {
       this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
     }
   }
+}
+
+/** `value` without its undefined fields (a database would store them as null). */
+function definedFields<T extends object> (value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T
 }
 
 /** The zip's bytes on their way to storage: counted, hashed (the download's ETag), capped at `maxBytes`; each chunk is progress. */

@@ -1,3 +1,4 @@
+import type { ExportUser } from '../model.ts'
 import type { ExportStatus } from '../schemas.ts'
 
 export type ExportFormat = 'html' | 'json'
@@ -23,6 +24,32 @@ export interface ExportJob {
   error?: string
   /** the name the download is offered under */
   fileName: string
+  /** 1, then one more each time another instance runs the job again because its own stopped */
+  attempt: number
+  /** what another instance needs to run the job again */
+  request?: JobRequest
+}
+
+/** A file export's request as the job keeps it: the range resolved, the requester as authenticated. */
+export interface JobRequest {
+  /** ISO instants, inclusive */
+  from: string
+  to: string
+  timezone: string
+  requester: Pick<ExportUser, '_id' | 'username' | 'name' | 'language' | 'emails'>
+  /** the HTTP request that started the export, for the log lines of every attempt */
+  reqId: string
+}
+
+/** Which run of a job a write comes from: a job run again elsewhere no longer takes the writes of the run it replaced. */
+export type JobAttempt = Pick<ExportJob, '_id' | 'attempt'>
+
+/**
+ * Where an attempt stores its zip: each attempt its own key, so the clean-up
+ * of an attempt that lost its job can never remove what the next one stored.
+ */
+export function storageKeyOf ({ _id: id, attempt }: JobAttempt): string {
+  return attempt === 1 ? id : `${id}-${attempt}`
 }
 
 export interface SlotLimits {
@@ -40,17 +67,31 @@ export interface ExportJobStore {
   insertIfSlotFree (job: ExportJob, limits: SlotLimits): Promise<boolean>
   claimSlot (holderId: string, userId: string, limits: SlotLimits): Promise<boolean>
   releaseSlot (holderId: string): Promise<void>
-  /** Records a job's end from outside its run (the clean-up's `failed`), whatever state it is in. */
-  update (id: string, patch: Partial<Omit<ExportJob, '_id'>>): Promise<void>
+  /** Records an attempt's end from outside its run (the clean-up's `failed`), unless another attempt has replaced it. */
+  update (job: JobAttempt, patch: Partial<Omit<ExportJob, '_id'>>): Promise<void>
   /**
-   * The running job's own writes (progress, `running`, `done`): applied only
-   * while the job is still queued or running; `false` when it is not — it was
-   * failed elsewhere (its instance thought stopped) — and the job must stop.
+   * The running attempt's own writes (progress, `running`, `done`): applied
+   * only while the job is still queued or running in this attempt; `false`
+   * when it is not — failed elsewhere, or run again by another instance
+   * (this one looked stopped) — and the attempt must stop.
    */
-  updateActive (id: string, patch: Partial<Omit<ExportJob, '_id'>>): Promise<boolean>
+  updateActive (job: JobAttempt, patch: Partial<Omit<ExportJob, '_id'>>): Promise<boolean>
   findById (id: string): Promise<ExportJob | null>
   findExpired (now: Date): Promise<ExportJob[]>
   remove (id: string): Promise<void>
+  /**
+   * Jobs whose instance stopped (no heartbeat for the instance timeout), now
+   * this caller's to run again: each already in its next attempt, `queued`,
+   * its counts reset and its slots kept. One that has used its attempts, or
+   * has no `request` to run again from, is failed instead. Stores shared by
+   * several instances only.
+   */
+  takeOverStopped? (): Promise<ExportJob[]>
+  /**
+   * A running attempt this instance gives up without failing it (the server
+   * is closing): it is left for another instance to take over at once.
+   */
+  handOver? (job: JobAttempt): Promise<void>
 }
 
 const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
@@ -95,16 +136,16 @@ export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobR
     async releaseSlot (holderId) {
       holders.delete(holderId)
     },
-    async update (id, patch) {
+    async update ({ _id: id, attempt }, patch) {
       const job = jobs.get(id)
-      if (job === undefined) return
+      if (job === undefined || job.attempt !== attempt) return
       Object.assign(job, patch)
       if (patch.status !== undefined) await records?.save({ ...job })
     },
-    async updateActive (id, patch) {
-      const job = jobs.get(id)
-      if (job === undefined || !active(job)) return false
-      await store.update(id, patch)
+    async updateActive (attempt, patch) {
+      const job = jobs.get(attempt._id)
+      if (job === undefined || job.attempt !== attempt.attempt || !active(job)) return false
+      await store.update(attempt, patch)
       return true
     },
     async findById (id) {
@@ -134,5 +175,6 @@ export function toExportStatus (job: ExportJob): ExportStatus {
   }
   if (job.finishedAt !== undefined) status.finishedAt = job.finishedAt.toISOString()
   if (job.error !== undefined) status.error = job.error
+  if (job.attempt > 1) status.attempt = job.attempt
   return status
 }

@@ -1,6 +1,6 @@
 import type { Db, Document } from 'mongodb'
 import { isDuplicateKey } from '../backends/mongo-driver.ts'
-import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
+import type { ExportJob, ExportJobStore, JobAttempt, SlotLimits } from './jobs.ts'
 
 /**
  * Jobs in MongoDB, shared by every server instance on the database: status,
@@ -8,9 +8,11 @@ import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
  *
  * A concurrency slot is a document with a fixed `_id` (`user:<id>:<n>`,
  * `all:<n>`): inserting it is the atomic claim, without transactions. The
- * instance running the job refreshes `heartbeatAt` with its progress; a slot
- * or job whose heartbeat is older than `staleAfterMs` belongs to an instance
- * that stopped, and is taken over or reported failed.
+ * instance running the job refreshes `heartbeatAt` with its progress; a job
+ * whose heartbeat is older than the instance timeout belongs to an instance
+ * that stopped: another instance runs it again (keeping its slots), or fails
+ * it once its attempts are used. A slot whose heartbeat stopped and whose job
+ * will not run again is taken over by the next claim.
  *
  * Every decision between instances is made by something atomic on MongoDB
  * and FerretDB alike — an insert of a fixed `_id`, or the `matchedCount` of
@@ -18,8 +20,6 @@ import type { ExportJob, ExportJobStore, SlotLimits } from './jobs.ts'
  * may disagree, the database's is one. Jobs and slots are read and written
  * on the primary (`w: 'majority'`), whatever the host's read preference.
  */
-export const staleAfterMs = 30_000
-
 /** How often the offset between this instance's clock and the database's is measured again. */
 const clockRefreshMs = 60_000
 
@@ -40,7 +40,17 @@ export function databaseClock (db: Db): () => Promise<Date> {
   }
 }
 
-export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise<ExportJobStore> {
+export interface MongoJobSettings {
+  exportTtlMs: number
+  /** a job or slot whose heartbeat is older than this (by the database's clock) belongs to an instance that stopped */
+  instanceTimeoutMs: number
+  /** how many times a job is started in all when the instances running it stop */
+  exportAttempts: number
+}
+
+const activeStatuses = ['queued', 'running']
+
+export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeoutMs, exportAttempts }: MongoJobSettings): Promise<ExportJobStore> {
   const consistent = { readPreference: 'primary', writeConcern: { w: 'majority' } } as const
   const jobs = db.collection('rooms_export_jobs', consistent)
   const slots = db.collection('rooms_export_slots', consistent)
@@ -49,7 +59,9 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
   const now = databaseClock(db)
 
   const key = (value: string) => value as unknown as Document['_id']
-  const staleBefore = (instant: Date) => new Date(instant.getTime() - staleAfterMs)
+  const staleBefore = (instant: Date) => new Date(instant.getTime() - instanceTimeoutMs)
+  /** A stopped job that another instance will run again rather than fail. */
+  const runsAgain = (document: Document) => document.request !== undefined && (document.attempt ?? 1) < exportAttempts
 
   /**
    * The first free slot of `count` under `prefix`, claimed by inserting it.
@@ -71,6 +83,9 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
       }
       const holder = await slots.findOne({ _id: key(slotId) })
       if (holder === null || holder.heartbeatAt >= staleBefore(claimedAt)) continue
+      // A stopped job that will run again keeps its slots for its next attempt.
+      const holdingJob = await jobs.findOne({ _id: holder.jobId, status: { $in: activeStatuses } }, { projection: { request: 1, attempt: 1 } })
+      if (holdingJob !== null && runsAgain(holdingJob)) continue
       try {
         await slots.insertOne({ _id: key(`takeover:${slotId}:${String(holder.jobId)}:${(holder.heartbeatAt as Date).getTime()}`), jobId, heartbeatAt: claimedAt })
       } catch (err) {
@@ -98,18 +113,24 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
 
   function toJob (document: Document): ExportJob {
     const { heartbeatAt, ...job } = document
-    return job as ExportJob
+    // Records written before jobs had attempts were all first attempts.
+    return { attempt: 1, ...job } as ExportJob
   }
 
+  /** The filter of one attempt's writes (this version writes `attempt` into every job it creates). */
+  const attemptFilter = ({ _id: id, attempt }: JobAttempt) => ({ _id: key(id), attempt })
+
+  const stopped = (document: Document, at: Date) =>
+    activeStatuses.includes(document.status as string) && document.heartbeatAt < staleBefore(at)
+
   /**
-   * A queued or running job whose heartbeat stopped is failed, once: the
-   * update matches only the state and heartbeat it saw, and only the
+   * A job whose instance stopped and that will not run again is failed, once:
+   * the update matches only the state and heartbeat it saw, and only the
    * instance whose update matched frees the job's slots. Any other sees
    * the job as it now is.
    */
-  async function failIfStale (document: Document, at: Date): Promise<Document> {
-    const active = document.status === 'queued' || document.status === 'running'
-    if (!active || document.heartbeatAt >= staleBefore(at)) return document
+  async function failIfStopped (document: Document, at: Date): Promise<Document> {
+    if (!stopped(document, at) || runsAgain(document)) return document
     const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: at, expiresAt: new Date(at.getTime() + exportTtlMs) }
     const { matchedCount } = await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
     if (matchedCount === 1) {
@@ -136,32 +157,71 @@ export async function createMongoJobStore (db: Db, exportTtlMs: number): Promise
       await slots.deleteMany({ jobId: holderId })
     },
 
-    /** Only the clean-up writes this way (a failed job's final record), so the job's slots go with it. */
-    async update (id, patch) {
-      await jobs.updateOne({ _id: key(id) }, { $set: { ...patch, heartbeatAt: await now() } })
-      await slots.deleteMany({ jobId: id })
+    /** Only the clean-up writes this way (a failed attempt's final record), so the job's slots go with it. */
+    async update (attempt, patch) {
+      const { matchedCount } = await jobs.updateOne(attemptFilter(attempt), { $set: { ...patch, heartbeatAt: await now() } })
+      if (matchedCount === 1) await slots.deleteMany({ jobId: attempt._id })
     },
 
-    async updateActive (id, patch) {
+    async updateActive (attempt, patch) {
       const at = await now()
-      const { matchedCount } = await jobs.updateOne({ _id: key(id), status: { $in: ['queued', 'running'] } }, { $set: { ...patch, heartbeatAt: at } })
+      const { matchedCount } = await jobs.updateOne({ ...attemptFilter(attempt), status: { $in: activeStatuses } }, { $set: { ...patch, heartbeatAt: at } })
       if (matchedCount === 0) return false
-      if (patch.status === 'done') await slots.deleteMany({ jobId: id })
-      else await slots.updateMany({ jobId: id }, { $set: { heartbeatAt: at } })
+      if (patch.status === 'done') await slots.deleteMany({ jobId: attempt._id })
+      else await slots.updateMany({ jobId: attempt._id }, { $set: { heartbeatAt: at } })
       return true
     },
 
     async findById (id) {
       const document = await jobs.findOne({ _id: key(id) })
-      return document === null ? null : toJob(await failIfStale(document, await now()))
+      return document === null ? null : toJob(await failIfStopped(document, await now()))
     },
 
-    /** Also fails the jobs of instances that stopped, so their debris expires like any failed export. */
     async findExpired () {
+      return (await jobs.find({ expiresAt: { $lte: await now() } }).toArray()).map(toJob)
+    },
+
+    /**
+     * Who runs a stopped job again is decided by an insert, atomic on FerretDB
+     * too: a marker `rerun:<job>:<attempt>` in the slots collection, which only
+     * one instance can insert per attempt (it goes with the job's slots). The
+     * winner moves the job to its next attempt — conditionally, so a job that
+     * came back to life meanwhile (a long pause, not a crash) keeps running
+     * where it is — and refreshes the job's slots, which stay the job's.
+     */
+    async takeOverStopped () {
       const at = await now()
-      const stale = await jobs.find({ status: { $in: ['queued', 'running'] }, heartbeatAt: { $lt: staleBefore(at) } }).toArray()
-      for (const document of stale) await failIfStale(document, at)
-      return (await jobs.find({ expiresAt: { $lte: at } }).toArray()).map(toJob)
+      const taken: ExportJob[] = []
+      for (const document of await jobs.find({ status: { $in: activeStatuses }, heartbeatAt: { $lt: staleBefore(at) } }).toArray()) {
+        if (!runsAgain(document)) {
+          await failIfStopped(document, at)
+          continue
+        }
+        const attempt = (document.attempt as number | undefined) ?? 1
+        const marker = `rerun:${String(document._id)}:${attempt}`
+        try {
+          await slots.insertOne({ _id: key(marker), jobId: document._id, heartbeatAt: at })
+        } catch (err) {
+          /* c8 ignore next -- any other failure is the database's, and is thrown on */
+          if (!isDuplicateKey(err)) throw err
+          continue
+        }
+        const next = { status: 'queued', attempt: attempt + 1, messages: 0, bytes: 0, heartbeatAt: at }
+        const { matchedCount } = await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: next })
+        if (matchedCount === 0) {
+          // Its instance wrote between our read and our update: it is alive, and this attempt stays claimable.
+          await slots.deleteOne({ _id: key(marker) })
+          continue
+        }
+        await slots.updateMany({ jobId: document._id }, { $set: { heartbeatAt: at } })
+        taken.push(toJob({ ...document, ...next }))
+      }
+      return taken
+    },
+
+    /** Stale at once: the next sweep of any instance (this one's included, after a restart) takes it over. */
+    async handOver (attempt) {
+      await jobs.updateOne({ ...attemptFilter(attempt), status: { $in: activeStatuses } }, { $set: { heartbeatAt: new Date(0) } })
     },
 
     async remove (id) {

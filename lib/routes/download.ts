@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { verifyDownloadToken } from '../export/download-link.ts'
+import { storageKeyOf } from '../export/jobs.ts'
 import { exportError } from '../errors.ts'
 import { DownloadQuerySchema, errorReplies, routeSecurity, ZipReplySchema } from '../schemas.ts'
 import type { ByteRange } from '../storage/storage.ts'
@@ -62,7 +63,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
       }
       reply.header('content-length', range === undefined ? job.bytes : range.end - range.start + 1)
       if (request.method === 'HEAD') return reply.send()
-      const stream = await options.storage.read(job._id, range)
+      const stream = await options.storage.read(storageKeyOf(job), range)
       if (stream === null) throw exportError('error-not-found', 'the export is no longer stored')
       return reply.send(stream)
     }

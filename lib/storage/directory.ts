@@ -114,7 +114,7 @@ async function directoryJobStore (directory: string, pathOf: (key: string, suffi
   for (const job of restored) {
     if (job.status === 'queued' || job.status === 'running') {
       await rm(pathOf(job._id, partialSuffix), { force: true })
-      await jobs.update(job._id, { status: 'failed', error: 'the server stopped during the export', bytes: 0, finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) })
+      await jobs.update(job, { status: 'failed', error: 'the server stopped during the export', bytes: 0, finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) })
     }
   }
   return jobs
@@ -126,5 +126,7 @@ function reviveJob (record: Record<string, unknown>): ExportJob {
     if (typeof record[field] === 'string') job[field] = new Date(record[field])
   }
   if (typeof job._id !== 'string' || !(job.createdAt instanceof Date)) throw new Error('not a job record')
+  // Records written before jobs had attempts were all first attempts.
+  job.attempt ??= 1
   return job
 }

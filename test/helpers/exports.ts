@@ -29,8 +29,8 @@ export async function exportToZip (app: FastifyInstance, user: ExportUser, paylo
 }
 
 /** Polls `check` until it holds or 10 s have passed; returns its last answer (for a real assertion). */
-export async function eventually (check: () => Promise<boolean>): Promise<boolean> {
-  for (let waited = 0; waited < 10_000; waited += 25) {
+export async function eventually (check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  for (let waited = 0; waited < timeoutMs; waited += 25) {
     if (await check()) return true
     await new Promise((resolve) => setTimeout(resolve, 25))
   }

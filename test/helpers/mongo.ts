@@ -1,8 +1,12 @@
+import fastifyMongodb from '@fastify/mongodb'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { readFileSync } from 'node:fs'
-import { MongoClient } from 'mongodb'
+import { MongoClient, type Db } from 'mongodb'
 import type { Test } from 'tap'
+import roomsExport, { type RoomsExportOptions } from '../../index.ts'
 import { startFerretDb } from '../ferretdb/server.ts'
 import { temporaryDirectory } from './app.ts'
+import { rcHeaders, type RcUser } from './rocketchat.ts'
 
 export interface MongoServer {
   /** a connection string with a database of this test's own */
@@ -40,4 +44,44 @@ export async function startMongo (t: Test): Promise<MongoServer> {
   const ferret = await startFerretDb(await temporaryDirectory(t))
   t.teardown(() => ferret.stop())
   return { url: `mongodb://127.0.0.1:${ferret.port}/${database}`, stop: ferret.stop, start: ferret.start }
+}
+
+export async function connect (t: Test, url: string): Promise<Db> {
+  const client = await MongoClient.connect(url)
+  t.teardown(() => client.close())
+  return client.db()
+}
+
+/** A host that registers @fastify/mongodb and then the plugin with (almost) no options. */
+export async function mongoApp (t: Test, url: string, options: RoomsExportOptions = {}, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  await app.register(fastifyMongodb, { url, forceClose: true })
+  await app.register(roomsExport, options)
+  await app.ready()
+  return app
+}
+
+export const post = async (app: FastifyInstance, user: RcUser | null, payload: object) =>
+  await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers: user === null ? {} : rcHeaders(user), payload })
+
+export async function settle (app: FastifyInstance, user: RcUser, exportId: string) {
+  for (let attempt = 0; attempt < 3000; attempt++) {
+    const body = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(user) })).json()
+    if (body.export?.status === 'done' || body.export?.status === 'failed') return body
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('export did not settle')
+}
+
+/**
+ * The job record an instance leaves behind when it stops mid-export: a
+ * heartbeat a minute old. Without `fields` it has no `request` (as an earlier
+ * version wrote it), so it cannot be run again.
+ */
+export async function insertStoppedJob (db: Db, id: string, user: RcUser, status: 'queued' | 'running', fields: Record<string, unknown> = {}): Promise<Date> {
+  const longAgo = new Date(Date.now() - 60_000)
+  const counts = status === 'running' ? { messages: 10, bytes: 100 } : { messages: 0, bytes: 0 }
+  await db.collection('rooms_export_jobs').insertOne({ _id: id as never, rid: 'GENERAL', userId: user._id, format: 'json', status, ...counts, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo, ...fields })
+  return longAgo
 }
