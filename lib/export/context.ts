@@ -1,6 +1,6 @@
 import type { ExportMessage, ExportRoom, ExportUser } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
-import { abortable } from './abortable.ts'
+import { abortableBatches } from './abortable.ts'
 import type { ResolvedRange } from './range.ts'
 import type { StallWatchdog } from './watchdog.ts'
 
@@ -26,20 +26,24 @@ export function archiveBaseName (room: ExportRoom): string {
   return safe === '' ? 'room' : safe
 }
 
+/** Messages travel from the repository to the renderer in arrays of this many. */
+const messageBatchSize = 32
+
 /**
- * The repository's messages as an export reads them: edit-history copies
- * (`_hidden`) dropped, each message passed on reported to `onMessage`, and
- * the read abandoned (the iterator's `return()` called) when `signal` aborts.
+ * The repository's messages as an export reads them, in batches: edit-history
+ * copies (`_hidden`) dropped, each message passed on reported to `onMessage`,
+ * and the read abandoned (the iterator's `return()` called) when `signal` aborts.
  */
 export async function * exportableMessages (
   messages: AsyncIterable<ExportMessage>,
   signal: AbortSignal,
   watchdog: StallWatchdog,
   onMessage: (message: ExportMessage) => void
-): AsyncGenerator<ExportMessage> {
-  for await (const message of abortable(messages, signal, { stage: 'the repository', watchdog })) {
-    if (message._hidden === true) continue
+): AsyncGenerator<ExportMessage[]> {
+  const shown = (message: ExportMessage) => {
+    if (message._hidden === true) return false
     onMessage(message)
-    yield message
+    return true
   }
+  yield * abortableBatches(messages, signal, { stage: 'the repository', watchdog }, messageBatchSize, shown)
 }

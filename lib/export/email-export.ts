@@ -69,11 +69,11 @@ async function renderAndSend (
   const stalled = new AbortController()
   const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { stalled.abort(stall) })
   try {
-    for await (const message of exportableMessages(source, stalled.signal, watchdog, () => {})) {
-      if (messages.length === limits.maxEmailMessages) {
+    for await (const batch of exportableMessages(source, stalled.signal, watchdog, () => {})) {
+      if (messages.length + batch.length > limits.maxEmailMessages) {
         throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
       }
-      messages.push(message)
+      messages.push(...batch)
     }
   } finally {
     watchdog.stop()
@@ -101,7 +101,7 @@ async function renderAndSend (
   let html: string
   if (request.format === 'json') {
     let json = ''
-    for await (const chunk of renderJsonDocument(context, messages, { sentenceOf: async (message) => await mailRenderer.sentenceOf(message), archivesUploads: false })) json += chunk
+    for await (const chunk of renderJsonDocument(context, [messages], { sentenceOf: async (message) => await mailRenderer.sentenceOf(message), archivesUploads: false })) json += chunk
     const filename = `${archiveBaseName(room)}.json`
     attachments.push({ filename, content: json, contentType: 'application/json' })
     html = templates.mailExport({ ...head, days: [], attachmentName: filename })
@@ -163,7 +163,7 @@ function byDay (views: MessageView[], labels: DateLabels, messages: ExportMessag
 /** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */
 async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<string> {
   let page = ''
-  for await (const part of renderHtmlParts(templates, context, (async function * () { yield * messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
+  for await (const part of renderHtmlParts(templates, context, (async function * () { yield messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
     for await (const chunk of part.chunks) page += chunk
   }
   return page

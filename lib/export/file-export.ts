@@ -280,7 +280,7 @@ export class FileExports {
     return failed
   }
 
-  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage>, baseName: string, user: ExportUser): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
+  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
     const { options, templates } = this.deps
     const { repository, limits, translate } = options
     const labels = createDateLabels(resolveLanguage(user.language), context.range.timezone)

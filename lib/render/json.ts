@@ -98,7 +98,8 @@ function withoutUndefined<T extends object> (value: T): T {
   return value
 }
 
-export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<ExportMessage> | Iterable<ExportMessage>, extras: JsonExtras): AsyncGenerator<string> {
+/** `messages` in batches (arrays), as `exportableMessages` reads them. */
+export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<readonly ExportMessage[]> | Iterable<readonly ExportMessage[]>, extras: JsonExtras): AsyncGenerator<string> {
   const head = {
     room: context.room,
     range: context.range,
@@ -108,16 +109,18 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
   // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
   let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
   let count = 0
-  for await (const message of messages) {
-    const pause = pauseIfSliceSpent()
-    if (pause !== undefined) await pause
-    const json = toJsonMessage(message, extras.archivesUploads)
-    if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
-    pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
-    count++
-    if (pending.length >= renderChunkSize) {
-      yield pending
-      pending = ''
+  for await (const batch of messages) {
+    for (const message of batch) {
+      const pause = pauseIfSliceSpent()
+      if (pause !== undefined) await pause
+      const json = toJsonMessage(message, extras.archivesUploads)
+      if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
+      pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
+      count++
+      if (pending.length >= renderChunkSize) {
+        yield pending
+        pending = ''
+      }
     }
   }
   yield `${pending}\n],"messageCount":${count}}\n`
