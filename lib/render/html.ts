@@ -3,6 +3,7 @@ import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { renderChunkSize } from './json.ts'
 import type { MessageRenderer, MessageView } from './message-view.ts'
+import { renderPageMessages } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
 
@@ -64,12 +65,13 @@ interface PartSummary {
  * and, when there is more than one, `index.html` listing them with their
  * dates. Parts link to their neighbours and to the index by relative href, so
  * they work unzipped from disk. Each part must be read to its end before the
- * next is asked for: they share one pass over `messages`.
+ * next is asked for: they share one pass over `messages` (in batches, as
+ * `exportableMessages` reads them).
  */
 export async function * renderHtmlParts (
   templates: Templates,
   context: ExportContext,
-  messages: AsyncIterable<ExportMessage>,
+  messages: AsyncIterable<readonly ExportMessage[]>,
   baseName: string,
   messagesPerPart: number,
   renderer: MessageRenderer,
@@ -79,9 +81,21 @@ export async function * renderHtmlParts (
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
   renderer.partHref = partName
   const summaries: PartSummary[] = []
-  const iterator = messages[Symbol.asyncIterator]()
+  const batches = messages[Symbol.asyncIterator]()
+  let batch: readonly ExportMessage[] = []
+  let position = 0
+  /** Moves to the next batch when this one is used up; afterwards `position < batch.length` unless the messages ended. */
+  const refill = async () => {
+    while (position === batch.length) {
+      const next = await batches.next()
+      if (next.done === true) return
+      batch = next.value
+      position = 0
+    }
+  }
+  const hasMore = () => position < batch.length
   try {
-    let next = await iterator.next()
+    await refill()
     let partNumber = 1
     do {
       const number = partNumber
@@ -100,11 +114,11 @@ export async function * renderHtmlParts (
           })
           let currentDay = ''
           let pending = ''
-          // One template call renders a run of messages: Handlebars' per-call set-up is paid per run.
+          // Messages are rendered in runs, and the runs gathered into ~64 KB strings.
           let run: MessageView[] = []
           let last: ExportMessage | null = null
-          while (next.done !== true && summary.messageCount < messagesPerPart) {
-            const message = next.value
+          while (hasMore() && summary.messageCount < messagesPerPart) {
+            const message = batch[position++]
             const built = renderer.view(message)
             const view = built instanceof Promise ? await built : built
             const pause = pauseIfSliceSpent()
@@ -118,9 +132,9 @@ export async function * renderHtmlParts (
             last = message
             run.push(view)
             summary.messageCount++
-            next = await iterator.next()
+            await refill()
             if (run.length === messagesPerRun) {
-              pending += templates.messages({ messages: run })
+              pending += renderPageMessages(run)
               run = []
               if (pending.length >= renderChunkSize) {
                 yield pending
@@ -129,8 +143,8 @@ export async function * renderHtmlParts (
             }
           }
           if (last !== null) summary.to = { iso: last.ts.toISOString(), label: labels.dateTime(last.ts) }
-          if (run.length > 0) pending += templates.messages({ messages: run })
-          const hasNext = next.done !== true
+          if (run.length > 0) pending += renderPageMessages(run)
+          const hasNext = hasMore()
           yield pending + templates.pageEnd({
             nextPart: hasNext ? partName(number + 1) : null,
             indexPage: number > 1 || hasNext ? 'index.html' : null,
@@ -139,9 +153,9 @@ export async function * renderHtmlParts (
         })()
       }
       partNumber++
-    } while (next.done !== true)
+    } while (hasMore())
   } finally {
-    await iterator.return?.()
+    await batches.return?.()
   }
   if (summaries.length > 1) {
     const index = templates.index({ ...page, parts: summaries })

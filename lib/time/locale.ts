@@ -72,18 +72,15 @@ export function createDateLabels (language: string, zone: string): DateLabels {
     const ms = instant.getTime()
     return ms + offsetAt(ms)
   }
-  // Messages come in time order, many in the same minute and day: the last labels are reused.
-  let lastMinute = Number.NaN
-  let lastTime = ''
+  // A short time depends on the wall clock's minute of day alone (the formatter runs in UTC, fed wall time):
+  // 1,440 labels at most, each formatted once. Messages come in time order: the last day's label is reused.
+  const timesOfDay: string[] = []
   let lastDayNumber = Number.NaN
   let lastDay = ''
   const timeAt = (shifted: number) => {
-    const minute = Math.floor(shifted / 60_000)
-    if (minute !== lastMinute) {
-      lastMinute = minute
-      lastTime = formatters.time.format(shifted)
-    }
-    return lastTime
+    const minuteOfDay = ((Math.floor(shifted / 60_000) % 1440) + 1440) % 1440
+    timesOfDay[minuteOfDay] ??= formatters.time.format(shifted)
+    return timesOfDay[minuteOfDay]
   }
   return {
     language,
