@@ -1,7 +1,7 @@
 /**
  * One measured export in a fresh process, so its peak RSS is its own:
  *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md]
- * Prints one JSON line: { format, corpus, messages, ms, zipBytes, peakRssMb }.
+ * Prints one JSON line: { format, corpus, messages, ms, zipBytes, peakRssMb, peakHeapMb }.
  */
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -17,7 +17,13 @@ const count = Number(countText)
 const corpus = corpusName as Corpus
 const directory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-'))
 let peakRss = process.memoryUsage.rss()
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
+/** V8's heap, young generation included: where RSS grows between a small and a big export */
+let peakHeap = 0
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage()
+  peakRss = Math.max(peakRss, usage.rss)
+  peakHeap = Math.max(peakHeap, usage.heapTotal)
+}, 20)
 
 /** The hand-written baseline of SPEC §5: JSON.stringify each, 64 KB text chunks, gzip to a file. */
 async function baseline (): Promise<number> {
@@ -57,4 +63,4 @@ const ms = performance.now() - startedAt
 clearInterval(sampler)
 peakRss = Math.max(peakRss, process.memoryUsage.rss())
 await rm(directory, { recursive: true, force: true })
-process.stdout.write(`${JSON.stringify({ format, corpus, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576) })}\n`)
+process.stdout.write(`${JSON.stringify({ format, corpus, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576), peakHeapMb: Math.round(peakHeap / 1048576) })}\n`)

@@ -1,7 +1,7 @@
 import type { ExportMessage, MessageAttachment } from '../model.ts'
 import type { ExportContext, JsonMessage } from '../schemas.ts'
 import { pauseIfSliceSpent } from './slices.ts'
-import { assetPath, messageFiles, uploadIdOf } from './uploads.ts'
+import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
 
 /** Renderers hand text downstream in strings of about this many characters. */
 export const renderChunkSize = 64 * 1024
@@ -61,13 +61,10 @@ function person (user: { _id: string, username: string, name?: string }): JsonMe
   return withoutUndefined({ _id: user._id, username: user.username, name: user.name })
 }
 
-/** The upload an attachment links (`/file-upload/<id>/…`), by its archive path. */
+/** The upload an attachment shows, by its archive path. */
 function assetOf (attachment: MessageAttachment, assets: ReadonlyMap<string, string>): string | undefined {
-  for (const url of [attachment.title_link, attachment.image_url, attachment.audio_url, attachment.video_url]) {
-    const id = uploadIdOf(url)
-    if (id !== null && assets.has(id)) return assets.get(id)
-  }
-  return undefined
+  const id = attachedUploadId(attachment, (candidate) => assets.has(candidate))
+  return id === null ? undefined : assets.get(id)
 }
 
 function pickAttachment (attachment: MessageAttachment, assets: ReadonlyMap<string, string>): JsonAttachment {

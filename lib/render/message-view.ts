@@ -1,7 +1,7 @@
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
 import { emojiFor } from './emoji.ts'
-import { assetPath, messageFiles, uploadIdOf } from './uploads.ts'
+import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
 import { excerpt, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
@@ -282,8 +282,8 @@ export class MessageRenderer {
       quotes = []
       attachments = []
       for (const attachment of message.attachments) {
-        const uploadId = uploadIdOf(attachment.title_link) ?? uploadIdOf(attachment.image_url)
-        if (uploadId !== null && fileIds.has(uploadId)) {
+        const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
+        if (uploadId !== null) {
           byUpload.set(uploadId, attachment)
         } else if (attachment.message_link !== undefined) {
           quoted.add(attachment.message_link)

@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
  * turn. One budget, not one per export, so four exports at once still leave
  * requests waiting about one slice, not four.
  */
-const sliceMs = 2
+const sliceMs = 1
 let sliceStart = performance.now()
 /** The loop turn everything that paused waits for: the budget starts again once, at that turn. */
 let turn: Promise<void> | null = null

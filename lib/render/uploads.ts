@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { ExportMessage, FileRef } from '../model.ts'
+import type { ExportMessage, FileRef, MessageAttachment } from '../model.ts'
 
 /** `file` and `files` together, each upload once. */
 export function messageFiles (message: ExportMessage): NonNullable<ExportMessage['files']> {
@@ -22,7 +22,7 @@ export function assetPath (file: FileRef): string {
 }
 
 /** Rocket.Chat's own upload URLs (`/file-upload/<id>/<name>`, absolute or not) name the upload they show. */
-export function uploadIdOf (url: string | undefined): string | null {
+function uploadIdOf (url: string | undefined): string | null {
   const match = url === undefined ? null : /\/file-upload\/([^/?#]+)\//.exec(url)
   if (match === null) return null
   try {
@@ -30,4 +30,18 @@ export function uploadIdOf (url: string | undefined): string | null {
   } catch {
     return match[1]
   }
+}
+
+/**
+ * The upload of the message an attachment shows — Rocket.Chat describes each
+ * upload again as an attachment whose link, image, audio or video URL is the
+ * upload's — or `null` when it shows none of `isUpload`'s. Both formats match
+ * attachments to uploads this one way.
+ */
+export function attachedUploadId (attachment: MessageAttachment, isUpload: (id: string) => boolean): string | null {
+  for (const url of [attachment.title_link, attachment.image_url, attachment.audio_url, attachment.video_url]) {
+    const id = uploadIdOf(url)
+    if (id !== null && isUpload(id)) return id
+  }
+  return null
 }

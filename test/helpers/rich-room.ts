@@ -83,6 +83,8 @@ export function richRoomData (): MemoryRepositoryData & { files: Record<string, 
   add({ _id: 'preview', ts: at(minute++), msg: 'article: https://news.example.com/story', u: alicePerson, urls: [{ url: 'https://news.example.com/story', title: 'Big story', description: 'What happened today' }] })
   add({ _id: 'remote-attachment', ts: at(minute++), msg: 'bot post', u: bobPerson, attachments: [{ title: 'Build #42', title_link: 'https://ci.example.com/42', image_url: 'https://ci.example.com/badge.png', text: 'build *passed*' }] })
   add({ _id: 'quote', ts: at(minute++), msg: '[ ](https://chat.example.com/channel/rich?msg=thread-parent) Friday works for me', u: { _id: carol._id, username: 'carol' }, attachments: [{ author_name: 'Alice Archer', message_link: 'https://chat.example.com/channel/rich?msg=thread-parent', text: 'Shall we ship on *Friday*?', ts: at(minute - 5) }] })
+  // Rocket.Chat names a video upload in its attachment's video_url only: still the upload, shown once.
+  add({ _id: 'video', ts: at(minute++), msg: '', u: alicePerson, file: { _id: 'vid-1', name: 'demo.mp4', type: 'video/mp4' }, attachments: [{ title: 'demo.mp4', video_url: '/file-upload/vid-1/demo.mp4', type: 'file', description: 'the demo' }] })
   for (const type of systemTypes) {
     const namesUser = ['au', 'ru', 'ui', 'user-muted', 'user-unmuted', 'user-banned', 'user-unbanned', 'added-user-to-team', 'removed-user-from-team', 'subscription-role-added', 'subscription-role-removed'].includes(type)
     add({ _id: `sys-${type}`, ts: at(minute++), msg: namesUser ? 'bob' : type === 'room_changed_privacy' ? 'private' : 'the release plan', t: type, role: type.startsWith('subscription-role') ? 'moderator' : undefined, u: alicePerson })
@@ -94,5 +96,5 @@ export function richRoomData (): MemoryRepositoryData & { files: Record<string, 
   add({ _id: 'reply-far', ts: at(minute++), msg: 'replying across parts', u: bobPerson, tmid: 'thread-parent' })
   add({ _id: 'reply-old', ts: at(minute++), msg: 'answering yesterday\'s question', u: alicePerson, tmid: 'old-parent' })
   // Bob's display name here is plain, so sentences read the same whether the name came from a message or from `users`.
-  return { rooms: [richRoom], users: users.map((user) => user._id === bob._id ? { ...user, name: 'Bob Builder' } : user), messages, files: { 'img-1': pngBytes } }
+  return { rooms: [richRoom], users: users.map((user) => user._id === bob._id ? { ...user, name: 'Bob Builder' } : user), messages, files: { 'img-1': pngBytes, 'vid-1': Buffer.from('not really a video') } }
 }
