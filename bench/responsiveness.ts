@@ -29,7 +29,8 @@ const ping = async (): Promise<number> => {
 const percentile = (values: number[], fraction: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * fraction))]
 
 const idle: number[] = []
-for (let index = 0; index < 300; index++) idle.push(await ping())
+// 2,000 idle pings: with a few hundred, p99 is the third-slowest, and one hiccup of the machine moves it several-fold.
+for (let index = 0; index < 2000; index++) idle.push(await ping())
 
 const loop = monitorEventLoopDelay({ resolution: 5 })
 loop.enable()
