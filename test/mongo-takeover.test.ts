@@ -6,7 +6,7 @@ import type { Db } from 'mongodb'
 import t from 'tap'
 import { createMongoRepository } from '../index.ts'
 import { createMongoJobStore } from '../lib/export/mongo-jobs.ts'
-import { heldRepository } from './helpers/app.ts'
+import { capturingLogger, heldRepository } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
 import { connect, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
 import { startPausableProxy } from './helpers/proxy.ts'
@@ -136,7 +136,7 @@ t.test('a job taken over while its instance still ran (a long pause): the paused
   const paused = await mongoApp(t, pausedUrl, { repository: held.repository })
   const other = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 } })
   const { exportId } = (await post(paused, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
-  t.ok(await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running'))
+  await held.reading
 
   proxy.pause()
   const done = await settle(other, rcUsers.admin, exportId)
@@ -162,7 +162,7 @@ t.test('closing an instance hands its running export over: another instance runs
   const closing = await mongoApp(t, server.url, { repository: held.repository })
   const other = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 6000 } })
   const { exportId } = (await post(closing, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
-  t.ok(await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running'))
+  await held.reading
   await closing.close()
   t.match((await status(other, exportId)).export, { status: 'running' }, 'not failed: handed over')
   const handedOver = await db.collection('rooms_export_jobs').findOne({ _id: exportId as never })
@@ -243,4 +243,47 @@ t.test('a job that wrote again while it was being taken over stays with its inst
   revive = false
   await db.collection('rooms_export_jobs').updateOne({ _id: 'alive' as never }, { $set: { heartbeatAt: new Date(Date.now() - 60_000) } })
   t.match(await store.takeOverStopped!(), [{ _id: 'alive', attempt: 2, status: 'queued', messages: 0, bytes: 0 }], 'stopped for real later: taken')
+})
+
+t.test('a taken-over job that cannot start (its room unreadable) is logged, times out again, and fails once its attempts are used', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
+  const createdAt = await insertStoppedJob(db, 'unreadable', rcUsers.admin, 'running', { attempt: 1, request })
+  const { logger, lines } = capturingLogger('error')
+  const app = await mongoApp(t, server.url, {
+    repository: { ...createMongoRepository(db), findRoomById: async () => { throw new Error('rooms unreadable') } },
+    limits: { instanceTimeoutMs: 1000 }
+  }, logger)
+  t.match(lines[0], { msg: 'rooms.export: running again an export of a stopped server failed', exportId: 'unreadable', err: { message: 'rooms unreadable' } })
+  const failed = await settle(app, rcUsers.admin, 'unreadable')
+  t.same(failed, { success: true, export: { _id: 'unreadable', rid: 'GENERAL', format: 'json', status: 'failed', messages: 0, bytes: 0, createdAt: createdAt.toISOString(), finishedAt: failed.export.finishedAt, error: 'the server running this export stopped', attempt: 3 } })
+  t.same(await db.collection('rooms_export_slots').find().toArray(), [])
+})
+
+t.test('closing while a sweep is taking a job over hands the job back instead of starting it', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const repository = createMongoRepository(db)
+  let reachedRoom!: () => void
+  const roomAsked = new Promise<void>((resolve) => { reachedRoom = resolve })
+  let releaseRoom!: () => void
+  const roomGate = new Promise<void>((resolve) => { releaseRoom = resolve })
+  const app = await mongoApp(t, server.url, {
+    repository: { ...repository, findRoomById: async (rid) => { reachedRoom(); await roomGate; return await repository.findRoomById(rid) } },
+    limits: { instanceTimeoutMs: 1000 }
+  })
+  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
+  await insertStoppedJob(db, 'taken-while-closing', rcUsers.admin, 'running', { attempt: 1, request })
+  await roomAsked
+  const closed = app.close()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  releaseRoom()
+  await closed
+  const job = await db.collection('rooms_export_jobs').findOne({ _id: 'taken-while-closing' as never })
+  t.match(job, { status: 'queued', attempt: 2 }, 'taken, not started')
+  t.equal(job?.heartbeatAt.getTime(), 0, 'handed back: stale at once for the next instance')
+  t.equal(await db.collection('rooms_export.files').countDocuments(), 0)
 })

@@ -74,6 +74,8 @@ export class FileExports {
   /** aborted once `close()` stops waiting: clean-up retries end then */
   private readonly closing = new AbortController()
   private closed = false
+  /** the sweep in progress, which `close()` lets finish (it may be starting taken-over exports) */
+  private sweeping: Promise<void> | null = null
 
   constructor (deps: FileExportDependencies) {
     this.deps = deps
@@ -136,6 +138,11 @@ export class FileExports {
       await retrying(() => options.storage.remove(storageKeyOf({ _id: job._id, attempt: earlier })), { signal })
     }
     const room = await options.repository.findRoomById(job.rid)
+    // Closed meanwhile: the job goes to another instance, at once.
+    if (this.closed) {
+      await this.handOver(job)
+      return
+    }
     if (room === null) {
       const failed = await this.discard(job, 'the room no longer exists', 0, true)
       await this.reportFailure(failed, requester.user, failed.error!)
@@ -324,16 +331,24 @@ export class FileExports {
 
   /** Runs at start and then periodically: jobs of stopped instances run again here, expired exports go. */
   async sweep (): Promise<void> {
+    // One at a time: a slow one (a database away) is not joined by the next tick's.
+    this.sweeping ??= this.sweepOnce().finally(() => { this.sweeping = null })
+    await this.sweeping
+  }
+
+  private async sweepOnce (): Promise<void> {
     const { jobs, log } = this.deps
     if (jobs.takeOverStopped !== undefined && !this.closed) {
+      let taken: ExportJob[] = []
       try {
-        for (const job of await jobs.takeOverStopped()) {
-          // Closed while taking over: the job goes to another instance, at once.
-          if (this.closed) await this.handOver(job)
-          else await this.runAgain(job, job.request!)
-        }
+        taken = await jobs.takeOverStopped()
       } catch (err) {
         log.error({ err }, 'rooms.export: taking over the exports of a stopped server failed')
+      }
+      for (const job of taken) {
+        // One that cannot start now (its storage or database away) times out again and is taken over then.
+        await this.runAgain(job, job.request!)
+          .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: running again an export of a stopped server failed') })
       }
     }
     await this.removeExpired(new Date())
@@ -360,11 +375,13 @@ export class FileExports {
   async close (): Promise<void> {
     this.closed = true
     clearInterval(this.sweepTimer)
-    const running = [...this.running.entries()]
-    for (const [, { controller }] of running) controller.abort(new ShutdownError())
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => { resolve('timeout') }, this.deps.options.limits.closeTimeoutMs) })
-    const outcome = await Promise.race([Promise.all(running.map(([, { finished }]) => finished)), deadline])
+    // A sweep under way hands what it took over back rather than starting it; then nothing new starts.
+    let outcome: unknown = await Promise.race([this.sweeping, deadline])
+    const running = [...this.running.entries()]
+    for (const [, { controller }] of running) controller.abort(new ShutdownError())
+    if (outcome !== 'timeout') outcome = await Promise.race([Promise.all(running.map(([, { finished }]) => finished)), deadline])
     clearTimeout(timer)
     if (outcome === 'timeout') {
       this.closing.abort()

@@ -58,7 +58,7 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
 const noAssets: ReadonlyMap<string, string> = new Map()
 
 function person (user: { _id: string, username: string, name?: string }): JsonMessage['u'] {
-  return withoutUndefined({ _id: user._id, username: user.username, name: user.name })
+  return user.name === undefined ? { _id: user._id, username: user.username } : { _id: user._id, username: user.username, name: user.name }
 }
 
 /** The upload an attachment shows, by its archive path. */

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { ExportMessage, FileRef, MessageAttachment } from '../model.ts'
 
-/** `file` and `files` together, each upload once. */
-export function messageFiles (message: ExportMessage): NonNullable<ExportMessage['files']> {
+const noFiles: readonly FileRef[] = Object.freeze([])
+
+/** `file` and `files` together, each upload once (one shared empty list for the many messages without). */
+export function messageFiles (message: ExportMessage): readonly FileRef[] {
+  if (message.file === undefined && message.files === undefined) return noFiles
   const all = message.files === undefined ? [] : [...message.files]
   if (message.file !== undefined && !all.some((file) => file._id === message.file?._id)) all.unshift(message.file)
   return all

@@ -45,18 +45,23 @@ export async function buildApp (t: Test, options: RoomsExportOptions = {}, data:
 }
 
 /** `repository` whose range reads wait for `release()`: keeps an export running as long as a test needs. */
-export function heldRepository (repository: RoomRepository): { repository: RoomRepository, release: () => void } {
+export function heldRepository (repository: RoomRepository): { repository: RoomRepository, release: () => void, reading: Promise<void> } {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
+  let startReading!: () => void
+  // Resolves once an export asks for its messages: past its own start-up writes ("running").
+  const reading = new Promise<void>((resolve) => { startReading = resolve })
   return {
     repository: {
       ...repository,
       async * findMessages (query) {
+        startReading()
         await gate
         yield * repository.findMessages(query)
       }
     },
-    release
+    release,
+    reading
   }
 }
 
