@@ -17,6 +17,9 @@ import { readZip } from './helpers/zip.ts'
 
 const settings = { exportTtlMs: 60_000, instanceTimeoutMs: 30_000, exportAttempts: 3 }
 
+/** What a job keeps to be run again (`ExportJob.request`), for jobs the tests write as a stopped instance left them. */
+const stoppedRequest = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
+
 /** Big, badly compressible messages: the zip has chunks in GridFS long before the export ends. */
 async function insertBigMessages (db: Db, count: number): Promise<void> {
   await db.collection('rocketchat_message').insertMany(Array.from({ length: count }, (_, index) => ({
@@ -176,9 +179,8 @@ t.test('a stopped job keeps its slots for its next attempt; a room deleted since
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-  const longAgo = await insertStoppedJob(db, 'gone-room', rcUsers.admin, 'running', { rid: 'DELETED', attempt: 1, request })
-  const lastAttemptAt = await insertStoppedJob(db, 'last-attempt', rcUsers.admin, 'running', { attempt: 3, request })
+  const longAgo = await insertStoppedJob(db, 'gone-room', rcUsers.admin, 'running', { rid: 'DELETED', attempt: 1, request: stoppedRequest })
+  const lastAttemptAt = await insertStoppedJob(db, 'last-attempt', rcUsers.admin, 'running', { attempt: 3, request: stoppedRequest })
   await db.collection('rooms_export_slots').insertMany([
     { _id: 'all:0' as never, jobId: 'gone-room', heartbeatAt: longAgo },
     { _id: 'all:1' as never, jobId: 'last-attempt', heartbeatAt: longAgo }
@@ -199,7 +201,7 @@ t.test('racing instances: a stopped job is run again by exactly one of sixteen, 
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   const instances = await Promise.all(Array.from({ length: 16 }, async () => await createMongoJobStore(await connect(t, server.url), settings)))
-  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: 'racer', username: 'racer' }, reqId: 'req-1' }
+  const request = { ...stoppedRequest, requester: { _id: 'racer', username: 'racer' } }
   const winners: number[] = []
   for (let round = 0; round < 30; round++) {
     await insertStoppedJob(db, `stopped-${round}`, rcUsers.admin, 'running', { attempt: 1, request })
@@ -213,8 +215,7 @@ t.test('racing instances: a stopped job is run again by exactly one of sixteen, 
 t.test('a job that wrote again while it was being taken over stays with its instance, and can still be taken over later', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
-  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-  await insertStoppedJob(db, 'alive', rcUsers.admin, 'running', { attempt: 1, request })
+  await insertStoppedJob(db, 'alive', rcUsers.admin, 'running', { attempt: 1, request: stoppedRequest })
   // Its instance writes a heartbeat right after the take-over marker is inserted, before the job is moved on.
   let revive = true
   const slots = db.collection('rooms_export_slots')
@@ -249,8 +250,7 @@ t.test('a taken-over job that cannot start (its room unreadable) is logged, time
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-  const createdAt = await insertStoppedJob(db, 'unreadable', rcUsers.admin, 'running', { attempt: 1, request })
+  const createdAt = await insertStoppedJob(db, 'unreadable', rcUsers.admin, 'running', { attempt: 1, request: stoppedRequest })
   const { logger, lines } = capturingLogger('error')
   const app = await mongoApp(t, server.url, {
     repository: { ...createMongoRepository(db), findRoomById: async () => { throw new Error('rooms unreadable') } },
@@ -275,8 +275,7 @@ t.test('closing while a sweep is taking a job over hands the job back instead of
     repository: { ...repository, findRoomById: async (rid) => { reachedRoom(); await roomGate; return await repository.findRoomById(rid) } },
     limits: { instanceTimeoutMs: 1000 }
   })
-  const request = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-  await insertStoppedJob(db, 'taken-while-closing', rcUsers.admin, 'running', { attempt: 1, request })
+  await insertStoppedJob(db, 'taken-while-closing', rcUsers.admin, 'running', { attempt: 1, request: stoppedRequest })
   await roomAsked
   const closed = app.close()
   await new Promise((resolve) => setTimeout(resolve, 100))
