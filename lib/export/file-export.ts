@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
-import { renderJsonDocument } from '../render/json.ts'
+import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, messageFiles } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
@@ -93,7 +93,8 @@ export class FileExports {
       from: range.from.toISOString(),
       to: range.to.toISOString(),
       timezone: range.timezone,
-      requester: definedFields({ _id: user._id, username: user.username, name: user.name, language: user.language, emails: user.emails }),
+      // Without its undefined fields: a database would store them as null.
+      requester: withoutUndefined({ _id: user._id, username: user.username, name: user.name, language: user.language, emails: user.emails }),
       reqId
     }
     const job: ExportJob = {
@@ -133,7 +134,7 @@ export class FileExports {
     const { options, log } = this.deps
     const requester = { user: request.requester, reqId: request.reqId }
     log.warn({ exportId: job._id, userId: requester.user._id, rid: job.rid, reqId: request.reqId, attempt: job.attempt }, 'rooms.export: the server running this export stopped; running it again')
-    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(options.limits.stallTimeoutMs)])
+    const signal = this.cleanUpSignal()
     for (let earlier = 1; earlier < job.attempt; earlier++) {
       await retrying(() => options.storage.remove(storageKeyOf({ _id: job._id, attempt: earlier })), { signal })
     }
@@ -243,7 +244,7 @@ export class FileExports {
       if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
       else log.error({ ...failedFields, err: cause }, 'rooms.export: export failed')
       // A storage that ignores its destroyed source gets one more stall period to let go.
-      await raceAbort(stored.catch(() => {}), AbortSignal.any([this.closing.signal, AbortSignal.timeout(limits.stallTimeoutMs)])).catch(() => {})
+      await raceAbort(stored.catch(() => {}), this.cleanUpSignal()).catch(() => {})
       await stopProgress()
       // Shut down where another instance can take the job over, it is handed over rather than failed;
       // a lost job's record already says what became of it. Either way what this attempt stored goes.
@@ -252,6 +253,11 @@ export class FileExports {
       if (handOver) await this.handOver(job)
       if (!(cause instanceof ShutdownError)) await this.reportFailure(failed, user, reason)
     }
+  }
+
+  /** How long clean-up keeps trying: one stall period (a database restart), or until close() gives up. */
+  private cleanUpSignal (): AbortSignal {
+    return AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.deps.options.limits.stallTimeoutMs)])
   }
 
   private async reportFailure (failed: ExportJob, user: ExportUser, reason: string): Promise<void> {
@@ -273,7 +279,7 @@ export class FileExports {
     const { jobs, options, log } = this.deps
     // Clean-up keeps trying for one stall period (a database restart), or until close() gives up;
     // then close()'s warning already names this export, so there is no second report.
-    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(options.limits.stallTimeoutMs)])
+    const signal = this.cleanUpSignal()
     const unlessClosed = (err: unknown, message: string) => { if (!this.closing.signal.aborted) log.error({ err, exportId: job._id }, message) }
     await retrying(() => options.storage.remove(storageKeyOf(job)), { signal })
       .catch((err: unknown) => { unlessClosed(err, 'rooms.export: removing a failed export failed') })
@@ -389,11 +395,6 @@ export class FileExports {
       this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
     }
   }
-}
-
-/** `value` without its undefined fields (a database would store them as null). */
-function definedFields<T extends object> (value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T
 }
 
 /** The zip's bytes on their way to storage: counted, hashed (the download's ETag), capped at `maxBytes`; each chunk is progress. */

@@ -7,7 +7,7 @@ import { renderPageMessages } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
 
-/** Messages rendered by one template call. */
+/** Messages written by one `renderPageMessages` call. */
 const messagesPerRun = 100
 
 export interface RenderedPart {

@@ -88,7 +88,8 @@ function pickAttachment (attachment: MessageAttachment, assets: ReadonlyMap<stri
   })
 }
 
-function withoutUndefined<T extends object> (value: T): T {
+/** `value` itself, its undefined fields deleted (JSON would drop them anyway; a database would store null). */
+export function withoutUndefined<T extends object> (value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) {
     if (value[key] === undefined) delete value[key]
   }

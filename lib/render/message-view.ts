@@ -6,10 +6,11 @@ import { excerpt, renderMarkup, safeHref, type MarkupContext, type MarkupTarget 
 import { systemSentence, type Translate } from './system-messages.ts'
 
 /**
- * Plain objects for the Handlebars templates: Handlebars refuses prototype
- * getters, and precomputing here keeps logic out of the templates. Strings
- * are raw (the templates escape them with `{{ }}`), except the `…Html`
- * fields, which the markup walker built from escaped pieces.
+ * What a message shows, worked out once for whichever writes it — the page
+ * (`page-messages.ts`) or the mail's Handlebars template: plain objects,
+ * since Handlebars refuses prototype getters. Strings are raw (both escape
+ * them as `{{ }}` does), except the `…Html` fields, which the markup walker
+ * built from escaped pieces.
  */
 export interface MessageView {
   id: string
@@ -212,7 +213,7 @@ export class MessageRenderer {
     }
   }
 
-  private uploadViews (message: ExportMessage, byUpload: Map<string, MessageAttachment>, context: MarkupContext, storedSizes: Map<string, number | null> | null): UploadView[] {
+  private uploadViews (message: ExportMessage, byUpload: ReadonlyMap<string, MessageAttachment>, context: MarkupContext, storedSizes: Map<string, number | null> | null): UploadView[] {
     const { archivesUploads, inlineImageBytes } = this.options
     const views: UploadView[] = []
     for (const file of messageFiles(message)) {
@@ -274,17 +275,19 @@ export class MessageRenderer {
     let attachments: MessageView['attachments'] = none
     let text = message.msg
     let stored = message.md
-    const byUpload = new Map<string, MessageAttachment>()
+    let byUpload: ReadonlyMap<string, MessageAttachment> = noUploadAttachments
     if (message.attachments !== undefined && message.attachments.length > 0) {
       // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
       const fileIds = new Set(messageFiles(message).map((file) => file._id))
       const quoted = new Set<string>()
+      const uploadAttachments = new Map<string, MessageAttachment>()
+      byUpload = uploadAttachments
       quotes = []
       attachments = []
       for (const attachment of message.attachments) {
         const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
         if (uploadId !== null) {
-          byUpload.set(uploadId, attachment)
+          uploadAttachments.set(uploadId, attachment)
         } else if (attachment.message_link !== undefined) {
           quoted.add(attachment.message_link)
           quotes.push(this.quoteView(attachment, context))
@@ -367,6 +370,7 @@ export class MessageRenderer {
 
 /** The shared empty list of a message without that kind of content (never written to). */
 const none: never[] = []
+const noUploadAttachments: ReadonlyMap<string, MessageAttachment> = new Map()
 
 interface LooseNode { type: string, value?: unknown }
 
