@@ -5,7 +5,7 @@ import t from 'tap'
 import roomsExport, { createDirectoryStorage, createMongoRepository } from '../index.ts'
 import { capturingLogger, heldRepository, temporaryDirectory } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
-import { connect, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
+import { connect, insertMayMessages, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
 import { rcHeaders, rcUsers, richDocuments, seedRocketChat } from './helpers/rocketchat.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 import { readZip } from './helpers/zip.ts'
@@ -256,17 +256,6 @@ t.test('one cursor per export: killed twice mid-export it resumes after the last
   t.match(described[11], /^after 2024-04-01T00:00:3\d\.\d{3}Z$/, 'reopened among the last singles after the second kill')
   t.equal(described.length, 12)
 })
-
-/** `count` messages by admin in GENERAL, one a second from 2024-05-01, ids `<prefix>-0000`…, texts from `text`. */
-async function insertMayMessages (db: Db, prefix: string, count: number, text: (index: number) => string): Promise<void> {
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: count }, (_, index) => ({
-    _id: `${prefix}-${String(index).padStart(4, '0')}`,
-    rid: 'GENERAL',
-    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
-    msg: text(index),
-    u: { _id: rcUsers.admin._id, username: 'admin' }
-  })) as never[])
-}
 
 const stoppable = process.env.MONGODB_URL === undefined ? false : 'needs FerretDB, which the test stops and restarts (MONGODB_URL is set)'
 

@@ -2,13 +2,12 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
-import type { Db } from 'mongodb'
 import t from 'tap'
 import { createMongoRepository } from '../index.ts'
 import { createMongoJobStore } from '../lib/export/mongo-jobs.ts'
 import { capturingLogger, heldRepository } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
-import { connect, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
+import { connect, insertMayMessages, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
 import { startPausableProxy } from './helpers/proxy.ts'
 import { rcHeaders, rcUsers, seedRocketChat } from './helpers/rocketchat.ts'
 import { readZip } from './helpers/zip.ts'
@@ -19,17 +18,6 @@ const settings = { exportTtlMs: 60_000, instanceTimeoutMs: 30_000, exportAttempt
 
 /** What a job keeps to be run again (`ExportJob.request`), for jobs the tests write as a stopped instance left them. */
 const stoppedRequest = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-
-/** Big, badly compressible messages: the zip has chunks in GridFS long before the export ends. */
-async function insertBigMessages (db: Db, count: number): Promise<void> {
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: count }, (_, index) => ({
-    _id: `big-${String(index).padStart(4, '0')}`,
-    rid: 'GENERAL',
-    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
-    msg: randomBytes(512).toString('hex'),
-    u: { _id: rcUsers.admin._id, username: 'admin' }
-  })) as never[])
-}
 
 const status = async (app: Parameters<typeof settle>[0], exportId: string) =>
   (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
@@ -101,7 +89,8 @@ t.test('an instance killed mid-export: another runs the job again from the start
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  await insertBigMessages(db, 1500)
+  // Big, badly compressible messages: the zip has chunks in GridFS long before the export ends.
+  await insertMayMessages(db, 'big', 1500, () => randomBytes(512).toString('hex'))
   const doomed = spawn(process.execPath, [...process.execArgv, new URL('./helpers/instance-to-kill.ts', import.meta.url).pathname, server.url, '1000', 'html'], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { doomed.kill('SIGKILL') })
   const [line] = await once(createInterface({ input: doomed.stdout }), 'line') as [string]

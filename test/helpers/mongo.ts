@@ -6,7 +6,7 @@ import type { Test } from 'tap'
 import roomsExport, { type RoomsExportOptions } from '../../index.ts'
 import { startFerretDb } from '../ferretdb/server.ts'
 import { temporaryDirectory } from './app.ts'
-import { rcHeaders, type RcUser } from './rocketchat.ts'
+import { rcHeaders, rcUsers, type RcUser } from './rocketchat.ts'
 
 export interface MongoServer {
   /** a connection string with a database of this test's own */
@@ -84,4 +84,15 @@ export async function insertStoppedJob (db: Db, id: string, user: RcUser, status
   const counts = status === 'running' ? { messages: 10, bytes: 100 } : { messages: 0, bytes: 0 }
   await db.collection('rooms_export_jobs').insertOne({ _id: id as never, rid: 'GENERAL', userId: user._id, format: 'json', status, ...counts, createdAt: longAgo, fileName: 'general.zip', heartbeatAt: longAgo, ...fields })
   return longAgo
+}
+
+/** `count` messages by admin in GENERAL, one a second from 2024-05-01, ids `<prefix>-0000`…, texts from `text`. */
+export async function insertMayMessages (db: Db, prefix: string, count: number, text: (index: number) => string): Promise<void> {
+  await db.collection('rocketchat_message').insertMany(Array.from({ length: count }, (_, index) => ({
+    _id: `${prefix}-${String(index).padStart(4, '0')}`,
+    rid: 'GENERAL',
+    ts: new Date(Date.UTC(2024, 4, 1, 0, 0, index)),
+    msg: text(index),
+    u: { _id: rcUsers.admin._id, username: 'admin' }
+  })) as never[])
 }
