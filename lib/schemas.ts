@@ -10,6 +10,14 @@ const DateBound = Type.String({
   description: 'YYYY-MM-DD (a whole day in `timezone`) or an ISO 8601 date-time'
 })
 
+/**
+ * One of several strings, as `enum`, in replies: fast-json-stringify writes an
+ * `anyOf` of literals by checking each with Ajv, compiled on the route's first
+ * reply — 100–200 ms of a blocked event loop.
+ */
+const OneOfStrings = <Value extends string>(values: readonly Value[], options: { description?: string } = {}) =>
+  Type.Unsafe<Value>({ type: 'string', enum: [...values], ...options })
+
 const Ids = (maxItems: number, minItems = 0) => Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems, maxItems })
 
 /**
@@ -54,8 +62,8 @@ export const EmailExportReplySchema = Type.Object({
 export const ExportStatusSchema = Type.Object({
   _id: Type.String(),
   rid: Type.String(),
-  format: Type.Union([Type.Literal('html'), Type.Literal('json')]),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  format: OneOfStrings(['html', 'json']),
+  status: OneOfStrings(['queued', 'running', 'done', 'failed']),
   messages: Type.Integer(),
   bytes: Type.Integer(),
   createdAt: IsoInstant,
@@ -170,7 +178,7 @@ export interface ExportContext {
 const ErrorReplySchema = (errorTypes: ErrorType[], description: string) => Type.Object({
   success: Type.Literal(false),
   error: Type.String({ description: '"[errorType]"' }),
-  errorType: Type.Union(errorTypes.map((errorType) => Type.Literal(errorType))),
+  errorType: OneOfStrings(errorTypes),
   details: Type.Optional(Type.String({ description: 'for humans; clients key on errorType' }))
 }, { description })
 
