@@ -12,6 +12,7 @@ import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
 import { createExportSlots } from './lib/export/slots.ts'
 import type { ExportUser } from './lib/model.ts'
 import { resolveDatabase, resolveOptions, type RoomsExportOptions } from './lib/options.ts'
+import { htmlWorkerAvailable } from './lib/render/html-worker.ts'
 import { compileTemplates } from './lib/render/templates.ts'
 import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
@@ -46,6 +47,10 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   const { limits } = options
   if (db !== undefined && options.repository === backend?.repository && !await hasMessageRangeIndex(db)) {
     fastify.log.warn('rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection')
+  }
+  if (options.renderInWorker && !htmlWorkerAvailable) {
+    options.renderInWorker = false
+    fastify.log.warn('rooms.export: the HTML render worker (html-worker-thread.js) is not beside the plugin\'s code — bundled into one file? HTML exports render on the main thread; see the README, "Bundling"')
   }
   const templates = compileTemplates()
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })

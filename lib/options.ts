@@ -81,6 +81,8 @@ export interface RoomsExportOptions {
   onRequest?: onRequestHookHandler | onRequestHookHandler[]
   /** the export's sentences in the requester's language, by Rocket.Chat i18n key; `undefined` keeps the English */
   translate?: Translate
+  /** `false`: render HTML exports on the main thread (in 1 ms slices) instead of a worker thread of the lowest priority */
+  renderInWorker?: boolean
 }
 
 export interface ResolvedMailer {
@@ -106,6 +108,7 @@ export interface ResolvedOptions {
   routeConfig: Record<string, unknown>
   onRequest: onRequestHookHandler[]
   translate: Translate | null
+  renderInWorker: boolean
 }
 
 export const defaultLimits: ExportLimits = {
@@ -225,6 +228,7 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
   if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
   if (onExportFailed !== undefined && typeof onExportFailed !== 'function') fail('option "onExportFailed" must be a function')
   if (translate !== undefined && typeof translate !== 'function') fail('option "translate" must be a function')
+  if (options.renderInWorker !== undefined && typeof options.renderInWorker !== 'boolean') fail('option "renderInWorker" must be a boolean')
   if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
   const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
   if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
@@ -243,6 +247,7 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
     secret: secret ?? randomBytes(32).toString('hex'),
     routeConfig: { ...routeConfig },
     onRequest,
-    translate: translate ?? null
+    translate: translate ?? null,
+    renderInWorker: options.renderInWorker ?? true
   }
 }

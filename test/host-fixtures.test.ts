@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -22,6 +22,9 @@ t.teardown(() => rm(work, { recursive: true, force: true }))
 const packed = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
 const tarball = join(work, packed.stdout.trim().split('\n').at(-1)!)
 
+const exported = /^ok: exported 1 message as JSON \(\d+ bytes\) and as HTML \(\d+ bytes\)$/m
+const workerMissing = /the HTML render worker \(html-worker-thread\.js\) is not beside the plugin's code/
+
 async function installFixture (name: string): Promise<string> {
   const directory = join(work, name)
   await cp(join(fixtures, name), directory, { recursive: true })
@@ -43,21 +46,33 @@ t.test('TypeScript (NodeNext, strict, skipLibCheck off) on Fastify 5.0.0, withou
   const directory = await installFixture('typescript-fastify-5.0')
   t.notOk((await readdir(join(directory, 'node_modules'))).includes('mongodb'), 'mongodb is an optional peer: not installed')
   const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
-  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+  t.match(stdout, exported)
+  t.notMatch(stdout, workerMissing, 'HTML rendered in the worker')
 })
 
 t.test('CommonJS: require(\'fastify-rooms-export\').default', async (t) => {
   const directory = await installFixture('commonjs')
   const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
-  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+  t.match(stdout, exported)
+  t.notMatch(stdout, workerMissing, 'HTML rendered in the worker')
 })
 
-t.test('an esbuild bundle runs an export from a folder with no node_modules', async (t) => {
+t.test('an esbuild bundle runs its exports from a folder with no node_modules: in one file, and with the render worker beside it', async (t) => {
   const directory = await installFixture('esbuild-bundle')
   await run('npm', ['run', 'bundle', '--silent'], { cwd: directory })
   const alone = join(work, 'bundle-alone')
   await cp(join(directory, 'bundle/host.mjs'), join(alone, 'host.mjs'))
   t.same(await readdir(alone), ['host.mjs'], 'one file, no node_modules, no templates/')
-  const { stdout } = await run(process.execPath, ['host.mjs'], { cwd: alone })
-  t.match(stdout, /^ok: exported 1 message\(s\), \d+ bytes$/m)
+  const oneFile = await run(process.execPath, ['host.mjs'], { cwd: alone })
+  t.match(oneFile.stdout, exported)
+  t.match(oneFile.stdout, workerMissing, 'HTML rendered on the main thread, and the log says so')
+
+  await run('npm', ['run', 'bundle-with-worker', '--silent'], { cwd: directory })
+  const withWorker = join(work, 'bundle-with-worker')
+  await cp(join(directory, 'bundle-with-worker'), withWorker, { recursive: true })
+  await writeFile(join(withWorker, 'package.json'), '{ "type": "module" }\n')
+  t.same((await readdir(withWorker)).sort(), ['host.js', 'html-worker-thread.js', 'package.json'])
+  const twoFiles = await run(process.execPath, ['host.js'], { cwd: withWorker })
+  t.match(twoFiles.stdout, exported)
+  t.notMatch(twoFiles.stdout, workerMissing, 'HTML rendered in the worker')
 })

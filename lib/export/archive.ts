@@ -36,13 +36,13 @@ export class ExportArchive {
   }
 
   /**
-   * Streams rendered text (strings of about 64 KB, see `renderChunkSize`) into
-   * the entry `name`; resolves with its size and sha256 once all of it was
-   * handed to the zip.
+   * Streams rendered text (strings of 16–64 KB, see `renderChunkSize` and `htmlChunkSize`, or
+   * their UTF-8 bytes) into the entry `name`; resolves with its size and
+   * sha256 once all of it was handed to the zip.
    */
-  async addText (name: string, chunks: AsyncIterable<string>): Promise<EntryDigest> {
+  async addText (name: string, chunks: AsyncIterable<string | Uint8Array>): Promise<EntryDigest> {
     return await this.addEntry(name, (async function * () {
-      for await (const chunk of chunks) yield Buffer.from(chunk)
+      for await (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     }()))
   }
 

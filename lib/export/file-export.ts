@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
+import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
 import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, messageFiles } from '../render/uploads.ts'
@@ -197,7 +198,7 @@ export class FileExports {
         }
       )
       const parts: EntryDigest[] = []
-      for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room), user)) {
+      for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
@@ -293,11 +294,15 @@ export class FileExports {
     return failed
   }
 
-  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
+  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
     const { options, templates } = this.deps
     const { repository, limits, translate } = options
-    const labels = createDateLabels(resolveLanguage(user.language), context.range.timezone)
+    const language = resolveLanguage(user.language)
     const archivesUploads = repository.openFile !== undefined
+    if (format === 'html' && options.renderInWorker) {
+      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) } })
+    }
+    const labels = createDateLabels(language, context.range.timezone)
     const renderer = new MessageRenderer({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, { sentenceOf: async (message) => await renderer.sentenceOf(message), archivesUploads }) }]
     return renderHtmlParts(templates, context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)

@@ -1,5 +1,6 @@
-// Shared by every host fixture (copied next to it): one JSON file export through the
-// plugin's routes — start, wait, download — and a check of the zip's central directory.
+// Shared by every host fixture (copied next to it): a JSON and an HTML file export through the
+// plugin's routes — start, wait, download — and a check of each zip's central directory.
+// Hosts log warnings to stdout (`Fastify({ logger: { level: 'warn' } })`): the test reads them too.
 import assert from 'node:assert/strict'
 
 const admin = { _id: 'u1', username: 'admin', roles: ['admin'] }
@@ -18,9 +19,10 @@ export function hostOptions (createMemoryRepository, text) {
   }
 }
 
-export async function exportAndCheck (app) {
+/** One file export in `format`; resolves with its size once its zip checked out. */
+async function exportOne (app, format) {
   const headers = { 'x-user-id': 'u1' }
-  const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: 'GENERAL', type: 'file', format: 'json' } })
+  const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: 'GENERAL', type: 'file', format } })
   assert.equal(started.statusCode, 200, started.body)
   const { exportId } = started.json()
   let status
@@ -30,11 +32,18 @@ export async function exportAndCheck (app) {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   assert.equal(status.export.status, 'done', JSON.stringify(status))
+  assert.equal(status.export.messages, 1)
   const zip = (await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers })).rawPayload
   assert.equal(zip.length, status.export.bytes)
   assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'a zip')
   const names = zip.toString('latin1')
-  assert.ok(names.includes('general.json') && names.includes('manifest.json'), 'its entries')
+  assert.ok(names.includes(`general.${format}`) && names.includes('manifest.json'), 'its entries')
+  return zip.length
+}
+
+export async function exportAndCheck (app) {
+  const jsonBytes = await exportOne(app, 'json')
+  const htmlBytes = await exportOne(app, 'html')
   await app.close()
-  console.log(`ok: exported ${status.export.messages} message(s), ${zip.length} bytes`)
+  console.log(`ok: exported 1 message as JSON (${jsonBytes} bytes) and as HTML (${htmlBytes} bytes)`)
 }

@@ -5,7 +5,7 @@ const { createMemoryRepository } = require('fastify-rooms-export')
 const { exportAndCheck, hostOptions } = require('./export-and-check.mjs')
 
 async function main () {
-  const app = Fastify()
+  const app = Fastify({ logger: { level: 'warn' } })
   await app.register(roomsExport, hostOptions(createMemoryRepository, 'hello from CommonJS'))
   await exportAndCheck(app)
 }

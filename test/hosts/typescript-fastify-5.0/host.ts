@@ -3,7 +3,7 @@ import roomsExport, { createMemoryRepository, type ExportUser } from 'fastify-ro
 import { exportAndCheck } from './export-and-check.mjs'
 
 const admin: ExportUser = { _id: 'u1', username: 'admin', roles: ['admin'] }
-const app = Fastify()
+const app = Fastify({ logger: { level: 'warn' } })
 await app.register(roomsExport, {
   authenticate: async (request) => request.headers['x-user-id'] === admin._id ? admin : null,
   hasPermission: async (user) => (user.roles ?? []).includes('admin'),

@@ -1,0 +1,253 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import type { ExportMessage, RoomRepository } from '../model.ts'
+import type { ExportContext } from '../schemas.ts'
+import type { RenderedPart } from './html.ts'
+import type { Translate } from './system-messages.ts'
+
+/**
+ * HTML exports render in a worker thread of the lowest priority
+ * (`html-worker-thread.ts`): rendering is most of an export's work, and on
+ * the main thread even in 1 ms slices it delays the server's requests — by
+ * its garbage collection, and by taking the machine's cores. Here the main
+ * thread only reads the messages, posts them over, and zips the text that
+ * comes back.
+ */
+
+/** What the worker starts with. */
+export interface HtmlWorkerData {
+  context: ExportContext
+  baseName: string
+  messagesPerPart: number
+  language: string
+  archivesUploads: boolean
+  inlineImageBytes: number
+  readsFileSizes: boolean
+  /** the host's `translate`, called over this port while the worker waits on `signal` */
+  translate: { port: MessagePort, signal: SharedArrayBuffer } | null
+}
+
+export type RepositoryMethod = 'findUsersByUsernames' | 'findMessagesByIds' | 'fileSize'
+
+/** Messages from the worker. */
+export type ToMain =
+  | { type: 'ready' }
+  /** `count` batches more: the worker keeps a few on their way, so it never waits on one */
+  | { type: 'more', count: number }
+  | { type: 'call', id: number, method: RepositoryMethod, args: unknown[] }
+  | { type: 'part', name: string }
+  /** a chunk of the part's text, as UTF-8 (its buffer moved, not copied) */
+  | { type: 'chunk', bytes: Uint8Array }
+  | { type: 'end' }
+  | { type: 'failed', error: { name: string, message: string } }
+
+/** Messages to the worker. */
+export type FromMain =
+  | { type: 'messages', batch: readonly ExportMessage[] | null }
+  | { type: 'reply', id: number, value?: unknown, error?: { name: string, message: string } }
+  | { type: 'taken' }
+
+/** The worker's entry: beside this module, compiled (`.js`) or run from source by tsx (`.ts`). */
+const entry = new URL(`./html-worker-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+
+/** False where the plugin was bundled into a host's one file: HTML then renders on the main thread. */
+export const htmlWorkerAvailable = existsSync(fileURLToPath(entry))
+
+/**
+ * A young generation of 8 MB keeps a long export's footprint that of a short
+ * one (V8 would grow it to 48 MB over a long export).
+ */
+const youngGenerationMb = 8
+
+function startWorker (workerData: HtmlWorkerData, transferList: MessagePort[]): Worker {
+  const options = { workerData, transferList, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } }
+  // Run from source (the tests, `npm start`), the worker needs tsx's loader as well: Node 20 does not
+  // run the process's `--import` in workers.
+  if (entry.pathname.endsWith('.ts')) {
+    const tsx = import.meta.resolve('tsx/esm/api')
+    return new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`, { ...options, eval: true })
+  }
+  /* c8 ignore next -- the compiled plugin's way: run by the packed tarball in test/host-fixtures.test.ts */
+  return new Worker(entry, options)
+}
+
+export interface HtmlWorkerInput {
+  context: ExportContext
+  messages: AsyncIterable<readonly ExportMessage[]>
+  baseName: string
+  messagesPerPart: number
+  language: string
+  archivesUploads: boolean
+  inlineImageBytes: number
+  repository: Pick<RoomRepository, 'findUsersByUsernames' | 'findMessagesByIds' | 'fileSize'>
+  translate: Translate | null
+  /** what the export waits on now (the stall watchdog's stage): the worker (starting, or rendering), or the repository it asked */
+  waitingOn: (stage: 'the repository' | 'the HTML render worker') => void
+}
+
+const errorFields = (err: unknown) => ({ name: (err as Error).name, message: (err as Error).message })
+
+async function answer (repository: HtmlWorkerInput['repository'], method: RepositoryMethod, args: unknown[]): Promise<unknown> {
+  if (method === 'findUsersByUsernames') {
+    // Only what the export shows: a host's user records may hold what cannot cross threads.
+    return (await repository.findUsersByUsernames(args[0] as string[])).map(({ username, name }) => ({ username, name }))
+  }
+  if (method === 'fileSize') return await repository.fileSize!(args[0] as Parameters<NonNullable<RoomRepository['fileSize']>>[0])
+  const found: ExportMessage[] = []
+  for await (const message of repository.findMessagesByIds(args[0] as string, args[1] as string[])) found.push(message)
+  return found
+}
+
+/** Answers the worker's `translate` calls while it waits: the reply is on the port before `signal` wakes it. */
+function serveTranslate (port: MessagePort, signal: Int32Array, translate: Translate): void {
+  port.on('message', ({ key, vars, language }: { key: string, vars: Record<string, string>, language: string }) => {
+    let reply: { value?: string, error?: string }
+    try {
+      const value = translate(key, vars, language)
+      reply = { value: typeof value === 'string' ? value : undefined }
+    } catch (err) {
+      reply = { error: (err as Error).message }
+    }
+    port.postMessage(reply)
+    Atomics.store(signal, 0, 1)
+    Atomics.notify(signal, 0)
+  })
+}
+
+/**
+ * `renderHtmlParts` in a worker: the same parts, text and order. Each part
+ * must be read to its end before the next is asked for; the worker renders at
+ * most two chunks ahead of the reader. A failure on either side — a read, a
+ * render, the worker's memory limit — ends the parts with that error, and the
+ * worker is stopped whenever the parts end.
+ */
+export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncGenerator<RenderedPart> {
+  const translateChannel = input.translate === null ? null : new MessageChannel()
+  const signal = new SharedArrayBuffer(4)
+  const workerData: HtmlWorkerData = {
+    context: input.context,
+    baseName: input.baseName,
+    messagesPerPart: input.messagesPerPart,
+    language: input.language,
+    archivesUploads: input.archivesUploads,
+    inlineImageBytes: input.inlineImageBytes,
+    readsFileSizes: input.repository.fileSize !== undefined,
+    translate: translateChannel === null ? null : { port: translateChannel.port2, signal }
+  }
+  const worker = startWorker(workerData, translateChannel === null ? [] : [translateChannel.port2])
+  if (translateChannel !== null) serveTranslate(translateChannel.port1, new Int32Array(signal), input.translate!)
+
+  // What the reader takes in order: the worker's parts, chunks and end, or the error that ends them.
+  const inbox: (ToMain | Error)[] = []
+  let wake: (() => void) | null = null
+  const deliver = (item: ToMain | Error) => {
+    inbox.push(item)
+    wake?.()
+    wake = null
+  }
+  const post = (message: FromMain) => {
+    try {
+      worker.postMessage(message)
+    } catch (err) {
+      deliver(err as Error) // a value that cannot cross threads
+    }
+  }
+  const batches = input.messages[Symbol.asyncIterator]()
+  // Reads of the repository under way (the batch, the worker's lookups): while there are, a wait is the repository's.
+  let reads = 0
+  let readerWaits = false
+  const readEnded = () => {
+    if (--reads === 0 && readerWaits) input.waitingOn('the HTML render worker')
+  }
+  // Batches are read one after another, as many as the worker asked for (and the first unasked).
+  let wanted = 1
+  let readingAhead = false
+  const readAhead = async () => {
+    if (readingAhead) return
+    readingAhead = true
+    try {
+      while (wanted > 0) {
+        wanted--
+        reads++
+        const next = await batches.next()
+        readEnded()
+        post({ type: 'messages', batch: next.done === true ? null : next.value })
+        if (next.done === true) return
+      }
+    } catch (err) {
+      deliver(err as Error)
+    } finally {
+      readingAhead = false
+    }
+  }
+  // A worker stopped while it loads its modules can leave a file of them open: it is only stopped once up.
+  let up!: () => void
+  const started = new Promise<void>((resolve) => { up = resolve })
+  worker.on('message', (message: ToMain) => {
+    if (message.type === 'ready') {
+      up()
+    } else if (message.type === 'more') {
+      wanted += message.count
+      void readAhead()
+    } else if (message.type === 'call') {
+      reads++
+      input.waitingOn('the repository')
+      answer(input.repository, message.method, message.args).then(
+        (value) => { post({ type: 'reply', id: message.id, value }) },
+        (err: unknown) => { post({ type: 'reply', id: message.id, error: errorFields(err) }) }
+      ).finally(readEnded)
+    } else {
+      deliver(message)
+    }
+  })
+  // An error the worker did not catch (it catches the export's own).
+  worker.on('error', deliver)
+  worker.on('exit', (code) => {
+    up()
+    deliver(new Error(`the HTML render worker stopped (exit code ${code})`))
+  })
+
+  type Output = Exclude<ToMain, { type: 'ready' | 'more' | 'call' | 'failed' }>
+  const next = async (): Promise<Output> => {
+    while (inbox.length === 0) {
+      readerWaits = true
+      if (reads === 0) input.waitingOn('the HTML render worker')
+      await new Promise<void>((resolve) => { wake = resolve })
+    }
+    readerWaits = false
+    const item = inbox.shift()!
+    if (item instanceof Error) throw item
+    if (item.type === 'failed') throw Object.assign(new Error(item.error.message), { name: item.error.name })
+    return item as Output
+  }
+  // The first batch is read while the worker starts: it asks for more once it is up.
+  void readAhead()
+  try {
+    let message = await next()
+    while (message.type === 'part') {
+      // What came after the part's last chunk: the next part, or the end.
+      const after: { message: Output | null } = { message: null }
+      yield {
+        name: message.name,
+        chunks: (async function * () {
+          for (;;) {
+            const item = await next()
+            if (item.type !== 'chunk') {
+              after.message = item
+              return
+            }
+            yield item.bytes
+            post({ type: 'taken' })
+          }
+        })()
+      }
+      message = after.message!
+    }
+  } finally {
+    await started
+    await worker.terminate()
+    translateChannel?.port1.close()
+    await batches.return?.()
+  }
+}

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises'
+import Fastify from 'fastify'
+import t, { type Test } from 'tap'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type RoomsExportOptions } from '../index.ts'
+import { createDateLabels } from '../lib/time/locale.ts'
+import { buildApp, capturingLogger, heldRepository, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
+import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
+import { richRoom, richRoomData } from './helpers/rich-room.ts'
+import { readZip } from './helpers/zip.ts'
+
+/** Threads of this process: the HTML render worker is one while it runs. */
+async function threadCount (): Promise<number> {
+  return Number(/^Threads:\s+(\d+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1])
+}
+
+/** An export's HTML entries with its export time (ISO and label) replaced, to compare two exports of the same messages. */
+async function htmlEntries (zip: Buffer): Promise<Record<string, string>> {
+  const entries = await readZip(zip)
+  const { exportedAt } = JSON.parse(entries.get('manifest.json')!.toString()) as { exportedAt: string }
+  const label = createDateLabels('en', 'UTC').dateTime(new Date(exportedAt))
+  const pages: Record<string, string> = {}
+  for (const [name, content] of entries) {
+    if (name.endsWith('.html')) pages[name] = content.toString().replaceAll(exportedAt, 'EXPORTED-AT').replaceAll(label, 'EXPORTED-AT-LABEL')
+  }
+  return pages
+}
+
+const richRequest = { rid: richRoom._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' }
+
+t.test('an HTML export renders in a worker thread: the same pages, byte for byte, as on the main thread', async (t) => {
+  const inWorker = await buildApp(t, { limits: { htmlMessagesPerPart: 60 } }, richRoomData())
+  const onMainThread = await buildApp(t, { limits: { htmlMessagesPerPart: 60 }, renderInWorker: false }, richRoomData())
+  const pages = await htmlEntries(await exportToZip(inWorker, alice, richRequest))
+  t.same(Object.keys(pages), ['rich.html', 'rich-2.html', 'index.html'])
+  t.same(pages, await htmlEntries(await exportToZip(onMainThread, alice, richRequest)))
+})
+
+t.test('the worker runs while its export does, and stops with it', async (t) => {
+  const data = fixtureData()
+  const held = heldRepository(createMemoryRepository(data))
+  const app = await buildApp(t, { repository: held.repository }, data)
+  await exportToZip(await buildApp(t), alice, { rid: general._id, type: 'file', format: 'html' }) // the thread pool and timers exist from now on
+  const before = await threadCount()
+  const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })
+  await held.reading
+  t.ok(await threadCount() > before, 'a thread more while the export reads its messages')
+  held.release()
+  t.equal((await waitForExport(app, alice, started.json().exportId)).export.status, 'done')
+  t.ok(await eventually(async () => await threadCount() === before), 'the worker is gone once the export is done')
+})
+
+t.test('close() during an HTML export stops its worker', async (t) => {
+  const data = fixtureData()
+  const held = heldRepository(createMemoryRepository(data))
+  const directory = await temporaryDirectory(t)
+  await exportToZip(await buildApp(t), alice, { rid: general._id, type: 'file', format: 'html' }) // the thread pool and timers exist from now on
+  const before = await threadCount()
+  const app = Fastify()
+  await app.register(roomsExport, { ...hostHooks(), repository: held.repository, storage: createDirectoryStorage(directory) })
+  await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })
+  await held.reading
+  await app.close()
+  t.ok(await eventually(async () => await threadCount() === before), 'no thread left behind')
+  t.same(await storedFiles(directory), [], 'nothing stored')
+})
+
+/** A file export of `messages` in the general room; resolves with its settled status and what storage holds. */
+async function exportOf (t: Test, messages: ExportMessage[], options: RoomsExportOptions = {}) {
+  const data = { ...fixtureData(), messages }
+  const directory = await temporaryDirectory(t)
+  const app = await buildApp(t, { storage: createDirectoryStorage(directory), ...options }, data)
+  const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' })
+  const status = await waitForExport(app, alice, started.json().exportId)
+  return { app, status, stored: await storedFiles(directory) }
+}
+
+t.test('the host\'s translate answers the worker from the main thread; one that throws fails the export', async (t) => {
+  const joined = message(general._id, '2024-03-21T10:00:00Z', 'bob', { t: 'uj', u: { _id: 'u-bob', username: 'bob', name: 'Bob' } })
+  const translated = await exportOf(t, [joined], { translate: (key, _vars, language) => key === 'User_joined_the_channel' ? `ist beigetreten (${language})` : undefined })
+  t.equal(translated.status.export.status, 'done')
+  const zip = (await translated.app.inject({ url: `/api/v1/rooms.export.download?exportId=${translated.status.export._id}`, headers: { 'x-user-id': alice._id, 'x-auth-token': 'token-alice' } })).rawPayload
+  t.match((await readZip(zip)).get('general.html')!.toString(), 'Bob ist beigetreten (en)')
+
+  const failing = await exportOf(t, [joined], { translate: () => { throw new Error('no dictionary') } })
+  t.same(failing.status.export.status, 'failed')
+  t.equal(failing.status.export.error, 'export failed: no dictionary')
+  t.same(failing.stored, [])
+})
+
+t.test('a thread parent the repository cannot read fails the export with the repository\'s error', async (t) => {
+  const reply = message(general._id, '2024-03-21T10:00:00Z', 'a reply', { tmid: 'parent-before-the-range' })
+  const repository = createMemoryRepository({ ...fixtureData(), messages: [reply] })
+  repository.findMessagesByIds = async function * () { throw new Error('parents unavailable') }
+  const { status, stored } = await exportOf(t, [reply], { repository })
+  t.equal(status.export.status, 'failed')
+  t.equal(status.export.error, 'export failed: parents unavailable')
+  t.same(stored, [])
+})
+
+t.test('a message that cannot be passed to the worker fails the export, saying why', async (t) => {
+  const odd = { ...message(general._id, '2024-03-21T10:00:00Z', 'odd'), format: () => 'not data' } as unknown as ExportMessage
+  let cloneError = ''
+  try {
+    structuredClone(odd)
+  } catch (err) {
+    cloneError = (err as Error).message
+  }
+  const { status, stored } = await exportOf(t, [odd])
+  t.equal(status.export.status, 'failed')
+  t.equal(status.export.error, `export failed: ${cloneError}`)
+  t.same(stored, [])
+})
+
+t.test('without the worker\'s file (a host bundled into one file) HTML renders on the main thread, and the log says so', async (t) => {
+  const { default: bundled } = await t.mockImport<typeof import('../index.ts')>('../index.ts', {
+    '../lib/render/html-worker.ts': { htmlWorkerAvailable: false, renderHtmlPartsInWorker: () => { throw new Error('not in a bundle') } }
+  })
+  const { logger, lines } = capturingLogger('warn')
+  const directory = await temporaryDirectory(t)
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  await app.register(bundled, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(directory) })
+  await app.ready()
+  t.same(lines.map((line) => line.msg), ['rooms.export: the HTML render worker (html-worker-thread.js) is not beside the plugin\'s code — bundled into one file? HTML exports render on the main thread; see the README, "Bundling"'])
+  const zip = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-22' })
+  t.ok((await readZip(zip)).has('general.html'))
+})
