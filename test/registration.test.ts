@@ -40,6 +40,7 @@ t.test('a missing or malformed option fails ready() naming it', async (t) => {
     [{ publicUrl: 'chat.example' }, 'option "publicUrl" must be an absolute http(s) URL'],
     [{ secret: 'short' }, 'option "secret" must be a string of at least 16 characters'],
     [{ onExportReady: true }, 'option "onExportReady" must be a function'],
+    [{ renderInWorker: 'yes' }, 'option "renderInWorker" must be a boolean'],
     [{ mailer: { transport: { host: 'localhost' } } }, 'option "mailer.from" is required with "mailer"'],
     [{ mailer: { from: 'a@b.example' } }, 'option "mailer.transport" is required with "mailer"']
   ]

@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import type { ExportMessage, ExportUser, FileRef } from '../model.ts'
 import { createDateLabels } from '../time/locale.ts'
 import { renderHtmlParts } from './html.ts'
-import type { FromMain, HtmlWorkerData, ToMain } from './html-worker.ts'
+import type { FromMain, HtmlWorkerData, RepositoryMethod, ToMain } from './html-worker.ts'
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
 import { compileTemplates } from './templates.ts'
@@ -27,7 +27,7 @@ post({ type: 'ready' })
 /** Replies to `call`s, by call id. */
 const calls = new Map<number, { resolve: (value: unknown) => void, reject: (err: Error) => void }>()
 let lastCall = 0
-async function call (method: 'findUsersByUsernames' | 'findMessagesByIds' | 'fileSize', args: unknown[]): Promise<unknown> {
+async function call (method: RepositoryMethod, args: unknown[]): Promise<unknown> {
   const id = ++lastCall
   return await new Promise((resolve, reject) => {
     calls.set(id, { resolve, reject })
