@@ -62,20 +62,24 @@ try {
   await app.register(roomsExport, { limits: { htmlMessagesPerPart: 1_000_000_000 } })
   await app.ready()
   const headers = { 'x-user-id': 'bench-user', 'x-auth-token': 'bench-token' }
-  for (const format of ['json', 'html']) {
+  /** One export, start to `done`; resolves with its time and the messages it holds. */
+  const exportOnce = async (format: string, range: { dateFrom?: string, dateTo?: string } = {}) => {
     const startedAt = performance.now()
-    const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', format } })).json()
+    const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', format, ...range } })).json()
     for (;;) {
       const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
       if (status.status === 'failed') throw new Error(status.error)
-      if (status.status === 'done') {
-        const ms = performance.now() - startedAt
-        if (status.messages !== count) throw new Error(`exported ${status.messages} of ${count}`)
-        process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), messagesPerSecond: Math.round(count / ms * 1000) })}\n`)
-        break
-      }
+      if (status.status === 'done') return { ms: performance.now() - startedAt, messages: status.messages as number }
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
+  }
+  // A first export of each format over the room's first hour warms up what every process does once
+  // (compiling the export's code, GridFS's indexes), so the figures are the export's own.
+  for (const format of ['json', 'html']) await exportOnce(format, { dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-01-01T01:00:00.000Z' })
+  for (const format of ['json', 'html']) {
+    const { ms, messages } = await exportOnce(format)
+    if (messages !== count) throw new Error(`exported ${messages} of ${count}`)
+    process.stdout.write(`${JSON.stringify({ format, messages: count, ms: Math.round(ms), messagesPerSecond: Math.round(count / ms * 1000) })}\n`)
   }
   await app.close()
   if (compareWithSkip) process.stdout.write(`${JSON.stringify({ format: 'reads', messages: count, cursorMs: Math.round(cursorMs), skipMs: Math.round(skipMs), ratio: Number((skipMs / cursorMs).toFixed(1)) })}\n`)
