@@ -1,7 +1,7 @@
 /**
  * Export throughput through the Mongo backend on FerretDB, the room beside a
  * busy neighbour room of as many messages:
- *   tsx bench/mongo-throughput.ts <messages>
+ *   node bench/.build/mongo-throughput.mjs <messages> [compare]   (built by run.ts)
  * Prints one JSON line per format: { format, messages, ms, messagesPerSecond },
  * then one comparing the reads alone: the repository's one cursor against
  * Rocket.Chat's own way (offset pages of 1000 with `skip`) over the same room.
@@ -13,6 +13,7 @@ import roomsExport, { createMongoRepository, hashLoginToken } from '../index.ts'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { startFerretDb } from '../test/ferretdb/server.ts'
 import { benchRoom, syntheticMessage } from './synthetic.ts'
 
@@ -20,7 +21,8 @@ const count = Number(process.argv[2] ?? 20_000)
 // Rocket.Chat's skip pages grow with the square of the room: compared at one size only (run.ts: the smallest).
 const compareWithSkip = process.argv[3] === 'compare'
 const dataDirectory = await mkdtemp(join(tmpdir(), 'rooms-export-bench-ferret-'))
-const ferret = await startFerretDb(dataDirectory)
+// Bundled into bench/.build/ like the other measured processes (so the plugin runs as a host runs it).
+const ferret = await startFerretDb(dataDirectory, fileURLToPath(new URL('../../test/ferretdb/', import.meta.url)))
 const url = `mongodb://127.0.0.1:${ferret.port}/bench`
 try {
   const client = await MongoClient.connect(url)

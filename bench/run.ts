@@ -18,22 +18,21 @@ const responsivenessMessages = Number(process.env.BENCH_RESPONSIVENESS_MESSAGES 
 const mongoSizes = (process.env.BENCH_MONGO_MESSAGES ?? '20000,50000,100000').split(',').map(Number)
 const zipMegabytes = Number(process.env.BENCH_ZIP_MEGABYTES ?? 200)
 
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url))
 const esbuild = fileURLToPath(new URL('../node_modules/.bin/esbuild', import.meta.url))
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 
 // The measured processes run plain JavaScript, as a host does: bundled by esbuild (packages stay
-// external), without tsx, whose loader alone would add ~60 MB to every peak RSS.
-// The HTML render worker's entry is built beside them, where the bundled plugin looks for it.
-const built = new Set(['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts'])
+// external), without tsx, whose loader alone would add ~60 MB to every peak RSS and start the HTML
+// render worker through its loader too. The worker's entry is built beside them, where the bundled
+// plugin looks for it.
+const built = ['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts', 'mongo-throughput.ts']
 const bundle = (source: string, output: string) => {
   execFileSync(esbuild, [source, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${script(`.build/${output}`)}`, '--log-level=warning'])
 }
 for (const name of built) bundle(script(name), name.replace(/\.ts$/, '.mjs'))
 bundle(fileURLToPath(new URL('../lib/render/html-worker-thread.ts', import.meta.url)), 'html-worker-thread.js')
 function child (name: string, ...args: (string | number)[]): Record<string, number | string>[] {
-  const command = built.has(name) ? [process.execPath, [script(`.build/${name.replace(/\.ts$/, '.mjs')}`)]] as const : [tsx, [script(name)]] as const
-  const output = execFileSync(command[0], [...command[1], ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 })
+  const output = execFileSync(process.execPath, [script(`.build/${name.replace(/\.ts$/, '.mjs')}`), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 })
   return output.trim().split('\n').map((line) => JSON.parse(line))
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
-const folder = fileURLToPath(new URL('./', import.meta.url))
-const binary = `${folder}bin/ferretdb`
+/** This folder: its build.sh and bin/ferretdb. A bundled caller (the benches) passes it, since it runs from elsewhere. */
+const ownFolder = fileURLToPath(new URL('./', import.meta.url))
 
 export interface FerretDbProcess {
   port: number
@@ -41,7 +41,8 @@ async function waitForPort (port: number, child: ChildProcess): Promise<void> {
  * FerretDB v1.24.2 (built by build.sh when missing) with its SQLite data in
  * `dataDirectory`, on a free loopback port. Used by the tests and the benchmarks.
  */
-export async function startFerretDb (dataDirectory: string): Promise<FerretDbProcess> {
+export async function startFerretDb (dataDirectory: string, folder = ownFolder): Promise<FerretDbProcess> {
+  const binary = `${folder}bin/ferretdb`
   if (!existsSync(binary)) execFileSync('bash', [`${folder}build.sh`], { stdio: 'inherit' })
   const port = await freePort()
   let child: ChildProcess | null = null
