@@ -119,8 +119,8 @@ function serveTranslate (port: MessagePort, signal: Int32Array, translate: Trans
  * `renderHtmlParts` in a worker: the same parts, text and order. Each part
  * must be read to its end before the next is asked for; the worker renders at
  * most two chunks ahead of the reader. A failure on either side — a read, a
- * render, the worker's memory limit — ends the parts with that error, and the
- * worker is stopped whenever the parts end.
+ * lookup, a render, an error the worker did not catch — ends the parts with
+ * that error, and the worker is stopped whenever the parts end (once it is up).
  */
 export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncGenerator<RenderedPart> {
   const translateChannel = input.translate === null ? null : new MessageChannel()
