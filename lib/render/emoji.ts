@@ -1,19 +1,20 @@
-import emojiToolkit from 'emoji-toolkit'
+import { emojiTable } from './emoji-table.ts'
 
 let unicodeByShortcode: Map<string, string> | null = null
 
 /**
- * Shortcode → Unicode, built once from emoji-toolkit's list (JoyPixels names,
- * the ones Rocket.Chat uses) on first use: the lookup is a Map hit, the
- * library's regex-based converters stay off the render path.
+ * Shortcode → Unicode (JoyPixels names, the ones Rocket.Chat uses), built
+ * once on first use from `emoji-table.ts` — emoji-toolkit's list, generated
+ * by scripts/generate-emoji-table.mjs: loading emoji-toolkit itself costs
+ * ~20 MB in every thread that renders (its code and data), the table a
+ * fraction of that. The lookup is a Map hit.
  */
-function emojiTable (): Map<string, string> {
+function unicodeTable (): Map<string, string> {
   if (unicodeByShortcode === null) {
-    const { emojiList } = emojiToolkit
     unicodeByShortcode = new Map()
-    for (const [shortname, entry] of Object.entries(emojiList)) {
-      const unicode = String.fromCodePoint(...entry.uc_full.split('-').map((hex) => Number.parseInt(hex, 16)))
-      for (const name of [shortname, ...entry.shortnames]) unicodeByShortcode.set(name.slice(1, -1), unicode)
+    for (const line of emojiTable.split('\n')) {
+      const [unicode, ...names] = line.split(' ')
+      for (const name of names) unicodeByShortcode.set(name, unicode)
     }
   }
   return unicodeByShortcode
@@ -22,5 +23,5 @@ function emojiTable (): Map<string, string> {
 /** The Unicode emoji for a shortcode given with or without colons (`+1`, `:smile:`), or `undefined` for a custom emoji. */
 export function emojiFor (shortcode: string): string | undefined {
   const name = shortcode.length > 2 && shortcode.startsWith(':') && shortcode.endsWith(':') ? shortcode.slice(1, -1) : shortcode
-  return emojiTable().get(name)
+  return unicodeTable().get(name)
 }
