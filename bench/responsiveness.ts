@@ -22,13 +22,13 @@ const app = await benchApp(count, directory)
 await app.listen({ port: 0, host: '127.0.0.1' })
 const { port } = app.server.address() as { port: number }
 
-/** Runs the client for `count` pings, or until `until` settles; resolves with its latencies. */
-async function pings (count: number | null, until: Promise<unknown> = Promise.resolve()): Promise<number[]> {
-  const client = spawn(process.execPath, [new URL('./ping-client.mjs', import.meta.url).pathname, String(port), ...(count === null ? [] : [String(count)])], { stdio: ['pipe', 'pipe', 'inherit'] })
+/** Runs the client for `times` pings, or until `until` settles; resolves with its latencies. */
+async function pings (times: number | null, until: Promise<unknown> = Promise.resolve()): Promise<number[]> {
+  const client = spawn(process.execPath, [new URL('./ping-client.mjs', import.meta.url).pathname, String(port), ...(times === null ? [] : [String(times)])], { stdio: ['pipe', 'pipe', 'inherit'] })
   let output = ''
   client.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const exited = once(client, 'exit')
-  if (count === null) {
+  if (times === null) {
     await until
     client.stdin.end('stop\n')
   }
@@ -41,7 +41,12 @@ const percentile = (values: number[], fraction: number) => [...values].sort((a, 
 // so neither phase measures a process's first minute.
 const warmUp = await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rid: benchRoom._id, type: 'file', format: 'html', dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-01-01T01:00:00.000Z' }) })
 const warmUpId = ((await warmUp.json()) as { exportId: string }).exportId
-while (((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${warmUpId}`)).json()) as { export: { status: string } }).export.status !== 'done') await new Promise((resolve) => setTimeout(resolve, 20))
+for (;;) {
+  const { status, error } = ((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${warmUpId}`)).json()) as { export: { status: string, error?: string } }).export
+  if (status === 'failed') throw new Error(`the warm-up export failed: ${error}`)
+  if (status === 'done') break
+  await new Promise((resolve) => setTimeout(resolve, 20))
+}
 
 // 2,000 idle pings: with a few hundred, p99 is the third-slowest, and one hiccup of the machine moves it several-fold.
 const idleLoop = monitorEventLoopDelay({ resolution: 5 })
