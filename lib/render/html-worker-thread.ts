@@ -13,6 +13,7 @@ import type { FromMain, HtmlWorkerData, RepositoryMethod, ToMain } from './html-
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
 import { compileTemplates } from './templates.ts'
+import { fromThreadError, toThreadError } from './thread-errors.ts'
 
 // The lowest priority: the server's own requests come first, the export takes what the machine has
 // left. Only on Linux, where nice is per thread; elsewhere it would lower the whole server.
@@ -77,7 +78,7 @@ port.on('message', (message: FromMain) => {
     const waiting = calls.get(message.id)!
     calls.delete(message.id)
     if (message.error === undefined) waiting.resolve(message.value)
-    else waiting.reject(Object.assign(new Error(message.error.message), { name: message.error.name }))
+    else waiting.reject(fromThreadError(message.error))
   } else {
     unacknowledged--
     acknowledged?.()
@@ -120,7 +121,7 @@ try {
   }
   post({ type: 'end' })
 } catch (err) {
-  post({ type: 'failed', error: { name: (err as Error).name, message: (err as Error).message } })
+  post({ type: 'failed', error: toThreadError(err) })
 }
 port.close()
 data.translate?.port.close()

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import type { ExportMessage, RoomRepository } from '../model.ts'
+import type { ExportMessage, FileRef, RoomRepository } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import type { RenderedPart } from './html.ts'
 import type { Translate } from './system-messages.ts'
+import { fromThreadError, toThreadError, type ThreadError } from './thread-errors.ts'
 
 /**
  * HTML exports render in a worker thread of the lowest priority
@@ -40,12 +41,12 @@ export type ToMain =
   /** a chunk of the part's text, as UTF-8 (its buffer moved, not copied) */
   | { type: 'chunk', bytes: Uint8Array }
   | { type: 'end' }
-  | { type: 'failed', error: { name: string, message: string } }
+  | { type: 'failed', error: ThreadError }
 
 /** Messages to the worker. */
 export type FromMain =
   | { type: 'messages', batch: readonly ExportMessage[] | null }
-  | { type: 'reply', id: number, value?: unknown, error?: { name: string, message: string } }
+  | { type: 'reply', id: number, value?: unknown, error?: ThreadError }
   | { type: 'taken' }
 
 /** The worker's entry: beside this module, compiled (`.js`) or run from source by tsx (`.ts`). */
@@ -86,14 +87,12 @@ export interface HtmlWorkerInput {
   waitingOn: (stage: 'the repository' | 'the HTML render worker') => void
 }
 
-const errorFields = (err: unknown) => ({ name: (err as Error).name, message: (err as Error).message })
-
 async function answer (repository: HtmlWorkerInput['repository'], method: RepositoryMethod, args: unknown[]): Promise<unknown> {
   if (method === 'findUsersByUsernames') {
     // Only what the export shows: a host's user records may hold what cannot cross threads.
     return (await repository.findUsersByUsernames(args[0] as string[])).map(({ username, name }) => ({ username, name }))
   }
-  if (method === 'fileSize') return await repository.fileSize!(args[0] as Parameters<NonNullable<RoomRepository['fileSize']>>[0])
+  if (method === 'fileSize') return await repository.fileSize!(args[0] as FileRef)
   const found: ExportMessage[] = []
   for await (const message of repository.findMessagesByIds(args[0] as string, args[1] as string[])) found.push(message)
   return found
@@ -195,7 +194,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
       input.waitingOn('the repository')
       answer(input.repository, message.method, message.args).then(
         (value) => { post({ type: 'reply', id: message.id, value }) },
-        (err: unknown) => { post({ type: 'reply', id: message.id, error: errorFields(err) }) }
+        (err: unknown) => { post({ type: 'reply', id: message.id, error: toThreadError(err) }) }
       ).finally(readEnded)
     } else {
       deliver(message)
@@ -218,7 +217,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     readerWaits = false
     const item = inbox.shift()!
     if (item instanceof Error) throw item
-    if (item.type === 'failed') throw Object.assign(new Error(item.error.message), { name: item.error.name })
+    if (item.type === 'failed') throw fromThreadError(item.error)
     return item as Output
   }
   // The first batch is read while the worker starts: it asks for more once it is up.
