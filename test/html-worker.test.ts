@@ -5,7 +5,7 @@ import roomsExport, { createDirectoryStorage, createMemoryRepository, type Expor
 import { createDateLabels } from '../lib/time/locale.ts'
 import { buildApp, capturingLogger, heldRepository, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
-import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
+import { alice, authHeaders, fixtureData, general, message } from './helpers/fixtures.ts'
 import { richRoom, richRoomData } from './helpers/rich-room.ts'
 import { readZip } from './helpers/zip.ts'
 
@@ -79,7 +79,7 @@ t.test('the host\'s translate answers the worker from the main thread; one that 
   const joined = message(general._id, '2024-03-21T10:00:00Z', 'bob', { t: 'uj', u: { _id: 'u-bob', username: 'bob', name: 'Bob' } })
   const translated = await exportOf(t, [joined], { translate: (key, _vars, language) => key === 'User_joined_the_channel' ? `ist beigetreten (${language})` : undefined })
   t.equal(translated.status.export.status, 'done')
-  const zip = (await translated.app.inject({ url: `/api/v1/rooms.export.download?exportId=${translated.status.export._id}`, headers: { 'x-user-id': alice._id, 'x-auth-token': 'token-alice' } })).rawPayload
+  const zip = (await translated.app.inject({ url: `/api/v1/rooms.export.download?exportId=${translated.status.export._id}`, headers: authHeaders(alice) })).rawPayload
   t.match((await readZip(zip)).get('general.html')!.toString(), 'Bob ist beigetreten (en)')
 
   const failing = await exportOf(t, [joined], { translate: () => { throw new Error('no dictionary') } })
