@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import { benchApp, benchRoom, corpusMessage, type Corpus } from './synthetic.ts'
+import { benchApp, corpusMessage, settledExport, type Corpus } from './synthetic.ts'
 
 const [format, countText, corpusName = 'plain'] = process.argv.slice(2)
 const count = Number(countText)
@@ -44,17 +44,9 @@ async function pluginExport (): Promise<number> {
   const app = await benchApp(count, directory, corpus)
   await app.ready()
   startedAt = performance.now()
-  const started = await app.inject({ method: 'POST', url: '/api/v1/rooms.export', payload: { rid: benchRoom._id, type: 'file', format } })
-  const { exportId } = started.json()
-  for (;;) {
-    const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}` })).json().export
-    if (status.status === 'failed') throw new Error(status.error)
-    if (status.status === 'done') {
-      await app.close()
-      return status.bytes
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
+  const { bytes } = await settledExport(app, { format }, { pollMs: 5 })
+  await app.close()
+  return bytes
 }
 
 let startedAt = performance.now()

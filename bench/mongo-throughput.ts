@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startFerretDb } from '../test/ferretdb/server.ts'
-import { benchRoom, syntheticMessage } from './synthetic.ts'
+import { benchRoom, firstHour, settledExport, syntheticMessage } from './synthetic.ts'
 
 const count = Number(process.argv[2] ?? 20_000)
 // Rocket.Chat's skip pages grow with the square of the room: compared at one size only (run.ts: the smallest).
@@ -67,17 +67,12 @@ try {
   /** One export, start to `done`; resolves with its time and the messages it holds. */
   const exportOnce = async (format: string, range: { dateFrom?: string, dateTo?: string } = {}) => {
     const startedAt = performance.now()
-    const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', format, ...range } })).json()
-    for (;;) {
-      const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
-      if (status.status === 'failed') throw new Error(status.error)
-      if (status.status === 'done') return { ms: performance.now() - startedAt, messages: status.messages as number }
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const { messages } = await settledExport(app, { format, ...range }, { headers, pollMs: 20 })
+    return { ms: performance.now() - startedAt, messages }
   }
   // A first export of each format over the room's first hour warms up what every process does once
   // (compiling the export's code, GridFS's indexes), so the figures are the export's own.
-  for (const format of ['json', 'html']) await exportOnce(format, { dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-01-01T01:00:00.000Z' })
+  for (const format of ['json', 'html']) await exportOnce(format, firstHour)
   for (const format of ['json', 'html']) {
     const { ms, messages } = await exportOnce(format)
     if (messages !== count) throw new Error(`exported ${messages} of ${count}`)

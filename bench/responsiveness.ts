@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { benchApp, benchRoom } from './synthetic.ts'
+import { benchApp, benchRoom, firstHour, settledExport } from './synthetic.ts'
 
 const count = Number(process.argv[2] ?? 200_000)
 const exports = Number(process.argv[3] ?? 4)
@@ -39,14 +39,7 @@ const percentile = (values: number[], fraction: number) => [...values].sort((a, 
 
 // A first small export warms up what a running server has done long before (compiling the export's code),
 // so neither phase measures a process's first minute.
-const warmUp = await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rid: benchRoom._id, type: 'file', format: 'html', dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-01-01T01:00:00.000Z' }) })
-const warmUpId = ((await warmUp.json()) as { exportId: string }).exportId
-for (;;) {
-  const { status, error } = ((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${warmUpId}`)).json()) as { export: { status: string, error?: string } }).export
-  if (status === 'failed') throw new Error(`the warm-up export failed: ${error}`)
-  if (status === 'done') break
-  await new Promise((resolve) => setTimeout(resolve, 20))
-}
+await settledExport(app, { format: 'html', ...firstHour }, { pollMs: 20 })
 
 // 2,000 idle pings: with a few hundred, p99 is the third-slowest, and one hiccup of the machine moves it several-fold.
 const idleLoop = monitorEventLoopDelay({ resolution: 5 })

@@ -115,3 +115,21 @@ export async function benchApp (count: number, directory: string, corpus: Corpus
   })
   return app
 }
+
+/** The first hour of a synthetic room (120 messages): what a warm-up export covers. */
+export const firstHour = { dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-01-01T01:00:00.000Z' }
+
+/**
+ * Starts a file export of the bench room through `app` and polls its status
+ * every `pollMs` until it settles: resolves with the final status, throws
+ * with its reason when it failed.
+ */
+export async function settledExport (app: FastifyInstance, payload: object, { headers = {}, pollMs }: { headers?: Record<string, string>, pollMs: number }): Promise<{ messages: number, bytes: number }> {
+  const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', ...payload } })).json()
+  for (;;) {
+    const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
+    if (status.status === 'failed') throw new Error(status.error)
+    if (status.status === 'done') return status
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+  }
+}
