@@ -15,8 +15,7 @@ const DateBound = Type.String({
  * `anyOf` of literals by checking each with Ajv, compiled on the route's first
  * reply — 100–200 ms of a blocked event loop.
  */
-const OneOfStrings = <Value extends string>(values: readonly Value[], options: { description?: string } = {}) =>
-  Type.Unsafe<Value>({ type: 'string', enum: [...values], ...options })
+const OneOfStrings = <Value extends string>(values: readonly Value[]) => Type.Unsafe<Value>({ type: 'string', enum: [...values] })
 
 const Ids = (maxItems: number, minItems = 0) => Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems, maxItems })
 
