@@ -13,7 +13,6 @@ import { createExportSlots } from './lib/export/slots.ts'
 import type { ExportUser } from './lib/model.ts'
 import { resolveDatabase, resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { htmlWorkerAvailable } from './lib/render/html-worker.ts'
-import { compileTemplates } from './lib/render/templates.ts'
 import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
 import type { RouteContext } from './lib/routes/route-context.ts'
@@ -43,7 +42,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   const backend = db === undefined
     ? undefined
     : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
-  const options = resolveOptions(opts, backend)
+  const options = await resolveOptions(opts, backend)
   const { limits } = options
   if (db !== undefined && options.repository === backend?.repository && !await hasMessageRangeIndex(db)) {
     fastify.log.warn('rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection')
@@ -52,7 +51,6 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     options.renderInWorker = false
     fastify.log.warn('rooms.export: the HTML render worker (html-worker-thread.js) is not beside the plugin\'s code — bundled into one file? HTML exports render on the main thread; see the README, "Bundling"')
   }
-  const templates = compileTemplates()
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
   const jobs = db !== undefined
     ? await createMongoJobStore(asDb(db), limits)
@@ -62,7 +60,6 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   }
   const fileExports = new FileExports({
     options,
-    templates,
     jobs,
     log: fastify.log,
     downloadPath: `${fastify.prefix}${options.basePath}/rooms.export.download`
@@ -96,7 +93,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   })
 
   const slots = createExportSlots(jobs, limits)
-  const context: RouteContext = { options, templates, fileExports, jobs, slots }
+  const context: RouteContext = { options, fileExports, jobs, slots }
   await fastify.register(exportRoute, context)
   await fastify.register(statusRoute, context)
   await fastify.register(downloadRoute, context)

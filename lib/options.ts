@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
 import { InvalidOptionError } from './errors.ts'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { ExportJob } from './export/jobs.ts'
 import type { ExportRoom, ExportUser, RoomRepository } from './model.ts'
 import type { Translate } from './render/system-messages.ts'
@@ -175,8 +176,10 @@ function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits
 /**
  * A transport the plugin creates gets nodemailer's timeouts from `mailTimeoutMs`
  * (unless the host set them), so a silent server cannot hold a connection.
+ * nodemailer is loaded only then: a server that sends no mail, or gives its own
+ * transporter, does not carry it (~4 MB).
  */
-function resolveMailer (mailer: MailerOptions | undefined, mailTimeoutMs: number): ResolvedMailer | null {
+async function resolveMailer (mailer: MailerOptions | undefined, mailTimeoutMs: number): Promise<ResolvedMailer | null> {
   if (mailer === undefined) return null
   if (typeof mailer.from !== 'string' || mailer.from === '') fail('option "mailer.from" is required with "mailer"')
   if (mailer.transport === undefined || mailer.transport === null) fail('option "mailer.transport" is required with "mailer"')
@@ -187,7 +190,7 @@ function resolveMailer (mailer: MailerOptions | undefined, mailTimeoutMs: number
   return {
     transporter: isTransporter
       ? mailer.transport as Transporter
-      : nodemailer.createTransport(transportOptions as Parameters<typeof nodemailer.createTransport>[0]),
+      : (await import('nodemailer')).default.createTransport(transportOptions as Parameters<typeof nodemailer.createTransport>[0]),
     from: mailer.from,
     ownsTransport: !isTransporter
   }
@@ -220,7 +223,7 @@ function defaultExportDirectory (): string {
 }
 
 /** Every option with its default; the caller's object is read, never changed. */
-export function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): ResolvedOptions {
+export async function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): Promise<ResolvedOptions> {
   const { publicUrl, secret, onExportReady, onExportFailed, routeConfig, translate } = options
   const limits = resolveLimits(options.limits)
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
@@ -238,7 +241,7 @@ export function resolveOptions (options: RoomsExportOptions, backend: BackendDef
     canAccessRoom: requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom),
     repository: resolveRepository(options.repository, backend?.repository),
     storage: options.storage ?? backend?.storage ?? createDirectoryStorage(defaultExportDirectory()),
-    mailer: resolveMailer(options.mailer, limits.mailTimeoutMs),
+    mailer: await resolveMailer(options.mailer, limits.mailTimeoutMs),
     basePath: resolveBasePath(options.basePath),
     publicUrl: publicUrl === undefined ? null : publicUrl.replace(/\/+$/, ''),
     limits,

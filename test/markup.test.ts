@@ -1,7 +1,23 @@
 import fc from 'fast-check'
 import { parse } from '@rocket.chat/message-parser'
 import t from 'tap'
-import { escapeHtml, excerpt, markupTree, renderMarkup, safeHref } from '../lib/render/markup.ts'
+import { escapeHtml, excerpt, loadMarkupParser, markupTree, renderMarkup, safeHref } from '../lib/render/markup.ts'
+
+t.test('the parser loads on first use: markup before it is a mistake, said so', async (t) => {
+  const fresh = await t.mockImport<typeof import('../lib/render/markup.ts')>('../lib/render/markup.ts')
+  t.equal(fresh.markupTree('plain words', undefined), null, 'plain text needs no parser')
+  t.throws(() => fresh.markupTree('*bold*', undefined), { message: 'markupTree() before loadMarkupParser(): the message parser is not loaded' })
+  await fresh.loadMarkupParser()
+  t.same(fresh.markupTree('*bold*', undefined), parse('*bold*', { emoticons: true, colors: true, katex: { dollarSyntax: true, parenthesisSyntax: true } }))
+})
+
+await loadMarkupParser()
+
+t.test('a text too long for the shortcut\'s regular expression is shown as it is', async (t) => {
+  const quotes = '"'.repeat(16 << 20)
+  t.equal(markupTree(quotes, undefined), null)
+  t.equal(renderMarkup(quotes, undefined, 'text', context), quotes)
+})
 
 const context = { mentionName: () => undefined, timestamp: (instant: Date) => instant.toISOString() }
 

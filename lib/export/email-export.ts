@@ -8,7 +8,7 @@ import { renderJsonDocument } from '../render/json.ts'
 import { MessageRenderer, type MessageView } from '../render/message-view.ts'
 import type { ExportContext } from '../schemas.ts'
 import { createDateLabels, resolveLanguage, type DateLabels } from '../time/locale.ts'
-import type { Templates } from '../render/templates.ts'
+import { loadTemplates, type Templates } from '../render/templates.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
 import type { ExportSlots } from './slots.ts'
@@ -35,7 +35,6 @@ export interface EmailExportRequest {
  */
 export async function sendEmailExport (
   options: ResolvedOptions & { mailer: ResolvedMailer },
-  templates: Templates,
   slots: ExportSlots,
   request: EmailExportRequest,
   log: FastifyBaseLogger
@@ -45,7 +44,7 @@ export async function sendEmailExport (
   const recipients = await resolveRecipients(user, request.toUsers, request.toEmails, repository, limits)
   const slot = await slots.claim(user)
   try {
-    return await renderAndSend(options, templates, request, recipients, log)
+    return await renderAndSend(options, request, recipients, log)
   } finally {
     await slots.release(slot)
   }
@@ -53,7 +52,6 @@ export async function sendEmailExport (
 
 async function renderAndSend (
   options: ResolvedOptions & { mailer: ResolvedMailer },
-  templates: Templates,
   request: EmailExportRequest,
   recipients: Recipients,
   log: FastifyBaseLogger
@@ -86,7 +84,8 @@ async function renderAndSend (
   const subject = headerSafe(request.subject ?? '') || `Messages from ${title}`
   const labels = createDateLabels(resolveLanguage(user.language), range.timezone)
   const rendererOptions = { labels, translate: options.translate, repository, rid: room._id, archivesUploads: false, inlineImageBytes: 0 }
-  const mailRenderer = new MessageRenderer({ ...rendererOptions, target: 'mail' })
+  const templates = await loadTemplates()
+  const mailRenderer = await MessageRenderer.create({ ...rendererOptions, target: 'mail' })
   const views: MessageView[] = []
   const textLines: string[] = []
   for (const message of messages) {
@@ -111,7 +110,7 @@ async function renderAndSend (
     if (Buffer.byteLength(html) > mailBodyBytes) {
       // Clients clip long bodies (Gmail at ~102 KB): the export goes as a page of its own, the body keeps the first messages.
       const filename = `${archiveBaseName(room)}.html`
-      const page = await renderSinglePage(templates, context, messages, new MessageRenderer({ ...rendererOptions, target: 'page' }), labels)
+      const page = await renderSinglePage(templates, context, messages, await MessageRenderer.create({ ...rendererOptions, target: 'page' }), labels)
       attachments.push({ filename, content: page, contentType: 'text/html; charset=utf-8' })
       let shown = 0
       let bytes = 4096

@@ -3,14 +3,13 @@ import { headerSafe, sendMail, userAddress } from '../mail.ts'
 import type { ExportRoom, ExportUser } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { personLabel, roomTitle } from '../render/html.ts'
-import type { Templates } from '../render/templates.ts'
+import { loadTemplates } from '../render/templates.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import { signDownloadToken } from './download-link.ts'
 import type { ExportJob } from './jobs.ts'
 
 export interface AnnouncementContext {
   options: ResolvedOptions
-  templates: Templates
   log: FastifyBaseLogger
   /** path of the download route, Fastify prefix included */
   downloadPath: string
@@ -21,7 +20,7 @@ export interface AnnouncementContext {
  * mail with a signed link (within `mailTimeoutMs`). Failures are logged; the
  * export stays done.
  */
-export async function announceExport ({ options, templates, log, downloadPath }: AnnouncementContext, job: ExportJob, user: ExportUser, room: ExportRoom, timezone: string): Promise<void> {
+export async function announceExport ({ options, log, downloadPath }: AnnouncementContext, job: ExportJob, user: ExportUser, room: ExportRoom, timezone: string): Promise<void> {
   if (options.onExportReady !== null) {
     await options.onExportReady(job, user)
       .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: onExportReady failed') })
@@ -39,7 +38,7 @@ export async function announceExport ({ options, templates, log, downloadPath }:
   await sendMail(options.mailer, {
     to: [address.address],
     subject: headerSafe(`Your export of ${title} is ready`),
-    html: templates.mailExportReady({
+    html: (await loadTemplates()).mailExportReady({
       userLabel: personLabel(user),
       roomTitle: title,
       format: job.format.toUpperCase(),

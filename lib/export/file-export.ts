@@ -10,7 +10,7 @@ import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, messageFiles } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
-import type { Templates } from '../render/templates.ts'
+import { loadTemplates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
 import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
@@ -39,7 +39,6 @@ export interface Manifest {
 
 interface FileExportDependencies {
   options: ResolvedOptions
-  templates: Templates
   jobs: ExportJobStore
   log: FastifyBaseLogger
   /** path of the download route, Fastify prefix included */
@@ -198,7 +197,7 @@ export class FileExports {
         }
       )
       const parts: EntryDigest[] = []
-      for await (const part of this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog)) {
+      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
@@ -294,8 +293,8 @@ export class FileExports {
     return failed
   }
 
-  private renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog): AsyncIterable<RenderedPart> | Iterable<RenderedPart> {
-    const { options, templates } = this.deps
+  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+    const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
     const archivesUploads = repository.openFile !== undefined
@@ -303,9 +302,9 @@ export class FileExports {
       return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) } })
     }
     const labels = createDateLabels(language, context.range.timezone)
-    const renderer = new MessageRenderer({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes })
+    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, { sentenceOf: async (message) => await renderer.sentenceOf(message), archivesUploads }) }]
-    return renderHtmlParts(templates, context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
+    return renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
   }
 
   /** Uploads go into `assets/`; one the repository cannot open is listed as missing, not fatal. */

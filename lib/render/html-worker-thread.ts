@@ -10,9 +10,10 @@ import type { ExportMessage, ExportUser, FileRef } from '../model.ts'
 import { createDateLabels } from '../time/locale.ts'
 import { renderHtmlParts } from './html.ts'
 import type { FromMain, HtmlWorkerData, RepositoryMethod, ToMain } from './html-worker.ts'
+import { loadMarkupParser } from './markup.ts'
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
-import { compileTemplates } from './templates.ts'
+import { createTemplates } from './templates.ts'
 import { fromThreadError, toThreadError } from './thread-errors.ts'
 
 // The lowest priority: the server's own requests come first, the export takes what the machine has
@@ -22,7 +23,10 @@ if (process.platform === 'linux') setPriority(19)
 const data = workerData as HtmlWorkerData
 const port = parentPort!
 const post = (message: ToMain) => { port.postMessage(message) }
-// Every module is loaded by now: the main thread may stop this thread from here on.
+// Handlebars and the message parser, which load on first use, load now: once every module is
+// loaded, the main thread may stop this thread.
+const templates = await createTemplates()
+await loadMarkupParser()
 post({ type: 'ready' })
 
 /** Replies to `call`s, by call id. */
@@ -109,8 +113,8 @@ const repository: MessageRendererOptions['repository'] = {
 try {
   const labels = createDateLabels(data.language, data.context.range.timezone)
   const translate = data.translate === null ? null : translateOnMain(data.translate.port, new Int32Array(data.translate.signal))
-  const renderer = new MessageRenderer({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes })
-  for await (const part of renderHtmlParts(compileTemplates(), data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
+  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes })
+  for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {
       // Encoded here, off the main thread, and moved to it without a copy.

@@ -1,4 +1,3 @@
-import { parse } from '@rocket.chat/message-parser'
 import type { MarkdownTree } from '../model.ts'
 import { emojiFor } from './emoji.ts'
 
@@ -110,6 +109,33 @@ const writers: Record<MarkupTarget, Writer> = {
 /** Letters, digits, spaces and `,!?'"`, with `.` only where no link or list can start: text the parser returns as one plain paragraph. */
 const plainText = /^(?:[\p{L}\p{M}\p{Zs},!?'"’]|\p{N}(?![.)])|\.(?![\p{L}\p{N}]))*$/u
 
+type Parse = typeof import('@rocket.chat/message-parser').parse
+
+/** Rocket.Chat's parser, once `loadMarkupParser()` has loaded it. */
+let parse: Parse | null = null
+
+/**
+ * The parser weighs ~6 MB: it is loaded when a renderer is first made
+ * (`MessageRenderer.create`), not with the plugin, so a server whose HTML
+ * exports render in the worker thread never loads it on its main thread.
+ */
+export async function loadMarkupParser (): Promise<void> {
+  parse ??= (await import('@rocket.chat/message-parser')).parse
+}
+
+/**
+ * Whether a text is plain for the shortcut. On megabytes of some texts (16 MB
+ * of `"`) the regular expression overflows its backtracking stack: such a
+ * text is shown as it is, rather than failing the export.
+ */
+function isPlain (text: string): boolean {
+  try {
+    return plainText.test(text)
+  } catch {
+    return true
+  }
+}
+
 /** As Rocket.Chat parses with its default settings: emoticons, colour previews, KaTeX with `$…$` and `\\(…\\)`. */
 const parserOptions = { emoticons: true, colors: true, katex: { dollarSyntax: true, parenthesisSyntax: true } }
 
@@ -120,9 +146,10 @@ const parserOptions = { emoticons: true, colors: true, katex: { dollarSyntax: tr
  */
 export function markupTree (text: string, stored: MarkdownTree | undefined): MarkdownTree | null {
   if (stored !== undefined) return stored
-  if (plainText.test(text)) return null
+  if (isPlain(text)) return null
   const cached = parsedTrees.get(text)
   if (cached !== undefined) return cached
+  if (parse === null) throw new Error('markupTree() before loadMarkupParser(): the message parser is not loaded')
   let tree: MarkdownTree | null
   try {
     tree = parse(text, parserOptions)

@@ -2,7 +2,7 @@ import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
 import { emojiFor } from './emoji.ts'
 import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
-import { excerpt, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
+import { excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
 /**
@@ -117,8 +117,14 @@ export class MessageRenderer {
   currentPart = 1
   partHref: (part: number) => string = () => ''
 
-  constructor (options: MessageRendererOptions) {
+  private constructor (options: MessageRendererOptions) {
     this.options = options
+  }
+
+  /** A renderer, with the message parser loaded first. */
+  static async create (options: MessageRendererOptions): Promise<MessageRenderer> {
+    await loadMarkupParser()
+    return new MessageRenderer(options)
   }
 
   /** Called where a page starts: its first message always shows its header. */

@@ -1,5 +1,4 @@
-import Handlebars from 'handlebars'
-import { templateSources } from './template-sources.ts'
+import { templateSpecs } from './template-specs.ts'
 
 export type Template = (context: object) => string
 
@@ -14,31 +13,40 @@ export interface Templates {
   mailExportReady: Template
 }
 
+/** What this module uses of Handlebars' runtime (its package types the full Handlebars only). */
+type HandlebarsRuntime = Pick<typeof import('handlebars'), 'create'>
+
 /**
- * Compiles every template once, at registration, in a Handlebars environment
- * of our own so the host's global Handlebars helpers are neither used nor changed.
+ * The templates, precompiled (`scripts/embed-templates.mjs`), on Handlebars'
+ * runtime in an environment of our own, so the host's global Handlebars
+ * helpers are neither used nor changed. The runtime is loaded here, when first
+ * needed, not with the plugin: a server whose HTML exports render in the
+ * worker thread and that sends no mail never needs it on its main thread.
  */
-export function compileTemplates (): Templates {
-  const handlebars = Handlebars.create()
+export async function createTemplates (): Promise<Templates> {
+  const runtime = (await import('handlebars/runtime.js') as unknown as { default: HandlebarsRuntime }).default
+  const handlebars = runtime.create()
+  const template = (name: string): Template => {
+    const render = handlebars.template(templateSpecs[name])
+    return (context) => render(context)
+  }
   // HTML built outside the templates (`…Html` fields, triple braces) comes from the markup walker, which escapes every piece.
-  const source = (name: string) => templateSources[name]
-  handlebars.registerPartial('style', source('export-style'))
-  handlebars.registerPartial('mailMessage', source('mail-message'))
-  const compile = (name: string, usesDataVariables = false): Template => {
-    // No helpers beyond the built-in ones: Handlebars compiles direct calls instead of per-expression
-    // helper lookups. (The page's messages are rendered in code: see page-messages.ts.)
-    const template = handlebars.compile(source(name), {
-      knownHelpersOnly: true,
-      data: usesDataVariables
-    })
-    return (context) => template(context)
-  }
+  handlebars.registerPartial('style', template('export-style'))
+  handlebars.registerPartial('mailMessage', template('mail-message'))
   return {
-    pageStart: compile('export-page-start'),
-    pageEnd: compile('export-page-end'),
-    index: compile('export-index'),
-    mailExport: compile('mail-export', true),
-    mailMessage: compile('mail-message'),
-    mailExportReady: compile('mail-export-ready')
+    pageStart: template('export-page-start'),
+    pageEnd: template('export-page-end'),
+    index: template('export-index'),
+    mailExport: template('mail-export'),
+    mailMessage: template('mail-message'),
+    mailExportReady: template('mail-export-ready')
   }
+}
+
+let mainThreadTemplates: Promise<Templates> | undefined
+
+/** The templates of this thread, made on first use and then shared by every export and mail. */
+export async function loadTemplates (): Promise<Templates> {
+  mainThreadTemplates ??= createTemplates()
+  return await mainThreadTemplates
 }

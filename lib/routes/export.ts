@@ -60,7 +60,7 @@ function checkBody (body: ExportRequestBody, validation: FastifySchemaValidation
 }
 
 /** `POST …/rooms.export`: the checks of SPEC §3 in their order, then a file job or an email. */
-export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, templates, fileExports, slots }) => {
+export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, fileExports, slots }) => {
   fastify.post(`${options.basePath}/rooms.export`, {
     schema: {
       tags: ['rooms.export'],
@@ -101,7 +101,7 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
 
     const { mailer } = options
     if (mailer === null) throw exportError('error-email-not-configured', 'this server has no mailer configured')
-    const { missing } = await sendEmailExport({ ...options, mailer }, templates, slots, {
+    const { missing } = await sendEmailExport({ ...options, mailer }, slots, {
       user,
       room,
       range,

@@ -4,13 +4,11 @@ import type { ExportSlots } from '../export/slots.ts'
 import type { FastifyRequest } from 'fastify'
 import type { ExportUser } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
-import type { Templates } from '../render/templates.ts'
 import { exportError } from '../errors.ts'
 
 /** What every route file is registered with. */
 export interface RouteContext {
   options: ResolvedOptions
-  templates: Templates
   fileExports: FileExports
   jobs: ExportJobStore
   slots: ExportSlots
