@@ -1,4 +1,3 @@
-import { parse } from '@rocket.chat/message-parser'
 import Fastify, { type FastifyInstance } from 'fastify'
 import roomsExport, { createDirectoryStorage, type ExportMessage, type MarkdownTree, type RoomRepository } from '../index.ts'
 
@@ -28,10 +27,11 @@ export type Corpus = 'plain' | 'rich' | 'rich-no-md'
 
 /**
  * Texts of the rich corpus: about 30 % of its messages carry markup, mentions,
- * emoji, links or code. Their trees are parsed once here, as Rocket.Chat
- * stores them (`md`); the `rich-no-md` corpus drops them, so the export parses.
+ * emoji, links or code. Their trees are parsed once, by `prepareCorpus`, as
+ * Rocket.Chat stores them (`md`); the `rich-no-md` corpus drops them, so the
+ * export parses.
  */
-const richTexts = [
+const richSources = [
   'shipping the *release* today, see https://ci.example.com/builds/42',
   '@user3 can you review `src/export.ts`? :eyes:',
   'thanks @all :tada: :+1:',
@@ -42,7 +42,19 @@ const richTexts = [
   '_maybe_ we should ~revert~ roll forward instead :thinking:',
   '# Incident summary\nroot cause: expired certificate',
   'docs: [runbook](https://wiki.example.com/runbook) and example.org :white_check_mark:'
-].map((text) => ({ text, md: parse(text, { emoticons: true, colors: true }) as MarkdownTree }))
+]
+let richTexts: { text: string, md: MarkdownTree }[] | null = null
+
+/**
+ * Parses the rich corpus's texts, before its first message. The parser is
+ * loaded only then: a plain-corpus host carries none on its main thread, as
+ * the plugin does not load it there when the worker renders.
+ */
+export async function prepareCorpus (corpus: Corpus): Promise<void> {
+  if (corpus === 'plain' || richTexts !== null) return
+  const { parse } = await import('@rocket.chat/message-parser')
+  richTexts = richSources.map((text) => ({ text, md: parse(text, { emoticons: true, colors: true }) as MarkdownTree }))
+}
 const systemKinds = ['uj', 'ul', 'au', 'ru', 'room_changed_topic', 'subscription-role-added', 'user-muted', 'message_pinned', 'room-archived', 'livechat-started']
 
 /** The n-th message of the rich corpus: Rocket.Chat-shaped, with markup, quotes, threads, uploads, system messages. */
@@ -51,6 +63,7 @@ export function richMessage (index: number, withMd: boolean): ExportMessage {
   delete message.tmid
   const kind = index % 100
   if (kind < 30) {
+    if (richTexts === null) throw new Error('prepareCorpus() before the rich corpus\'s first message')
     const { text, md } = richTexts[index % richTexts.length]
     message.msg = text
     if (withMd) message.md = md
@@ -102,6 +115,7 @@ export function syntheticRepository (count: number, corpus: Corpus = 'plain'): R
 
 /** A host whose every request is the bench user, exporting `count` synthetic messages into `directory`. */
 export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain'): Promise<FastifyInstance> {
+  await prepareCorpus(corpus)
   const app = Fastify()
   app.get('/ping', async () => ({ pong: true }))
   await app.register(roomsExport, {
@@ -124,7 +138,7 @@ export const firstHour = { dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-0
  * every `pollMs` until it settles: resolves with the final status, throws
  * with its reason when it failed.
  */
-export async function settledExport (app: FastifyInstance, payload: object, { headers = {}, pollMs }: { headers?: Record<string, string>, pollMs: number }): Promise<{ messages: number, bytes: number }> {
+export async function settledExport (app: FastifyInstance, payload: object, { headers = {}, pollMs }: { headers?: Record<string, string>, pollMs: number }): Promise<{ messages: number, bytes: number, createdAt: string, finishedAt: string }> {
   const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', ...payload } })).json()
   for (;;) {
     const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
