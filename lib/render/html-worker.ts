@@ -61,8 +61,9 @@ export const htmlWorkerAvailable = existsSync(fileURLToPath(entry))
  * would grow it to 48 MB over a long export); an old generation limit of 512 MB
  * makes V8 grow the heap by smaller steps (with the default limit, ~4 GB here,
  * it let the worker's heap reach 31–35 MB for a live 12 MB; under 1 GB,
- * 26–28 MB). 512 MB is far above what rendering needs — a 16 MB message, the
- * most MongoDB stores, renders in a small fraction of it.
+ * 26–28 MB). 512 MB is far above what real messages need; a flood reaches it
+ * (16 MB of bold words, each a node of the parser's tree) and fails only its
+ * export, where the default limit would let it grow toward the process's.
  */
 const heapLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 }
 

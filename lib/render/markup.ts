@@ -115,9 +115,10 @@ type Parse = typeof import('@rocket.chat/message-parser').parse
 let parse: Parse | null = null
 
 /**
- * The parser weighs ~6 MB: it is loaded when a renderer is first made
- * (`MessageRenderer.create`), not with the plugin, so a server whose HTML
- * exports render in the worker thread never loads it on its main thread.
+ * The parser weighs ~2 MB of heap (~6 MB of RSS): it is loaded when a
+ * renderer is first made (`MessageRenderer.create`), not with the plugin, so a
+ * server whose HTML exports render in the worker thread never loads it on its
+ * main thread.
  */
 export async function loadMarkupParser (): Promise<void> {
   parse ??= (await import('@rocket.chat/message-parser')).parse
