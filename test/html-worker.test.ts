@@ -66,12 +66,12 @@ t.test('close() during an HTML export stops its worker', async (t) => {
 })
 
 /** A file export of `messages` in the general room; resolves with its settled status and what storage holds. */
-async function exportOf (t: Test, messages: ExportMessage[], options: RoomsExportOptions = {}) {
+async function exportOf (t: Test, messages: ExportMessage[], options: RoomsExportOptions = {}, timeoutMs?: number) {
   const data = { ...fixtureData(), messages }
   const directory = await temporaryDirectory(t)
   const app = await buildApp(t, { storage: createDirectoryStorage(directory), ...options }, data)
   const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' })
-  const status = await waitForExport(app, alice, started.json().exportId)
+  const status = await waitForExport(app, alice, started.json().exportId, undefined, timeoutMs)
   return { app, status, stored: await storedFiles(directory) }
 }
 
@@ -115,20 +115,12 @@ t.test('a message that cannot be passed to the worker fails the export, saying w
 t.test('a message whose render outgrows the worker\'s heap limit fails its export, and the server goes on', async (t) => {
   // 16 MB, as much as MongoDB stores in one message: four million bold words, each a node of the parser's tree.
   const flood = message(general._id, '2024-03-21T10:00:00Z', '*a* '.repeat(4 << 20))
-  const data = { ...fixtureData(), messages: [flood] }
-  const directory = await temporaryDirectory(t)
-  const app = await buildApp(t, { storage: createDirectoryStorage(directory) }, data)
   await exportToZip(await buildApp(t), alice, { rid: general._id, type: 'file', format: 'html' }) // the thread pool and timers exist from now on
   const before = await threadCount()
-  const started = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' })
-  let status: { status: string, error?: string } = { status: 'running' }
-  t.ok(await eventually(async () => {
-    status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${started.json().exportId}`, headers: authHeaders(alice) })).json().export
-    return status.status !== 'queued' && status.status !== 'running'
-  }, 120_000), 'the export settles')
-  t.equal(status.status, 'failed')
-  t.equal(status.error, 'export failed: Worker terminated due to reaching memory limit: JS heap out of memory')
-  t.same(await storedFiles(directory), [], 'nothing stored')
+  const { app, status, stored } = await exportOf(t, [flood], {}, 120_000)
+  t.equal(status.export.status, 'failed')
+  t.equal(status.export.error, 'export failed: Worker terminated due to reaching memory limit: JS heap out of memory')
+  t.same(stored, [], 'nothing stored')
   t.ok(await eventually(async () => await threadCount() === before), 'no thread left behind')
   const zip = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json' })
   t.ok((await readZip(zip)).has('general.json'), 'the next export runs')

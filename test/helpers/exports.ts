@@ -6,9 +6,9 @@ export async function postExport (app: FastifyInstance, user: ExportUser | null,
   return await app.inject({ method: 'POST', url, headers: user === null ? {} : authHeaders(user), payload: payload as object })
 }
 
-/** Polls the status route until the export has settled, and returns that status body. */
-export async function waitForExport (app: FastifyInstance, user: ExportUser, exportId: string, base = '/api/v1') {
-  for (let attempt = 0; attempt < 1000; attempt++) {
+/** Polls the status route every 10 ms until the export has settled (at most `timeoutMs`), and returns that status body. */
+export async function waitForExport (app: FastifyInstance, user: ExportUser, exportId: string, base = '/api/v1', timeoutMs = 10_000) {
+  for (let attempt = 0; attempt < timeoutMs / 10; attempt++) {
     const response = await app.inject({ url: `${base}/rooms.export.status?exportId=${exportId}`, headers: authHeaders(user) })
     const body = response.json()
     if (body.export?.status === 'done' || body.export?.status === 'failed') return body
