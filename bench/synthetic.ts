@@ -135,15 +135,16 @@ export const firstHour = { dateFrom: '2024-01-01T00:00:00.000Z', dateTo: '2024-0
 
 /**
  * Starts a file export of the bench room through `app` and polls its status
- * every `pollMs` until it settles: resolves with the final status, throws
- * with its reason when it failed.
+ * every `pollMs` until it settles: resolves with its messages, bytes and
+ * time by its own clock (its job's `createdAt` → `finishedAt`, so the poll's
+ * interval does not count); throws with its reason when it failed.
  */
-export async function settledExport (app: FastifyInstance, payload: object, { headers = {}, pollMs }: { headers?: Record<string, string>, pollMs: number }): Promise<{ messages: number, bytes: number, createdAt: string, finishedAt: string }> {
+export async function settledExport (app: FastifyInstance, payload: object, { headers = {}, pollMs }: { headers?: Record<string, string>, pollMs: number }): Promise<{ messages: number, bytes: number, ms: number }> {
   const { exportId } = (await app.inject({ method: 'POST', url: '/api/v1/rooms.export', headers, payload: { rid: benchRoom._id, type: 'file', ...payload } })).json()
   for (;;) {
     const status = (await app.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers })).json().export
     if (status.status === 'failed') throw new Error(status.error)
-    if (status.status === 'done') return status
+    if (status.status === 'done') return { messages: status.messages, bytes: status.bytes, ms: Date.parse(status.finishedAt) - Date.parse(status.createdAt) }
     await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
 }
