@@ -1,0 +1,48 @@
+import { addressCharacters, alphanumericCharacters, nameCharacters } from './character-classes.ts'
+
+/**
+ * One table of flags per UTF-16 code unit for the grammar's character
+ * classes: a parser that tests a class with one array read instead of a
+ * regular expression.
+ */
+export const NAME = 1
+export const ADDRESS = 2
+export const ALPHANUMERIC = 4
+/** `AnyText`: printable ASCII but `(`, `)`, `*`, `[`-`` ` ``, `{`-`~`, and everything from U+0080 */
+export const TEXT = 8
+/** `Extra`: `.,!%~*"':;()=` — punctuation that ends a bare address */
+export const EXTRA = 16
+/** ends a plain run: `*_~`:` newline `<[]!` space tab `()\|` */
+export const RUN_END = 32
+/** the characters of a URL body inside `<…|…>`: printable but `)`, `\`, `|` */
+export const URL_BODY = 64
+/** `DomainChar`'s stop characters `\/|><%`[]` */
+export const DOMAIN_STOP = 128
+
+export const classes = new Uint8Array(0x10000)
+
+function mark (flag: number, ranges: Array<number | [number, number]>): void {
+  for (const range of ranges) {
+    const [from, to] = typeof range === 'number' ? [range, range] : range
+    for (let unit = from; unit <= to; unit++) classes[unit] |= flag
+  }
+}
+
+const codes = (characters: string): number[] => Array.from(characters, (character) => character.charCodeAt(0))
+
+mark(NAME, nameCharacters)
+mark(ADDRESS, addressCharacters)
+mark(ALPHANUMERIC, alphanumericCharacters)
+mark(TEXT, [[0x20, 0x27], [0x2b, 0x5a], [0x61, 0x7a], [0x80, 0xffff]])
+mark(EXTRA, codes('.,!%~*"\':;()='))
+mark(RUN_END, codes('*_~`:\n<[]! \t()\\|'))
+mark(URL_BODY, [[0x20, 0x28], [0x2a, 0x5b], [0x5d, 0x7b], [0x7d, 0x7e], [0x80, 0xffff]])
+mark(DOMAIN_STOP, codes('\\/|><%`[]'))
+
+export const isDigit = (unit: number): boolean => unit >= 0x30 && unit <= 0x39
+export const isAsciiAlphanumeric = (unit: number): boolean => (unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a)
+export const isAsciiLetter = (unit: number): boolean => (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a)
+export const isHex = (unit: number): boolean => isDigit(unit) || (unit >= 0x41 && unit <= 0x46) || (unit >= 0x61 && unit <= 0x66)
+/** `Space`: a space or a tab */
+export const isSpace = (unit: number): boolean => unit === 0x20 || unit === 0x09
+export const isLineEnd = (unit: number): boolean => unit === 0x0a || unit === 0x0d
