@@ -1,14 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import roomsExport, { createDirectoryStorage, type ExportMessage, type MarkdownTree, type RoomRepository } from '../index.ts'
+import { realisticText } from './texts.ts'
 
 export const benchRoom = { _id: 'BENCH', t: 'c', name: 'bench', fname: 'Bench room', topic: 'synthetic' }
 export const benchUser = { _id: 'bench-user', username: 'bench', name: 'Bench User', roles: ['admin'] }
 
 const words = ['deploy', 'review', 'lunch', 'build', 'release', 'meeting', 'ticket', 'merge', 'coffee', 'incident', 'notes', 'plan']
 
-/** The n-th message of a synthetic room: realistic sizes and fields, made on demand. */
+/** The n-th message of a synthetic room: realistic sizes and fields, made on demand; every text different (it holds its number). */
 export function syntheticMessage (index: number): ExportMessage {
-  const text = Array.from({ length: 8 + (index % 17) }, (_, word) => words[(index * 7 + word * 3) % words.length]).join(' ')
+  const text = `${Array.from({ length: 8 + (index % 17) }, (_, word) => words[(index * 7 + word * 3) % words.length]).join(' ')} ${index}`
   const message: ExportMessage = {
     _id: `m${index.toString(36).padStart(8, '0')}`,
     rid: benchRoom._id,
@@ -27,33 +28,22 @@ export type Corpus = 'plain' | 'rich' | 'rich-no-md'
 
 /**
  * Texts of the rich corpus: about 30 % of its messages carry markup, mentions,
- * emoji, links or code. Their trees are parsed once, by `prepareCorpus`, as
- * Rocket.Chat stores them (`md`); the `rich-no-md` corpus drops them, so the
+ * emoji, links or code, each text different (`bench/texts.ts`: a numbered
+ * template per kind). The `rich` corpus carries the tree Rocket.Chat stores
+ * (`md`), made by the generator as the host's database would hand it over
+ * (the baseline pays for it too); the `rich-no-md` corpus has none, so the
  * export parses.
  */
-const richSources = [
-  'shipping the *release* today, see https://ci.example.com/builds/42',
-  '@user3 can you review `src/export.ts`? :eyes:',
-  'thanks @all :tada: :+1:',
-  '> the build is green\nnice, merging now',
-  '```js\nconst total = items.reduce((a, b) => a + b, 0)\n```',
-  '- fix the flaky test\n- update the docs\n- [x] bump the version',
-  'meeting moved to <t:1704103200:t> in #general',
-  '_maybe_ we should ~revert~ roll forward instead :thinking:',
-  '# Incident summary\nroot cause: expired certificate',
-  'docs: [runbook](https://wiki.example.com/runbook) and example.org :white_check_mark:'
-]
-let richTexts: { text: string, md: MarkdownTree }[] | null = null
+let parseMarkup: ((text: string) => MarkdownTree | null) | null = null
 
 /**
- * Parses the rich corpus's texts, before its first message. The parser is
- * loaded only then: a plain-corpus host carries none on its main thread, as
- * the plugin does not load it there when the worker renders.
+ * Loads the parser for the rich corpus's trees, before its first message: a
+ * plain-corpus host carries none on its main thread, as the plugin does not
+ * load it there when the worker renders.
  */
 export async function prepareCorpus (corpus: Corpus): Promise<void> {
-  if (corpus === 'plain' || richTexts !== null) return
-  const { parse } = await import('@rocket.chat/message-parser')
-  richTexts = richSources.map((text) => ({ text, md: parse(text, { emoticons: true, colors: true }) as MarkdownTree }))
+  if (corpus !== 'rich' || parseMarkup !== null) return
+  parseMarkup = (await import('../lib/markup/parser.ts')).parseMarkup
 }
 const systemKinds = ['uj', 'ul', 'au', 'ru', 'room_changed_topic', 'subscription-role-added', 'user-muted', 'message_pinned', 'room-archived', 'livechat-started']
 
@@ -63,11 +53,14 @@ export function richMessage (index: number, withMd: boolean): ExportMessage {
   delete message.tmid
   const kind = index % 100
   if (kind < 30) {
-    if (richTexts === null) throw new Error('prepareCorpus() before the rich corpus\'s first message')
-    const { text, md } = richTexts[index % richTexts.length]
+    const text = realisticText(index)
     message.msg = text
-    if (withMd) message.md = md
-    if (text.includes('@user3')) message.mentions = [{ _id: 'u3', username: 'user3', name: 'User 3' }]
+    if (withMd) {
+      if (parseMarkup === null) throw new Error('prepareCorpus() before the rich corpus\'s first message')
+      message.md = parseMarkup(text) ?? undefined
+    }
+    const mentioned = /@(user\d+)/.exec(text)?.[1]
+    if (mentioned !== undefined) message.mentions = [{ _id: mentioned.replace('user', 'u'), username: mentioned, name: mentioned.replace('user', 'User ') }]
   } else if (kind < 33) {
     message.t = systemKinds[index % systemKinds.length]
     message.msg = message.t === 'room_changed_topic' ? 'Quarterly planning' : `user${index % 40}`

@@ -1,6 +1,6 @@
-import type { Root as MarkdownTree } from '@rocket.chat/message-parser'
+import type { MarkdownTree, MarkupNode } from './markup/tree.ts'
 
-export type { MarkdownTree }
+export type { MarkdownTree, MarkupNode }
 
 /**
  * The Rocket.Chat-shaped data model the plugin reads. Hosts supply it through a
@@ -40,8 +40,10 @@ export interface MessageAttachment {
   video_url?: string
   type?: string
   description?: string
+  /** the stored markup tree of `description` (an upload's description) */
+  descriptionMd?: MarkdownTree
   text?: string
-  /** the stored markup tree of `text` (quotes) or `description` (uploads) */
+  /** the stored markup tree of `text` (quotes, integrations' attachments) */
   md?: MarkdownTree
   /** quotes and replies: who wrote the quoted message, its permalink and time */
   author_name?: string

@@ -93,7 +93,7 @@ const JsonFileSchema = Type.Object({
   path: Type.Optional(Type.String({ description: 'where the upload is in the archive (`assets/…`); the manifest lists the ones that could not be included' }))
 }, { additionalProperties: false })
 
-const MarkdownTreeSchema = Type.Array(Type.Unknown(), { description: 'the markup tree Rocket.Chat stored (`@rocket.chat/message-parser` nodes), as stored' })
+const MarkdownTreeSchema = Type.Array(Type.Unknown(), { description: 'the markup tree Rocket.Chat stored (its message parser\'s nodes), as stored' })
 
 const JsonAttachmentSchema = Type.Recursive((Self) => Type.Object({
   title: Type.Optional(Type.String()),
@@ -104,6 +104,7 @@ const JsonAttachmentSchema = Type.Recursive((Self) => Type.Object({
   video_url: Type.Optional(Type.String()),
   type: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),
+  descriptionMd: Type.Optional(MarkdownTreeSchema),
   text: Type.Optional(Type.String()),
   md: Type.Optional(MarkdownTreeSchema),
   author_name: Type.Optional(Type.String({ description: 'a quote: who wrote the quoted message' })),

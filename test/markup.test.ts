@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { parse } from '@rocket.chat/message-parser'
 import t from 'tap'
-import { escapeHtml, excerpt, loadMarkupParser, markupTree, renderMarkup, safeHref } from '../lib/render/markup.ts'
+import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxParsedLength, renderMarkup, safeHref } from '../lib/render/markup.ts'
 
 t.test('the parser loads on first use: markup before it is a mistake, said so', async (t) => {
   const fresh = await t.mockImport<typeof import('../lib/render/markup.ts')>('../lib/render/markup.ts')
@@ -17,6 +17,14 @@ t.test('a text too long for the shortcut\'s regular expression is shown as it is
   const quotes = '"'.repeat(16 << 20)
   t.equal(markupTree(quotes, undefined), null)
   t.equal(renderMarkup(quotes, undefined, 'text', context), quotes)
+})
+
+t.test('a text longer than maxParsedLength is shown as it is, unparsed; one as long is parsed', async (t) => {
+  const longest = '*a* '.repeat(maxParsedLength / 4)
+  t.equal(markupTree(longest, undefined)?.length, 1, 'one paragraph of bold words')
+  const longer = `${longest}<b>`
+  t.equal(markupTree(longer, undefined), null)
+  t.equal(renderMarkup(`${longer}\nnext`, undefined, 'page', context), `<p class="md-p">${escapeHtml(longer)}<br>next</p>`)
 })
 
 const context = { mentionName: () => undefined, timestamp: (instant: Date) => instant.toISOString() }

@@ -101,6 +101,7 @@ function toAttachment (document: Document, depth = 0): MessageAttachment {
     if (value !== undefined) attachment[key] = value
   }
   if (Array.isArray(document.md)) attachment.md = document.md as MarkdownTree
+  if (Array.isArray(document.descriptionMd)) attachment.descriptionMd = document.descriptionMd as MarkdownTree
   if (document.ts instanceof Date) attachment.ts = document.ts
   // A quote of a quote is shown; deeper nesting is not (Rocket.Chat shows one level too).
   if (Array.isArray(document.attachments) && depth === 0) attachment.attachments = objects(document.attachments).map((nested) => toAttachment(nested, 1))

@@ -18,8 +18,20 @@ export const RUN_END = 32
 export const URL_BODY = 64
 /** `DomainChar`'s stop characters `\/|><%`[]` */
 export const DOMAIN_STOP = 128
+/** `Space`: a space or a tab */
+export const SPACE = 0x100
+/** ends a bold's plain run: newline `*` space `_~` */
+export const BOLD_STOP = 0x200
+/** ends an italic's plain run: newline `_` space `*~` */
+export const ITALIC_STOP = 0x400
+/** ends a link title's text: `]()*_~`, space, tab, line ends */
+export const TITLE_STOP = 0x800
+/** ends a strike-through's plain run: newline `~` space `*_:`@#[]\<!|`, surrogates of emoji, U+2300–U+27BF */
+export const STRIKE_STOP = 0x1000
+export const DIGIT = 0x2000
+export const ASCII_ALPHANUMERIC = 0x4000
 
-export const classes = new Uint8Array(0x10000)
+export const classes = new Uint16Array(0x10000)
 
 function mark (flag: number, ranges: Array<number | [number, number]>): void {
   for (const range of ranges) {
@@ -38,6 +50,13 @@ mark(EXTRA, codes('.,!%~*"\':;()='))
 mark(RUN_END, codes('*_~`:\n<[]! \t()\\|'))
 mark(URL_BODY, [[0x20, 0x28], [0x2a, 0x5b], [0x5d, 0x7b], [0x7d, 0x7e], [0x80, 0xffff]])
 mark(DOMAIN_STOP, codes('\\/|><%`[]'))
+mark(SPACE, codes(' \t'))
+mark(BOLD_STOP, codes('\n* _~'))
+mark(ITALIC_STOP, codes('\n_ *~'))
+mark(TITLE_STOP, codes(']()*_~ \t\r\n'))
+mark(STRIKE_STOP, [...codes('\n~ *_:`@#[]\\<!|'), [0xd83c, 0xd83e], [0x2300, 0x27bf]])
+mark(DIGIT, [[0x30, 0x39]])
+mark(ASCII_ALPHANUMERIC, [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]])
 
 export const isDigit = (unit: number): boolean => unit >= 0x30 && unit <= 0x39
 export const isAsciiAlphanumeric = (unit: number): boolean => (unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a)

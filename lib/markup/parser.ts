@@ -1,5 +1,6 @@
 import {
-  ADDRESS, ALPHANUMERIC, classes, DOMAIN_STOP, EXTRA, isAsciiAlphanumeric, isAsciiLetter, isDigit, isHex, isLineEnd, isSpace, NAME, RUN_END, TEXT, URL_BODY
+  ADDRESS, ALPHANUMERIC, ASCII_ALPHANUMERIC, BOLD_STOP, classes, DIGIT, DOMAIN_STOP, EXTRA, isAsciiAlphanumeric, isAsciiLetter, isDigit, isHex, isLineEnd, isSpace,
+  ITALIC_STOP, NAME, RUN_END, SPACE, STRIKE_STOP, TEXT, TITLE_STOP, URL_BODY
 } from './characters.ts'
 import { emoticonsByFirstCharacter } from './emoticons.ts'
 import {
@@ -28,6 +29,17 @@ export function parseMarkup (text: string, { remember = text.length > SHORT_TEXT
   return new Parser(text, remember).root()
 }
 
+/**
+ * The work a parse of `text` does, in steps: rules tried, items of
+ * repetitions, characters read by scans. A measure of time that the machine's
+ * noise does not move, for the test that proves it linear.
+ */
+export function parseSteps (text: string): number {
+  const parser = new Parser(text, text.length > SHORT_TEXT)
+  parser.root()
+  return parser.steps
+}
+
 const FAIL = null
 type Result<T> = T | null
 
@@ -45,13 +57,13 @@ const STRIKE = 3
 const REFERENCE = 4
 const BOLD_ITEM = 5
 const ITALIC_ITEM = 6
-const INLINE = 7
-const BOLD_ITEMS = 8
-const ITALIC_ITEMS = 9
-const STRIKE_ITEMS = 10
-const TITLE_ITEMS = 11
+const BOLD_ITEMS = 7
+const ITALIC_ITEMS = 8
+const STRIKE_ITEMS = 9
+const TITLE_ITEMS = 10
 
-interface Remembered { end: number, value: unknown }
+/** What a rule matched at each position, under one set of emphases: its value (null: no match; a hole: not yet asked) and where it ended. */
+interface Memory { values: unknown[], ends: Int32Array }
 
 // Runs of characters, measured once each (see `run`).
 const SPACES = 0
@@ -97,13 +109,15 @@ class Parser {
   private readonly length: number
   private pos = 0
   private flags = 0
+  steps = 0
   /**
    * Memory of rules, scans and walks, for texts longer than `SHORT_TEXT`: a
    * short text is read faster without it (a message is ~100 characters), and
    * its worst case is bounded by its length.
    */
   private readonly remembering: boolean
-  private readonly remembered = new Map<number, Remembered>()
+  /** by rule and emphases: `rule * 16 + flags` */
+  private readonly memories: Array<Memory | undefined> = []
   /** tables built on first use: for each position, the first position at or after it where a scan stops */
   private readonly scans = new Map<string, Int32Array>()
   /** tables built on first use: where a walk through domain characters, labels, dotted labels, address parts ends */
@@ -131,20 +145,31 @@ class Parser {
     return true
   }
 
+  private memory (rule: number): Memory {
+    const slot = rule * 16 + this.flags
+    let memory = this.memories[slot]
+    if (memory === undefined) {
+      memory = { values: new Array(this.length + 1), ends: new Int32Array(this.length + 1) }
+      this.memories[slot] = memory
+    }
+    return memory
+  }
+
   /** A rule's result at the current position and emphases, computed once. */
   private remember<T> (rule: number, compute: () => Result<T>): Result<T> {
+    this.steps++
     if (!this.remembering) return compute()
-    const key = ((this.pos * 16) + this.flags) * 16 + rule
-    const known = this.remembered.get(key)
-    if (known !== undefined) {
-      if (known.value === FAIL) return FAIL
-      this.pos = known.end
-      return known.value as T
-    }
+    const { values, ends } = this.memory(rule)
     const start = this.pos
+    const known = values[start]
+    if (known !== undefined) {
+      if (known !== FAIL) this.pos = ends[start]
+      return known as Result<T>
+    }
     const value = compute()
     if (value === FAIL) this.pos = start
-    this.remembered.set(key, { end: this.pos, value })
+    values[start] = value
+    ends[start] = this.pos
     return value
   }
 
@@ -156,10 +181,13 @@ class Parser {
     if (!this.remembering) {
       let at = from
       while (at < this.length && !stops(this.text.charCodeAt(at), at)) at++
+      this.steps += at - from + 1
       return at
     }
+    this.steps++
     let table = this.scans.get(name)
     if (table === undefined) {
+      this.steps += this.length
       table = new Int32Array(this.length + 1)
       let next = this.length
       table[this.length] = next
@@ -178,15 +206,37 @@ class Parser {
    * answer is its end, without reading it again — the grammar tries the same
    * rule at every position of a long run of delimiters.
    */
+  /** `run` over the characters that are (`inside`) or are not in the classes of `mask`: no function call per character. */
+  private runOf (kind: number, mask: number, inside: boolean): number {
+    const start = this.pos
+    const known = this.runStarts[kind]
+    let end: number
+    this.steps++
+    if (known !== -1 && known <= start && start <= this.runEnds[kind]) {
+      end = this.runEnds[kind]
+    } else {
+      end = start
+      const text = this.text
+      while (end < this.length && ((classes[text.charCodeAt(end)] & mask) !== 0) === inside) end++
+      this.steps += end - start
+      this.runStarts[kind] = start
+      this.runEnds[kind] = end
+    }
+    this.pos = end
+    return end - start
+  }
+
   private run (kind: number, accepts: (at: number) => boolean): number {
     const start = this.pos
     const known = this.runStarts[kind]
     let end: number
+    this.steps++
     if (known !== -1 && known <= start && start <= this.runEnds[kind]) {
       end = this.runEnds[kind]
     } else {
       end = start
       while (end < this.length && accepts(end)) end++
+      this.steps += end - start
       this.runStarts[kind] = start
       this.runEnds[kind] = end
     }
@@ -202,9 +252,13 @@ class Parser {
   private walkEnd (name: string, at: number, step: (at: number) => number): number {
     if (!this.remembering) {
       let end = at
-      for (let next = step(end); next >= 0; next = step(end)) end = next
+      for (let next = step(end); next >= 0; next = step(end)) {
+        this.steps++
+        end = next
+      }
       return end
     }
+    this.steps++
     let ends = this.walks.get(name)
     if (ends === undefined) {
       ends = new Int32Array(this.length + 2)
@@ -219,6 +273,7 @@ class Parser {
         break
       }
       path.push(end)
+      this.steps++
       const next = step(end)
       if (next < 0) break
       end = next
@@ -266,6 +321,7 @@ class Parser {
       const unit = this.text.charCodeAt(this.pos)
       if (!isSpace(unit) && !isLineEnd(unit)) return
       this.pos++
+      this.steps++
     }
   }
 
@@ -284,7 +340,7 @@ class Parser {
   }
 
   private skipSpaces (): number {
-    return this.run(SPACES, (at) => isSpace(this.text.charCodeAt(at)))
+    return this.runOf(SPACES, SPACE, true)
   }
 
   // ─── Blocks ───────────────────────────────────────────────────────────────
@@ -398,6 +454,7 @@ class Parser {
       if (third === 0x60) break
       this.pos += third === -1 || isLineEnd(third) ? 2 : 3
     }
+    this.steps += this.pos - start + 1
     return this.pos > start ? this.text.slice(start, this.pos) : FAIL
   }
 
@@ -406,6 +463,7 @@ class Parser {
     this.skipSpaces()
     const dashes = this.pos
     while (this.unit(this.pos) === 0x2d) this.pos++
+    this.steps += this.pos - dashes + 1
     if (this.pos - dashes < 3) return this.fail(start)
     const fallback: [number, number] = [dashes, this.pos]
     this.skipSpaces()
@@ -470,6 +528,7 @@ class Parser {
       const left = this.literal(':')
       const dashes = this.pos
       while (this.unit(this.pos) === 0x2d) this.pos++
+      this.steps += this.pos - dashes + 1
       if (this.pos === dashes) {
         this.pos = cellStart
         break
@@ -620,17 +679,15 @@ class Parser {
 
   /** `Inline`: items up to the end of the line, which it takes */
   private inline (): Result<MarkupNode[]> {
-    return this.remember(INLINE, () => {
-      const items: Array<MarkupNode | MarkupNode[]> = []
-      while (true) {
-        const item = this.inlineItem() ?? this.anyCharacter()
-        if (item === FAIL) break
-        items.push(item)
-      }
-      if (items.length === 0) return FAIL
-      this.lineEnd()
-      return joinInlines(items)
-    })
+    const items: Array<MarkupNode | MarkupNode[]> = []
+    while (true) {
+      const item = this.inlineItem() ?? this.anyCharacter()
+      if (item === FAIL) break
+      items.push(item)
+    }
+    if (items.length === 0) return FAIL
+    this.lineEnd()
+    return joinInlines(items)
   }
 
   /** `Any`: one character but a line end, as text */
@@ -696,7 +753,7 @@ class Parser {
   /** `PlainRun`: text up to a character that may start markup */
   private plainRun (): Result<MarkupNode> {
     const start = this.pos
-    return this.run(PLAIN_RUN, (at) => (classes[this.text.charCodeAt(at)] & RUN_END) === 0) > 0 ? plain(this.text.slice(start, this.pos)) : FAIL
+    return this.runOf(PLAIN_RUN, RUN_END, false) > 0 ? plain(this.text.slice(start, this.pos)) : FAIL
   }
 
   /** `PlainRunBeforeEmoticon`: the `-` of `-_-x`, so that `_-x…_` can be italic */
@@ -766,6 +823,9 @@ class Parser {
       }
       return FAIL
     }
+    // Of ASCII, only a keycap's digit, `#` or `*` starts an emoji.
+    const unit = this.unit(start)
+    if (unit < 0x80 && !isDigit(unit) && unit !== 0x23 && unit !== 0x2a) return FAIL
     const end = this.unicodeEmojiEnd(start)
     if (end === -1) return FAIL
     this.pos = end
@@ -773,6 +833,7 @@ class Parser {
   }
 
   private emoticon (): Result<MarkupNode> {
+    this.steps++
     const candidates = emoticonsByFirstCharacter[this.text[this.pos]]
     if (candidates === undefined) return FAIL
     for (const [text, shortCode] of candidates) {
@@ -810,7 +871,7 @@ class Parser {
   }
 
   private isRemembered (rule: number, at: number): boolean {
-    return !this.remembering || this.remembered.has(((at * 16) + this.flags) * 16 + rule)
+    return !this.remembering || this.memory(rule).values[at] !== undefined
   }
 
   /**
@@ -838,6 +899,7 @@ class Parser {
 
   /** The end of a Unicode emoji starting at `at`, or -1: the grammar's ranges, in its order. */
   private unicodeEmojiEnd (at: number): number {
+    this.steps++
     const unit = this.unit(at)
     const next = this.unit(at + 1)
     // a subdivision flag: black flag, tag letters, cancel tag
@@ -984,6 +1046,7 @@ class Parser {
     if (!this.remembering) {
       const found: Array<MarkupNode | MarkupNode[]> = []
       while (true) {
+        this.steps++
         const next = item()
         if (next === FAIL) break
         found.push(next)
@@ -992,30 +1055,32 @@ class Parser {
       for (let index = found.length - 1; index >= 0; index--) tail = { item: found[index], next: tail }
       return tail
     }
-    const key = (at: number): number => ((at * 16) + this.flags) * 16 + rule
+    const { values, ends } = this.memory(rule)
     const passed: Array<{ at: number, item: MarkupNode | MarkupNode[] }> = []
     let tail: Chain | null = null
     let end: number
     while (true) {
+      this.steps++
       const at = this.pos
-      const known = this.remembered.get(key(at))
+      const known = values[at]
       if (known !== undefined) {
-        tail = known.value as Chain | null
-        end = tail === null ? at : known.end
+        tail = known as Chain | null
+        end = tail === null ? at : ends[at]
         break
       }
       const found = item()
       if (found === FAIL) {
         this.pos = at
         end = at
-        this.remembered.set(key(at), { end: at, value: null })
+        values[at] = null
         break
       }
       passed.push({ at, item: found })
     }
     for (let index = passed.length - 1; index >= 0; index--) {
       tail = { item: passed[index].item, next: tail }
-      this.remembered.set(key(passed[index].at), { end, value: tail })
+      values[passed[index].at] = tail
+      ends[passed[index].at] = end
     }
     this.pos = tail === null ? start : end
     return tail
@@ -1039,7 +1104,7 @@ class Parser {
   /** `BoldPlainRun / AnyBold / Line` */
   private boldText (): Result<MarkupNode> {
     const start = this.pos
-    if (this.run(BOLD_TEXT, (at) => !boldTextEnd.has(this.text.charCodeAt(at))) > 0) return plain(this.text.slice(start, this.pos))
+    if (this.runOf(BOLD_TEXT, BOLD_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
     const unit = this.unit(this.pos)
     if (unit !== -1 && unit !== LF && unit !== 0x2a && unit !== 0x20) return plain(this.text[this.pos++])
     return this.line()
@@ -1112,7 +1177,7 @@ class Parser {
   /** `ItalicPlainRun / AnyItalic / Line` */
   private italicText (): Result<MarkupNode> {
     const start = this.pos
-    if (this.run(ITALIC_TEXT, (at) => !italicTextEnd.has(this.text.charCodeAt(at))) > 0) return plain(this.text.slice(start, this.pos))
+    if (this.runOf(ITALIC_TEXT, ITALIC_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
     const unit = this.unit(this.pos)
     if (unit !== -1 && unit !== LF && unit !== 0x5f && unit !== 0x20) return plain(this.text[this.pos++])
     return this.line()
@@ -1127,10 +1192,7 @@ class Parser {
   /** `StrikePlainRun`: text up to anything a strike-through's items start with */
   private strikeRun (): Result<MarkupNode> {
     const start = this.pos
-    return this.run(STRIKE_TEXT, (at) => {
-      const unit = this.text.charCodeAt(at)
-      return !strikeRunEnd.has(unit) && unit !== 0xd83c && unit !== 0xd83d && unit !== 0xd83e && (unit < 0x2300 || unit > 0x27bf)
-    }) > 0
+    return this.runOf(STRIKE_TEXT, STRIKE_STOP, false) > 0
       ? plain(this.text.slice(start, this.pos))
       : FAIL
   }
@@ -1145,7 +1207,7 @@ class Parser {
   private line (): Result<MarkupNode> {
     const start = this.pos
     this.skipSpaces()
-    if (this.run(TEXT_RUN, (at) => (classes[this.text.charCodeAt(at)] & TEXT) !== 0) === 0) return this.fail(start)
+    if (this.runOf(TEXT_RUN, TEXT, true) === 0) return this.fail(start)
     this.skipSpaces()
     return plain(this.text.slice(start, this.pos))
   }
@@ -1189,7 +1251,7 @@ class Parser {
 
   /** `UTF8NamesValidation` */
   private name (): boolean {
-    return this.run(NAME_RUN, (at) => (classes[this.text.charCodeAt(at)] & NAME) !== 0) > 0
+    return this.runOf(NAME_RUN, NAME, true) > 0
   }
 
   /** `ChannelMention`: `a#b` is text; `#name` a mention */
@@ -1334,7 +1396,7 @@ class Parser {
     const emphasis = this.emphasis()
     if (emphasis !== FAIL) return emphasis
     const start = this.pos
-    if (this.run(TITLE_TEXT, (at) => !titleTextEnd.has(this.text.charCodeAt(at))) > 0) return plain(this.text.slice(start, this.pos))
+    if (this.runOf(TITLE_TEXT, TITLE_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
     if (this.pos >= this.length) return FAIL
     if (this.startsWith('](') && this.pos + 2 < this.length) return FAIL
     if (this.startsWith('] [')) {
@@ -1676,7 +1738,7 @@ class Parser {
   }
 
   private skipAlphanumerics (): number {
-    return this.run(ALPHANUMERICS, (at) => isAsciiAlphanumeric(this.text.charCodeAt(at)))
+    return this.runOf(ALPHANUMERICS, ASCII_ALPHANUMERIC, true)
   }
 
   private digitRun (): Result<string> {
@@ -1685,7 +1747,7 @@ class Parser {
   }
 
   private skipDigits (): number {
-    return this.run(DIGITS, (at) => isDigit(this.text.charCodeAt(at)))
+    return this.runOf(DIGITS, DIGIT, true)
   }
 }
 
@@ -1699,15 +1761,10 @@ function joined (chain: Chain): MarkupNode[] {
 const unitsOf = (characters: string): Set<number> => new Set(Array.from(characters, (character) => character.charCodeAt(0)))
 /** `LocalPartSpecialChars` */
 const addressSymbols = unitsOf("!#$%&'*+/=?^_`{|}~-")
-const boldTextEnd = unitsOf('\n* _~')
-const italicTextEnd = unitsOf('\n_ *~')
-const titleTextEnd = unitsOf(']()*_~ \t\r\n')
 const isLanguageCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x20 || unit === 0x5f || unit === 0x2d || unit === 0x2e
 const isShortcodeCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x2d || unit === 0x5f || unit === 0x2b || unit === 0x2e
 /** `URLAuthorityUser`: letters, digits and `$&+_#?-` */
 const isUserInfoCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x24 || unit === 0x26 || unit === 0x2b || unit === 0x5f || unit === 0x23 || unit === 0x3f || unit === 0x2d
-
-const strikeRunEnd = new Set(Array.from('\n~ *_:`@#[]\\<!|', (character) => character.charCodeAt(0)))
 
 /** `MarkdownLinkExtra`: punctuation that, before a space, ends a link's address */
 const isMarkdownExtra = (unit: number): boolean => unit !== -1 && '.,!%*"\':;='.includes(String.fromCharCode(unit))

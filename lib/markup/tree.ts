@@ -122,20 +122,17 @@ export function table (header: MarkupNode[][], alignments: Alignment[], rows: Ma
  * changes the nodes it is given: the parser shares them between attempts.
  */
 export function joinInlines (values: Array<MarkupNode | MarkupNode[]>): MarkupNode[] {
-  const flat: MarkupNode[] = []
-  let hasEmoji = false
+  let simple = true
   for (const value of values) {
-    if (Array.isArray(value)) {
-      for (const inner of value) flat.push(inner)
-      hasEmoji = true
-    } else {
-      flat.push(value)
-      if (value.type === 'EMOJI') hasEmoji = true
+    if (Array.isArray(value) || value.type === 'EMOJI') {
+      simple = false
+      break
     }
   }
+  const flat = simple ? values as MarkupNode[] : values.flat()
   const joined: MarkupNode[] = []
   for (let index = 0; index < flat.length; index++) {
-    const current = hasEmoji ? emojiInContext(flat[index], flat[index - 1], flat[index + 1]) : flat[index]
+    const current = simple ? flat[index] : emojiInContext(flat[index], flat[index - 1], flat[index + 1])
     const previous = joined[joined.length - 1]
     if (previous !== undefined && current.type === 'PLAIN_TEXT' && previous.type === 'PLAIN_TEXT') {
       joined[joined.length - 1] = plain((previous.value as string) + (current.value as string))

@@ -68,7 +68,7 @@ function assetOf (attachment: MessageAttachment, assets: ReadonlyMap<string, str
 }
 
 function pickAttachment (attachment: MessageAttachment, assets: ReadonlyMap<string, string>): JsonAttachment {
-  const { title, title_link: titleLink, image_url: imageUrl, image_type: imageType, audio_url: audioUrl, video_url: videoUrl, type, description, text, author_name: authorName, message_link: messageLink, md } = attachment
+  const { title, title_link: titleLink, image_url: imageUrl, image_type: imageType, audio_url: audioUrl, video_url: videoUrl, type, description, descriptionMd, text, author_name: authorName, message_link: messageLink, md } = attachment
   return withoutUndefined({
     title,
     title_link: titleLink,
@@ -78,6 +78,7 @@ function pickAttachment (attachment: MessageAttachment, assets: ReadonlyMap<stri
     video_url: videoUrl,
     type,
     description,
+    descriptionMd: descriptionMd as unknown[] | undefined,
     text,
     md: md as unknown[] | undefined,
     author_name: authorName,

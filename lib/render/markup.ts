@@ -109,19 +109,19 @@ const writers: Record<MarkupTarget, Writer> = {
 /** Letters, digits, spaces and `,!?'"`, with `.` only where no link or list can start: text the parser returns as one plain paragraph. */
 const plainText = /^(?:[\p{L}\p{M}\p{Zs},!?'"’]|\p{N}(?![.)])|\.(?![\p{L}\p{N}]))*$/u
 
-type Parse = typeof import('@rocket.chat/message-parser').parse
+type Parse = typeof import('../markup/parser.ts').parseMarkup
 
-/** Rocket.Chat's parser, once `loadMarkupParser()` has loaded it. */
+/** The markup parser (lib/markup/), once `loadMarkupParser()` has loaded it. */
 let parse: Parse | null = null
 
 /**
- * The parser weighs ~2 MB of heap (~6 MB of RSS): it is loaded when a
- * renderer is first made (`MessageRenderer.create`), not with the plugin, so a
- * server whose HTML exports render in the worker thread never loads it on its
- * main thread.
+ * The parser and the public-suffix list its bare links are checked against
+ * (tldts) weigh ~1 MB of heap: they are loaded when a renderer is first made
+ * (`MessageRenderer.create`), not with the plugin, so a server whose HTML
+ * exports render in the worker thread never loads them on its main thread.
  */
 export async function loadMarkupParser (): Promise<void> {
-  parse ??= (await import('@rocket.chat/message-parser')).parse
+  parse ??= (await import('../markup/parser.ts')).parseMarkup
 }
 
 /**
@@ -137,40 +137,28 @@ function isPlain (text: string): boolean {
   }
 }
 
-/** As Rocket.Chat parses with its default settings: emoticons, colour previews, KaTeX with `$…$` and `\\(…\\)`. */
-const parserOptions = { emoticons: true, colors: true, katex: { dollarSyntax: true, parenthesisSyntax: true } }
+/**
+ * Texts longer than this (128 KiB of UTF-16; Rocket.Chat's default limit is
+ * 5,000 characters) are shown as they are, unparsed: the parser's time is
+ * linear, but its memory of rules is too (~10 bytes a character for each rule
+ * it remembers), and a 16 MB message could have it ask the render worker for
+ * more than its heap may hold in one allocation — which stops the process.
+ */
+export const maxParsedLength = 131_072
 
 /**
  * The tree to render for a text: the stored one when there is one; none for
- * text with no character markup could start with (the parser costs ~100 µs
- * a message, the shortcut a regular-expression test); the parser's otherwise.
+ * text with no character markup could start with (the shortcut, a
+ * regular-expression test, is ~10× cheaper than parsing a sentence) or longer
+ * than `maxParsedLength`; the parser's otherwise, as Rocket.Chat parses with
+ * its default settings (emoticons, colour previews, KaTeX with `$…$` and `\\(…\\)`).
  */
 export function markupTree (text: string, stored: MarkdownTree | undefined): MarkdownTree | null {
   if (stored !== undefined) return stored
-  if (isPlain(text)) return null
-  const cached = parsedTrees.get(text)
-  if (cached !== undefined) return cached
+  if (text.length > maxParsedLength || isPlain(text)) return null
   if (parse === null) throw new Error('markupTree() before loadMarkupParser(): the message parser is not loaded')
-  let tree: MarkdownTree | null
-  try {
-    tree = parse(text, parserOptions)
-  } catch {
-    // The grammar rejects a few inputs (an empty text, some lone symbols): they are shown as they are.
-    tree = null
-  }
-  if (text.length <= 500) {
-    if (parsedTrees.size >= parsedTreesLimit) parsedTrees.delete(parsedTrees.keys().next().value!)
-    parsedTrees.set(text, tree)
-  }
-  return tree
+  return parse(text)
 }
-
-/**
- * Chats repeat themselves ("thanks!", "+1 :)", a bot's status line): the trees of
- * short texts parsed lately are kept, shared by every export — trees are only read.
- */
-const parsedTrees = new Map<string, MarkdownTree | null>()
-const parsedTreesLimit = 2048
 
 /** Renders `text` (and its stored tree) for one target. */
 export function renderMarkup (text: string, stored: MarkdownTree | undefined, target: MarkupTarget, context: MarkupContext): string {

@@ -232,7 +232,7 @@ export class MessageRenderer {
         href: inArchive ? assetPath(file) : null,
         size: humanSize(stored ?? undefined),
         inline: inArchive && type.startsWith('image/') && stored <= inlineImageBytes,
-        descriptionHtml: attachment?.description === undefined ? '' : this.markup(attachment.description, attachment.md, context)
+        descriptionHtml: attachment?.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, context)
       })
     }
     return views
@@ -302,7 +302,7 @@ export class MessageRenderer {
             title: attachment.title ?? null,
             href: safeHref(attachment.title_link),
             imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
-            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, undefined, context),
+            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, context),
             textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, context)
           })
         }
