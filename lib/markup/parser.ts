@@ -201,41 +201,26 @@ class Parser {
   }
 
   /**
-   * Moves past the characters from here on that `accepts`, and says how many.
-   * The run is remembered by kind: asked again from anywhere inside it, the
-   * answer is its end, without reading it again — the grammar tries the same
-   * rule at every position of a long run of delimiters.
+   * Moves past the characters from here on that `accepts` (a test of the
+   * position, or a mask of character classes that the characters must be in
+   * when `inside`, out of otherwise), and says how many. The run is remembered
+   * by kind: asked again from anywhere inside it, the answer is its end,
+   * without reading it again — the grammar tries the same rule at every
+   * position of a long run of delimiters.
    */
-  /** `run` over the characters that are (`inside`) or are not in the classes of `mask`: no function call per character. */
-  private runOf (kind: number, mask: number, inside: boolean): number {
+  private run (kind: number, accepts: ((at: number) => boolean) | number, inside = true): number {
     const start = this.pos
     const known = this.runStarts[kind]
-    let end: number
+    let end = start
     this.steps++
     if (known !== -1 && known <= start && start <= this.runEnds[kind]) {
       end = this.runEnds[kind]
     } else {
-      end = start
-      const text = this.text
-      while (end < this.length && ((classes[text.charCodeAt(end)] & mask) !== 0) === inside) end++
-      this.steps += end - start
-      this.runStarts[kind] = start
-      this.runEnds[kind] = end
-    }
-    this.pos = end
-    return end - start
-  }
-
-  private run (kind: number, accepts: (at: number) => boolean): number {
-    const start = this.pos
-    const known = this.runStarts[kind]
-    let end: number
-    this.steps++
-    if (known !== -1 && known <= start && start <= this.runEnds[kind]) {
-      end = this.runEnds[kind]
-    } else {
-      end = start
-      while (end < this.length && accepts(end)) end++
+      if (typeof accepts === 'number') {
+        while (end < this.length && ((classes[this.text.charCodeAt(end)] & accepts) !== 0) === inside) end++
+      } else {
+        while (end < this.length && accepts(end)) end++
+      }
       this.steps += end - start
       this.runStarts[kind] = start
       this.runEnds[kind] = end
@@ -340,7 +325,7 @@ class Parser {
   }
 
   private skipSpaces (): number {
-    return this.runOf(SPACES, SPACE, true)
+    return this.run(SPACES, SPACE, true)
   }
 
   // ─── Blocks ───────────────────────────────────────────────────────────────
@@ -566,76 +551,43 @@ class Parser {
   }
 
   private tasks (): Result<MarkupNode> {
-    const items: MarkupNode[] = []
-    while (true) {
-      const start = this.pos
-      if (!this.literal('- [')) break
+    const items = this.listItems(() => {
+      if (!this.literal('- [')) return FAIL
       const status = this.unit(this.pos) === 0x78 ? true : this.unit(this.pos) === 0x20 ? false : null
       this.pos++
-      if (status === null || !this.literal(']') || this.skipSpaces() === 0) {
-        this.pos = start
-        break
-      }
-      const text = this.inline()
-      if (text === FAIL) {
-        this.pos = start
-        break
-      }
-      items.push(task(text, status))
-    }
+      return status !== null && this.literal(']') ? status : FAIL
+    }, () => this.inline(), (text, status) => task(text, status))
     return items.length > 0 ? tasks(items) : FAIL
   }
 
   private orderedList (): Result<MarkupNode> {
-    const items: MarkupNode[] = []
-    while (true) {
-      const start = this.pos
-      this.skipDigits()
-      const digits = this.text.slice(start, this.pos)
-      if (digits === '' || !this.literal('.') || this.skipSpaces() === 0) {
-        this.pos = start
-        break
-      }
-      const text = this.inline()
-      if (text === FAIL) {
-        this.pos = start
-        break
-      }
-      items.push(listItem(text, parseInt(digits, 10)))
-    }
+    const items = this.listItems(() => {
+      const digits = this.digitRun()
+      return digits !== FAIL && this.literal('.') ? digits : FAIL
+    }, () => this.inline(), (text, digits) => listItem(text, parseInt(digits, 10)))
     return items.length > 0 ? orderedList(items) : FAIL
   }
 
   private unorderedList (): Result<MarkupNode> {
+    const byHyphen = this.listItems(() => this.literal('-') || FAIL, () => this.inline(), (text) => listItem(text))
+    if (byHyphen.length > 0) return unorderedList(byHyphen)
+    const byAsterisk = this.listItems(() => this.literal('*') || FAIL, () => this.asteriskItemText(), (text) => listItem(text))
+    return byAsterisk.length > 0 ? unorderedList(byAsterisk) : FAIL
+  }
+
+  /** `(marker [ \t]+ text)*`: a list's items, as many as there are */
+  private listItems<M> (marker: () => Result<M>, text: () => Result<MarkupNode[]>, item: (text: MarkupNode[], marker: M) => MarkupNode): MarkupNode[] {
     const items: MarkupNode[] = []
     while (true) {
       const start = this.pos
-      if (!this.literal('-') || this.skipSpaces() === 0) {
+      const found = marker()
+      const content = found !== FAIL && this.skipSpaces() > 0 ? text() : FAIL
+      if (found === FAIL || content === FAIL) {
         this.pos = start
-        break
+        return items
       }
-      const text = this.inline()
-      if (text === FAIL) {
-        this.pos = start
-        break
-      }
-      items.push(listItem(text))
+      items.push(item(content, found))
     }
-    if (items.length > 0) return unorderedList(items)
-    while (true) {
-      const start = this.pos
-      if (!this.literal('*') || this.skipSpaces() === 0) {
-        this.pos = start
-        break
-      }
-      const text = this.asteriskItemText()
-      if (text === FAIL) {
-        this.pos = start
-        break
-      }
-      items.push(listItem(text))
-    }
-    return items.length > 0 ? unorderedList(items) : FAIL
   }
 
   /** an asterisk item's text: inline items and any character but `*`, not followed by a `*` */
@@ -753,7 +705,7 @@ class Parser {
   /** `PlainRun`: text up to a character that may start markup */
   private plainRun (): Result<MarkupNode> {
     const start = this.pos
-    return this.runOf(PLAIN_RUN, RUN_END, false) > 0 ? plain(this.text.slice(start, this.pos)) : FAIL
+    return this.run(PLAIN_RUN, RUN_END, false) > 0 ? plain(this.text.slice(start, this.pos)) : FAIL
   }
 
   /** `PlainRunBeforeEmoticon`: the `-` of `-_-x`, so that `_-x…_` can be italic */
@@ -1006,7 +958,7 @@ class Parser {
 
   private maybeBold (): Result<MarkupNode> {
     if (this.unit(this.pos) !== 0x2a) return FAIL
-    return this.within(IN_BOLD, BOLD, () => this.delimited(0x2a, () => this.chain(BOLD_ITEMS, () => this.boldItem() ?? this.boldText()), bold))
+    return this.within(IN_BOLD, BOLD, () => this.delimited(0x2a, () => this.chain(BOLD_ITEMS, () => this.boldItem() ?? this.emphasisText(BOLD_TEXT, BOLD_STOP, 0x2a)), bold))
   }
 
   private maybeStrike (): Result<MarkupNode> {
@@ -1101,12 +1053,16 @@ class Parser {
     return this.fail(start)
   }
 
-  /** `BoldPlainRun / AnyBold / Line` */
-  private boldText (): Result<MarkupNode> {
+  /**
+   * `BoldPlainRun / AnyBold / Line` (delimiter `*`) or `ItalicPlainRun /
+   * AnyItalic / Line` (delimiter `_`): text up to any emphasis's delimiter,
+   * or one character but the line end, a space and the emphasis's own delimiter.
+   */
+  private emphasisText (kind: number, stops: number, delimiter: number): Result<MarkupNode> {
     const start = this.pos
-    if (this.runOf(BOLD_TEXT, BOLD_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
+    if (this.run(kind, stops, false) > 0) return plain(this.text.slice(start, this.pos))
     const unit = this.unit(this.pos)
-    if (unit !== -1 && unit !== LF && unit !== 0x2a && unit !== 0x20) return plain(this.text[this.pos++])
+    if (unit !== -1 && unit !== LF && unit !== delimiter && unit !== 0x20) return plain(this.text[this.pos++])
     return this.line()
   }
 
@@ -1165,22 +1121,13 @@ class Parser {
   }
 
   private italicItems (): Result<Chain> {
-    return this.chain(ITALIC_ITEMS, () => this.italicItem() ?? this.italicText())
+    return this.chain(ITALIC_ITEMS, () => this.italicItem() ?? this.emphasisText(ITALIC_TEXT, ITALIC_STOP, 0x5f))
   }
 
   /** `ItalicContentPreferentialItemPattern` */
   private italicItem (): Result<MarkupNode | MarkupNode[]> {
     return this.remember(ITALIC_ITEM, () => this.whitespace() ?? this.inlineCode() ?? this.timestamp() ?? this.reference() ?? this.userMention() ??
       this.channelMention() ?? this.maybeBold() ?? this.maybeStrike() ?? this.emoji() ?? this.emoticonBefore(ITALIC_ITEM, () => this.italicItem(), 0x5f))
-  }
-
-  /** `ItalicPlainRun / AnyItalic / Line` */
-  private italicText (): Result<MarkupNode> {
-    const start = this.pos
-    if (this.runOf(ITALIC_TEXT, ITALIC_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
-    const unit = this.unit(this.pos)
-    if (unit !== -1 && unit !== LF && unit !== 0x5f && unit !== 0x20) return plain(this.text[this.pos++])
-    return this.line()
   }
 
   private strikeItem (): Result<MarkupNode | MarkupNode[]> {
@@ -1192,7 +1139,7 @@ class Parser {
   /** `StrikePlainRun`: text up to anything a strike-through's items start with */
   private strikeRun (): Result<MarkupNode> {
     const start = this.pos
-    return this.runOf(STRIKE_TEXT, STRIKE_STOP, false) > 0
+    return this.run(STRIKE_TEXT, STRIKE_STOP, false) > 0
       ? plain(this.text.slice(start, this.pos))
       : FAIL
   }
@@ -1207,7 +1154,7 @@ class Parser {
   private line (): Result<MarkupNode> {
     const start = this.pos
     this.skipSpaces()
-    if (this.runOf(TEXT_RUN, TEXT, true) === 0) return this.fail(start)
+    if (this.run(TEXT_RUN, TEXT, true) === 0) return this.fail(start)
     this.skipSpaces()
     return plain(this.text.slice(start, this.pos))
   }
@@ -1251,7 +1198,7 @@ class Parser {
 
   /** `UTF8NamesValidation` */
   private name (): boolean {
-    return this.runOf(NAME_RUN, NAME, true) > 0
+    return this.run(NAME_RUN, NAME, true) > 0
   }
 
   /** `ChannelMention`: `a#b` is text; `#name` a mention */
@@ -1278,18 +1225,8 @@ class Parser {
     const start = this.pos
     if (!this.literal('<t:')) return FAIL
     const value = this.timestampValue()
-    if (value === FAIL) return this.fail(start)
-    const afterValue = this.pos
-    if (this.literal(':')) {
-      const format = this.text[this.pos]
-      if (format !== undefined && 'DFRTdft'.includes(format) && this.unit(this.pos + 1) === 0x3e) {
-        this.pos += 2
-        return timestamp(value, format, [start, this.pos])
-      }
-    }
-    this.pos = afterValue
-    if (!this.literal('>')) return this.fail(start)
-    return timestamp(value, null, [start, this.pos])
+    const format = value === FAIL ? false : this.timestampEnd()
+    return value === FAIL || format === false ? this.fail(start) : timestamp(value, format, [start, this.pos])
   }
 
   /** `\<t:…>`: the timestamp's text, as it was written */
@@ -1297,18 +1234,21 @@ class Parser {
     const start = this.pos
     if (!this.literal('\\<t:')) return FAIL
     const valueStart = this.pos
-    if (this.timestampValue() === FAIL) return this.fail(start)
+    const value = this.timestampValue()
     const raw = this.text.slice(valueStart, this.pos)
-    const afterValue = this.pos
-    if (this.literal(':')) {
-      const format = this.text[this.pos]
-      if (format !== undefined && 'DFRTdft'.includes(format) && this.unit(this.pos + 1) === 0x3e) {
-        this.pos += 2
-        return plain(`<t:${raw}:${format}>`)
-      }
+    const format = value === FAIL ? false : this.timestampEnd()
+    if (value === FAIL || format === false) return this.fail(start)
+    return plain(format === null ? `<t:${raw}>` : `<t:${raw}:${format}>`)
+  }
+
+  /** `":" TimestampType ">"` (the format), `">"` (null), or neither (false) */
+  private timestampEnd (): string | null | false {
+    const format = this.text[this.pos + 1]
+    if (this.unit(this.pos) === 0x3a && format !== undefined && 'DFRTdft'.includes(format) && this.unit(this.pos + 2) === 0x3e) {
+      this.pos += 3
+      return format
     }
-    this.pos = afterValue
-    return this.literal('>') ? plain(`<t:${raw}>`) : this.fail(start)
+    return this.literal('>') ? null : false
   }
 
   private digits (count: number): Result<string> {
@@ -1384,7 +1324,7 @@ class Parser {
     this.pos++
     const title = this.chain(TITLE_ITEMS, () => this.linkTitleItem())
     if (!this.literal('](')) return this.fail(start)
-    const href = this.markdownLinkHref()
+    const href = this.linkHref(true)
     if (href === FAIL || !this.literal(')')) return this.fail(start)
     return title !== FAIL ? link(href, joined(title)) : link(href)
   }
@@ -1396,7 +1336,7 @@ class Parser {
     const emphasis = this.emphasis()
     if (emphasis !== FAIL) return emphasis
     const start = this.pos
-    if (this.runOf(TITLE_TEXT, TITLE_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
+    if (this.run(TITLE_TEXT, TITLE_STOP, false) > 0) return plain(this.text.slice(start, this.pos))
     if (this.pos >= this.length) return FAIL
     if (this.startsWith('](') && this.pos + 2 < this.length) return FAIL
     if (this.startsWith('] [')) {
@@ -1410,7 +1350,7 @@ class Parser {
   private angleLink (): Result<MarkupNode> {
     const start = this.pos
     this.pos++
-    const href = this.angleLinkHref()
+    const href = this.linkHref(false)
     if (href === FAIL || !this.literal('|')) return this.fail(start)
     const titleStart = this.pos
     this.run(ANGLE_TITLE, (at) => {
@@ -1422,27 +1362,14 @@ class Parser {
     return link(href, [plain(title)])
   }
 
-  /** `LinkRef`: a URL, a `scheme:` path, or a phone number */
-  private angleLinkHref (): Result<string> {
+  /** `LinkRef` (inside `<…|…>`) or `MarkdownLinkRef` (inside `[…](…)`, balanced parentheses allowed): a URL, a `scheme:` path, or a phone number */
+  private linkHref (markdown: boolean): Result<string> {
     const start = this.pos
     if (this.urlHead()) {
-      this.urlBody(false)
+      this.urlBody(markdown)
       return this.text.slice(start, this.pos)
     }
-    if (this.scheme() && this.urlBody(false)) return this.text.slice(start, this.pos)
-    this.pos = start
-    const number = this.phone()
-    return number === FAIL ? FAIL : `tel:${number.number}`
-  }
-
-  /** `MarkdownLinkRef`: the same, with balanced parentheses allowed */
-  private markdownLinkHref (): Result<string> {
-    const start = this.pos
-    if (this.urlHead()) {
-      this.urlBody(true)
-      return this.text.slice(start, this.pos)
-    }
-    if (this.scheme() && this.urlBody(true)) return this.text.slice(start, this.pos)
+    if (this.scheme() && this.urlBody(markdown)) return this.text.slice(start, this.pos)
     this.pos = start
     const number = this.phone()
     return number === FAIL ? FAIL : `tel:${number.number}`
@@ -1610,7 +1537,7 @@ class Parser {
     if (!this.literal('![')) return FAIL
     const title = this.line()
     if (!this.literal('](')) return this.fail(start)
-    const href = this.markdownLinkHref()
+    const href = this.linkHref(true)
     if (href === FAIL || !this.literal(')')) return this.fail(start)
     return image(href, title)
   }
@@ -1738,7 +1665,7 @@ class Parser {
   }
 
   private skipAlphanumerics (): number {
-    return this.runOf(ALPHANUMERICS, ASCII_ALPHANUMERIC, true)
+    return this.run(ALPHANUMERICS, ASCII_ALPHANUMERIC, true)
   }
 
   private digitRun (): Result<string> {
@@ -1747,7 +1674,7 @@ class Parser {
   }
 
   private skipDigits (): number {
-    return this.runOf(DIGITS, DIGIT, true)
+    return this.run(DIGITS, DIGIT, true)
   }
 }
 
