@@ -8,6 +8,7 @@ import { renderJsonDocument } from '../render/json.ts'
 import { MessageRenderer, type MessageView } from '../render/message-view.ts'
 import type { ExportContext } from '../schemas.ts'
 import { createDateLabels, resolveLanguage, type DateLabels } from '../time/locale.ts'
+import { pauseIfSliceSpent } from '../render/slices.ts'
 import { loadTemplates, type Templates } from '../render/templates.ts'
 import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
@@ -89,6 +90,8 @@ async function renderAndSend (
   const views: MessageView[] = []
   const textLines: string[] = []
   for (const message of messages) {
+    // A mail renders on the main thread: between messages the event loop gets its turn, as a file export's does.
+    await pauseIfSliceSpent()
     const view = await mailRenderer.view(message)
     if (views.at(-1)?.day !== view.day) textLines.push('', `— ${labels.day(message.ts)} —`)
     views.push(view)
