@@ -135,6 +135,24 @@ class Parser {
     this.remembering = remembering
   }
 
+  // The rules' bodies that are passed on (to remember, chain, lookaheads), made once per parse rather than at every call.
+  private readonly inlineItemRule = (): Result<MarkupNode | MarkupNode[]> => this.inlineItemByFirstCharacter() ?? this.inlineItemOfAnyCharacter()
+  private readonly inlineItemLookahead = (): unknown => this.inlineItem()
+  private readonly boldContentItem = (): Result<MarkupNode | MarkupNode[]> => this.boldItem() ?? this.emphasisText(BOLD_TEXT, BOLD_STOP, 0x2a)
+  private readonly boldRule = (): Result<MarkupNode> => this.delimited(0x2a, () => this.chain(BOLD_ITEMS, this.boldContentItem), bold)
+  private readonly strikeContentItem = (): Result<MarkupNode | MarkupNode[]> => this.strikeItem()
+  private readonly strikeRule = (): Result<MarkupNode> => this.delimited(0x7e, () => this.chain(STRIKE_ITEMS, this.strikeContentItem), strike)
+  private readonly italicRule = (): Result<MarkupNode | MarkupNode[]> => this.italic()
+  private readonly italicContentItem = (): Result<MarkupNode | MarkupNode[]> => this.italicItem() ?? this.emphasisText(ITALIC_TEXT, ITALIC_STOP, 0x5f)
+  private readonly referenceRule = (): Result<MarkupNode> => this.unit(this.pos) === 0x5b ? this.markdownLink() : this.angleLink()
+  private readonly boldItemLookahead = (): unknown => this.boldItem()
+  private readonly italicItemLookahead = (): unknown => this.italicItem()
+  private readonly boldItemRule = (): Result<MarkupNode | MarkupNode[]> => this.whitespace() ?? this.inlineCode() ?? this.timestamp() ?? this.reference() ??
+    this.userMention() ?? this.channelMention() ?? this.maybeItalic() ?? this.maybeStrike() ?? this.emoji() ?? this.emoticonBefore(BOLD_ITEM, this.boldItemLookahead)
+
+  private readonly italicItemRule = (): Result<MarkupNode | MarkupNode[]> => this.whitespace() ?? this.inlineCode() ?? this.timestamp() ?? this.reference() ??
+    this.userMention() ?? this.channelMention() ?? this.maybeBold() ?? this.maybeStrike() ?? this.emoji() ?? this.emoticonBefore(ITALIC_ITEM, this.italicItemLookahead, 0x5f)
+
   private unit (at: number): number {
     return at < this.length ? this.text.charCodeAt(at) : -1
   }
@@ -160,9 +178,9 @@ class Parser {
   }
 
   /** A rule's result at the current position and emphases, computed once. */
-  private remember<T> (rule: number, compute: () => Result<T>): Result<T> {
+  private remember<T> (rule: number, compute: () => Result<T>, flag = 0): Result<T> {
     this.steps++
-    if (!this.remembering) return compute()
+    if (!this.remembering) return this.computeWithin(compute, flag)
     const { values, ends } = this.memory(rule)
     const start = this.pos
     const known = values[start]
@@ -170,11 +188,22 @@ class Parser {
       if (known !== FAIL) this.pos = ends[start]
       return known as Result<T>
     }
-    const value = compute()
+    const value = this.computeWithin(compute, flag)
     if (value === FAIL) this.pos = start
     values[start] = value
     ends[start] = this.pos
     return value
+  }
+
+  /** `compute()` inside the emphasis `flag` (none: 0) */
+  private computeWithin<T> (compute: () => Result<T>, flag: number): Result<T> {
+    if (flag === 0) return compute()
+    this.flags |= flag
+    try {
+      return compute()
+    } finally {
+      this.flags &= ~flag
+    }
   }
 
   /**
@@ -212,7 +241,7 @@ class Parser {
    * without reading it again — the grammar tries the same rule at every
    * position of a long run of delimiters.
    */
-  private run (kind: number, accepts: ((at: number) => boolean) | number, inside = true): number {
+  private run (kind: number, accepts: ((unit: number, at: number) => boolean) | number, inside = true): number {
     const start = this.pos
     const known = this.runStarts[kind]
     let end = start
@@ -223,7 +252,7 @@ class Parser {
       if (typeof accepts === 'number') {
         while (end < this.length && ((classes[this.text.charCodeAt(end)] & accepts) !== 0) === inside) end++
       } else {
-        while (end < this.length && accepts(end)) end++
+        while (end < this.length && accepts(this.text.charCodeAt(end), end)) end++
       }
       this.steps += end - start
       this.runStarts[kind] = start
@@ -272,7 +301,7 @@ class Parser {
   }
 
   private extraRunEnd (at: number): number {
-    return this.nextStop('extra', at, (unit) => (classes[unit] & EXTRA) === 0)
+    return this.nextStop('extra', at, isNotExtra)
   }
 
   // ─── Start ────────────────────────────────────────────────────────────────
@@ -395,7 +424,7 @@ class Parser {
     const start = this.pos
     if (!this.literal('```')) return FAIL
     const languageStart = this.pos
-    this.run(LANGUAGE, (at) => isLanguageCharacter(this.text.charCodeAt(at)))
+    this.run(LANGUAGE, isLanguageCharacter)
     const language = this.pos > languageStart ? this.text.slice(languageStart, this.pos) : null
     if (!this.lineEnd()) return this.fail(start)
     const lines: MarkupNode[] = []
@@ -656,7 +685,7 @@ class Parser {
   /** `InlineItemPattern`: the grammar tries the rules a first character can start, then the rest for any character */
   private inlineItem (): Result<MarkupNode | MarkupNode[]> {
     if (this.pos >= this.length) return FAIL
-    return this.remember(INLINE_ITEM, () => this.inlineItemByFirstCharacter() ?? this.inlineItemOfAnyCharacter())
+    return this.remember(INLINE_ITEM, this.inlineItemRule)
   }
 
   private inlineItemByFirstCharacter (): Result<MarkupNode | MarkupNode[]> {
@@ -722,7 +751,7 @@ class Parser {
   private inlineCode (): Result<MarkupNode> {
     const start = this.pos
     if (this.unit(start) !== 0x60) return FAIL
-    const end = this.nextStop('backtickOrNewline', start + 1, (unit) => unit === 0x60 || unit === LF)
+    const end = this.nextStop('backtickOrNewline', start + 1, isBacktickOrNewline)
     if (end === start + 1 || this.unit(end) !== 0x60) return FAIL
     this.pos = end + 1
     return inlineCode(this.text.slice(start + 1, end))
@@ -770,7 +799,7 @@ class Parser {
     const start = this.pos
     if (this.unit(start) === 0x3a) {
       this.pos++
-      this.run(SHORTCODE, (at) => isShortcodeCharacter(this.text.charCodeAt(at)))
+      this.run(SHORTCODE, isShortcodeCharacter)
       const end = this.pos
       this.pos = start
       if (end > start + 1 && this.unit(end) === 0x3a) {
@@ -812,7 +841,7 @@ class Parser {
     const start = this.pos
     const found = this.emoticon()
     if (found === FAIL) return FAIL
-    if (this.isEmoticonNeighbor(this.pos) || this.succeedsAt(this.pos, INLINE_ITEM, () => this.inlineItem())) return found
+    if (this.isEmoticonNeighbor(this.pos) || this.succeedsAt(this.pos, INLINE_ITEM, this.inlineItemLookahead)) return found
     return this.fail(start)
   }
 
@@ -932,7 +961,7 @@ class Parser {
     if (delimiter !== 0x2a && delimiter !== 0x5f && delimiter !== 0x7e) return FAIL
     const start = this.pos
     const kind = delimiter === 0x2a ? STARS : delimiter === 0x5f ? UNDERSCORES : TILDES
-    const isDelimiter = (at: number): boolean => this.text.charCodeAt(at) === delimiter
+    const isDelimiter = delimiter === 0x2a ? isStar : delimiter === 0x5f ? isUnderscore : isTilde
     this.run(kind, isDelimiter)
     if (this.skipSpaces() === 0 || this.unit(this.pos) !== delimiter) return this.fail(start)
     this.run(kind, isDelimiter)
@@ -950,24 +979,17 @@ class Parser {
 
   private within<T> (flag: number, rule: number, parse: () => Result<T>): Result<T> {
     if ((this.flags & flag) !== 0) return FAIL
-    return this.remember(rule, () => {
-      this.flags |= flag
-      try {
-        return parse()
-      } finally {
-        this.flags &= ~flag
-      }
-    })
+    return this.remember(rule, parse, flag)
   }
 
   private maybeBold (): Result<MarkupNode> {
     if (this.unit(this.pos) !== 0x2a) return FAIL
-    return this.within(IN_BOLD, BOLD, () => this.delimited(0x2a, () => this.chain(BOLD_ITEMS, () => this.boldItem() ?? this.emphasisText(BOLD_TEXT, BOLD_STOP, 0x2a)), bold))
+    return this.within(IN_BOLD, BOLD, this.boldRule)
   }
 
   private maybeStrike (): Result<MarkupNode> {
     if (this.unit(this.pos) !== 0x7e) return FAIL
-    return this.within(IN_STRIKE, STRIKE, () => this.delimited(0x7e, () => this.chain(STRIKE_ITEMS, () => this.strikeItem()), strike))
+    return this.within(IN_STRIKE, STRIKE, this.strikeRule)
   }
 
   /** `[X][X] content [X][X] / [X] content [X]`: the content's items are joined only once the closing delimiter is there */
@@ -1044,8 +1066,7 @@ class Parser {
 
   /** `BoldContentPreferentialItemPattern` */
   private boldItem (): Result<MarkupNode | MarkupNode[]> {
-    return this.remember(BOLD_ITEM, () => this.whitespace() ?? this.inlineCode() ?? this.timestamp() ?? this.reference() ?? this.userMention() ??
-      this.channelMention() ?? this.maybeItalic() ?? this.maybeStrike() ?? this.emoji() ?? this.emoticonBefore(BOLD_ITEM, () => this.boldItem()))
+    return this.remember(BOLD_ITEM, this.boldItemRule)
   }
 
   /** an emoticon when a neighbour or `next` follows it */
@@ -1073,7 +1094,7 @@ class Parser {
   private maybeItalic (): Result<MarkupNode | MarkupNode[]> {
     const unit = this.unit(this.pos)
     if (unit !== 0x5f && !isAsciiAlphanumeric(unit)) return FAIL
-    return this.within(IN_ITALIC, ITALIC, () => this.italic())
+    return this.within(IN_ITALIC, ITALIC, this.italicRule)
   }
 
   private italic (): Result<MarkupNode | MarkupNode[]> {
@@ -1105,7 +1126,7 @@ class Parser {
     if (inner !== FAIL && this.unit(this.pos) === 0x5f) {
       const wordStart = this.pos + 1
       this.pos = wordStart
-      if (this.run(LETTERS, (at) => isAsciiLetter(this.text.charCodeAt(at))) > 0) return joinInlines([plain('_'), ...joined(inner), plain('_'), plain(this.text.slice(wordStart, this.pos))])
+      if (this.run(LETTERS, isAsciiLetter) > 0) return joinInlines([plain('_'), ...joined(inner), plain('_'), plain(this.text.slice(wordStart, this.pos))])
     }
     if (double) {
       this.pos = start + 2
@@ -1125,13 +1146,12 @@ class Parser {
   }
 
   private italicItems (): Result<Chain> {
-    return this.chain(ITALIC_ITEMS, () => this.italicItem() ?? this.emphasisText(ITALIC_TEXT, ITALIC_STOP, 0x5f))
+    return this.chain(ITALIC_ITEMS, this.italicContentItem)
   }
 
   /** `ItalicContentPreferentialItemPattern` */
   private italicItem (): Result<MarkupNode | MarkupNode[]> {
-    return this.remember(ITALIC_ITEM, () => this.whitespace() ?? this.inlineCode() ?? this.timestamp() ?? this.reference() ?? this.userMention() ??
-      this.channelMention() ?? this.maybeBold() ?? this.maybeStrike() ?? this.emoji() ?? this.emoticonBefore(ITALIC_ITEM, () => this.italicItem(), 0x5f))
+    return this.remember(ITALIC_ITEM, this.italicItemRule)
   }
 
   private strikeItem (): Result<MarkupNode | MarkupNode[]> {
@@ -1186,7 +1206,7 @@ class Parser {
   private userMentionByName (): Result<MarkupNode> {
     const start = this.pos
     if (this.unit(start) !== 0x40) return FAIL
-    this.run(AT_SIGNS, (at) => this.text.charCodeAt(at) === 0x40)
+    this.run(AT_SIGNS, isAtSign)
     const nameStart = this.pos
     if (!this.name()) return this.fail(start)
     const separator = this.unit(this.pos)
@@ -1320,13 +1340,13 @@ class Parser {
   private reference (): Result<MarkupNode> {
     const unit = this.unit(this.pos)
     if (unit !== 0x5b && unit !== 0x3c) return FAIL
-    return this.within(IN_LINK, REFERENCE, () => unit === 0x5b ? this.markdownLink() : this.angleLink())
+    return this.within(IN_LINK, REFERENCE, this.referenceRule)
   }
 
   private markdownLink (): Result<MarkupNode> {
     const start = this.pos
     this.pos++
-    const title = this.chain(TITLE_ITEMS, () => this.linkTitleItem())
+    const title = this.chain(TITLE_ITEMS, this.linkTitleItem)
     if (!this.literal('](')) return this.fail(start)
     const href = this.linkHref(true)
     if (href === FAIL || !this.literal(')')) return this.fail(start)
@@ -1334,7 +1354,7 @@ class Parser {
   }
 
   /** `LinkTitle`: whitespace, emphasis, text, or any character that does not close the title */
-  private linkTitleItem (): Result<MarkupNode | MarkupNode[]> {
+  private readonly linkTitleItem = (): Result<MarkupNode | MarkupNode[]> => {
     const whitespace = this.whitespace()
     if (whitespace !== FAIL) return whitespace
     const emphasis = this.emphasis()
@@ -1357,10 +1377,7 @@ class Parser {
     const href = this.linkHref(false)
     if (href === FAIL || !this.literal('|')) return this.fail(start)
     const titleStart = this.pos
-    this.run(ANGLE_TITLE, (at) => {
-      const unit = this.text.charCodeAt(at)
-      return unit >= 0x20 && unit !== 0x3c && unit !== 0x3e && unit !== 0x7c
-    })
+    this.run(ANGLE_TITLE, isAngleTitleCharacter)
     const title = this.text.slice(titleStart, this.pos)
     if (title === '' || !this.literal('>')) return this.fail(start)
     return link(href, [plain(title)])
@@ -1385,17 +1402,14 @@ class Parser {
    */
   private urlBody (markdown: boolean): boolean {
     const start = this.pos
-    if (!markdown) return this.run(URL_RUN, (at) => this.continuesUrl(at)) > 0
+    if (!markdown) return this.run(URL_RUN, this.continuesUrl) > 0
     while (true) {
-      this.run(MARKDOWN_URL_RUN, (at) => this.continuesMarkdownUrl(at))
+      this.run(MARKDOWN_URL_RUN, this.continuesMarkdownUrl)
       // `(…)` inside the address, one level deep
       if (this.unit(this.pos) !== 0x28) break
       const open = this.pos
       this.pos++
-      this.run(PARENTHESIZED, (at) => {
-        const unit = this.text.charCodeAt(at)
-        return !isSpace(unit) && !isLineEnd(unit) && unit !== 0x29 && (classes[unit] & URL_BODY) !== 0
-      })
+      this.run(PARENTHESIZED, isParenthesizedUrlCharacter)
       if (this.unit(this.pos) !== 0x29) {
         this.pos = open
         break
@@ -1406,8 +1420,7 @@ class Parser {
   }
 
   /** `URLBody`: no space, no run of `Extra` punctuation before a space, a line end or the end */
-  private continuesUrl (at: number): boolean {
-    const unit = this.text.charCodeAt(at)
+  private readonly continuesUrl = (unit: number, at: number): boolean => {
     if (isSpace(unit) || (classes[unit] & URL_BODY) === 0) return false
     if ((classes[unit] & EXTRA) === 0) return true
     const after = this.unit(this.extraRunEnd(at))
@@ -1415,8 +1428,7 @@ class Parser {
   }
 
   /** `MarkdownLinkURLBody` but `(`: no space, no `)`, no run of `.,!%*"':;=` before a space or a line end */
-  private continuesMarkdownUrl (at: number): boolean {
-    const unit = this.text.charCodeAt(at)
+  private readonly continuesMarkdownUrl = (unit: number, at: number): boolean => {
     if (isSpace(unit) || unit === 0x28 || unit === 0x29 || (classes[unit] & URL_BODY) === 0) return false
     if (!isMarkdownExtra(unit)) return true
     const after = this.unit(this.nextStop('markdownExtra', at, (next) => !isMarkdownExtra(next)))
@@ -1452,7 +1464,7 @@ class Parser {
   }
 
   private userInfoPart (): boolean {
-    return this.run(USER_INFO, (at) => isUserInfoCharacter(this.text.charCodeAt(at))) > 0
+    return this.run(USER_INFO, isUserInfoCharacter) > 0
   }
 
   /** `URLAuthorityHost`: a domain name or four dotted numbers, then an optional port */
@@ -1563,7 +1575,7 @@ class Parser {
 
   /** `AutolinkedEmail`: when an `@` comes before the next space */
   private autolinkedEmail (): Result<MarkupNode> {
-    const stop = this.nextStop('spaceOrAt', this.pos, (unit) => unit === 0x40 || unit === 0x20 || unit === 0x09 || unit === LF || unit === CR)
+    const stop = this.nextStop('spaceOrAt', this.pos, isSpaceOrAt)
     if (this.unit(stop) !== 0x40) return FAIL
     const start = this.pos
     this.literal('mailto:')
@@ -1588,10 +1600,7 @@ class Parser {
   private localPartRunEnd (at: number): number {
     const start = this.pos
     this.pos = at
-    this.run(ADDRESS_RUN, (next) => {
-      const unit = this.text.charCodeAt(next)
-      return (classes[unit] & ADDRESS) !== 0 || addressSymbols.has(unit)
-    })
+    this.run(ADDRESS_RUN, isAddressCharacter)
     const end = this.pos
     this.pos = start
     return end
@@ -1608,7 +1617,7 @@ class Parser {
 
   /** `AutolinkedURL`: when `://` or `.` comes before the next space, `:`, `/` or `@` */
   private autolinkedUrl (): Result<MarkupNode> {
-    const stop = this.nextStop('urlStart', this.pos, (unit) => unit === 0x20 || unit === 0x09 || unit === LF || unit === CR || unit === 0x3a || unit === 0x2e || unit === 0x2f || unit === 0x40)
+    const stop = this.nextStop('urlStart', this.pos, isUrlLookaheadStop)
     if (this.unit(stop) !== 0x2e && !this.startsWith('://', stop)) return FAIL
     const start = this.pos
     if (!this.urlHead()) return FAIL
@@ -1692,6 +1701,22 @@ function joined (chain: Chain): MarkupNode[] {
 const unitsOf = (characters: string): Set<number> => new Set(Array.from(characters, (character) => character.charCodeAt(0)))
 /** `LocalPartSpecialChars` */
 const addressSymbols = unitsOf("!#$%&'*+/=?^_`{|}~-")
+/** where the lookahead of a bare e-mail address stops: an `@`, or a space or line end first */
+const isSpaceOrAt = (unit: number): boolean => unit === 0x40 || unit === 0x20 || unit === 0x09 || unit === LF || unit === CR
+/** where the lookahead of a bare URL stops: `://` or `.` must come first, before a space, `:`, `/`, `@` */
+const isUrlLookaheadStop = (unit: number): boolean => unit === 0x20 || unit === 0x09 || unit === LF || unit === CR || unit === 0x3a || unit === 0x2e || unit === 0x2f || unit === 0x40
+const isNotExtra = (unit: number): boolean => (classes[unit] & EXTRA) === 0
+const isBacktickOrNewline = (unit: number): boolean => unit === 0x60 || unit === LF
+/** `LinkTitle2`: the title of `<href|title>` */
+const isAngleTitleCharacter = (unit: number): boolean => unit >= 0x20 && unit !== 0x3c && unit !== 0x3e && unit !== 0x7c
+/** `MarkdownLinkURLBodyParen`: inside a link address's parentheses */
+const isParenthesizedUrlCharacter = (unit: number): boolean => !isSpace(unit) && !isLineEnd(unit) && unit !== 0x29 && (classes[unit] & URL_BODY) !== 0
+/** a character of an e-mail address's local part, after its first */
+const isAddressCharacter = (unit: number): boolean => (classes[unit] & ADDRESS) !== 0 || addressSymbols.has(unit)
+const isStar = (unit: number): boolean => unit === 0x2a
+const isUnderscore = (unit: number): boolean => unit === 0x5f
+const isTilde = (unit: number): boolean => unit === 0x7e
+const isAtSign = (unit: number): boolean => unit === 0x40
 const isLanguageCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x20 || unit === 0x5f || unit === 0x2d || unit === 0x2e
 const isShortcodeCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x2d || unit === 0x5f || unit === 0x2b || unit === 0x2e
 /** `URLAuthorityUser`: letters, digits and `$&+_#?-` */
