@@ -4,6 +4,7 @@ import { headerSafe, MailTimeoutError, resolveRecipients, sendMail, type Recipie
 import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from '../model.ts'
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
 import { pageLabels, renderHtmlParts, roomTitle } from '../render/html.ts'
+import { markupTree } from '../render/markup.ts'
 import { renderJsonDocument } from '../render/json.ts'
 import { MessageRenderer, type MessageView } from '../render/message-view.ts'
 import type { ExportContext } from '../schemas.ts'
@@ -92,10 +93,14 @@ async function renderAndSend (
   for (const message of messages) {
     // A mail renders on the main thread: between messages the event loop gets its turn, as a file export's does.
     await pauseIfSliceSpent()
-    const view = await mailRenderer.view(message)
+    // Parsed once for both parts of the mail, its HTML and its plain text; a turn between the text's
+    // parse and the attachments'.
+    const parsed = message.t === undefined && message.md === undefined ? { ...message, md: markupTree(message.msg, undefined) ?? undefined } : message
+    await pauseIfSliceSpent()
+    const view = await mailRenderer.view(parsed)
     if (views.at(-1)?.day !== view.day) textLines.push('', `— ${labels.day(message.ts)} —`)
     views.push(view)
-    textLines.push(`[${view.time}] ${view.system ?? `${view.authorName}: ${mailRenderer.plainText(message)}`}`)
+    textLines.push(`[${view.time}] ${view.system ?? `${view.authorName}: ${mailRenderer.plainText(parsed)}`}`)
   }
   const head = { ...pageLabels(context, labels), subject, messageCount: messages.length }
 
