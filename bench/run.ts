@@ -25,7 +25,7 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 // external), without tsx, whose loader alone would add ~60 MB to every peak RSS and start the HTML
 // render worker through its loader too. The worker's entry is built beside them, where the bundled
 // plugin looks for it.
-const built = ['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts', 'mongo-throughput.ts', 'parser.ts']
+const built = ['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts', 'mongo-throughput.ts', 'parser.ts', 'pathological.ts']
 const bundle = (source: string, output: string) => {
   execFileSync(esbuild, [source, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${script(`.build/${output}`)}`, '--log-level=warning'])
 }
@@ -50,6 +50,17 @@ for (const soup of parsed.filter((result) => result.soup !== undefined)) {
 }
 print('  parse cache: none — every text parsed is parsed (the cache of 2,048 texts it replaced was answering the old bench\'s dozen repeated texts)\n')
 
+print('# Messages written to be slow, in a fresh process (Rocket.Chat\'s parser: 9.8 s in one stretch for the mail; the soups did not finish in 30 s)')
+for (const result of child('pathological.ts')) {
+  if (result.export === 'email') {
+    const goal = result.run === 'first' ? 'the process\'s first export: loads the templates and the parser, V8 compiles it' : `goal ≤ 50 ms — ${verdict(Number(result.longestGapMs) <= 50)}`
+    print(`  email of ${result.messages} messages, text and attachment description each 5,000 \`*\`, ${result.run} export: answered in ${result.ms} ms (target < 2 s — ${verdict(Number(result.ms) < 2000)}); the event loop held at most ${result.longestGapMs} ms (a 5 ms timer's longest wait; ${goal})`)
+  } else {
+    print(`  ${String(result.export).toUpperCase().padEnd(4)} file export of ${result.messages} messages of 100 KB delimiter soups (*, _, ~, \`, [, a_, <t:, _*~): ${result.ms} ms (target < 5 s — ${verdict(Number(result.ms) < 5000)})`)
+  }
+}
+print('')
+
 // Each corpus against its own baseline (the same messages stringified and gzipped).
 const variants: { corpus: string, format: string, target: number | null }[] = [
   { corpus: 'plain', format: 'baseline', target: null },
@@ -59,7 +70,7 @@ const variants: { corpus: string, format: string, target: number | null }[] = [
   { corpus: 'rich', format: 'json', target: 1.0 },
   { corpus: 'rich', format: 'html', target: 2.5 },
   { corpus: 'rich-no-md', format: 'baseline', target: null },
-  { corpus: 'rich-no-md', format: 'html', target: null }
+  { corpus: 'rich-no-md', format: 'html', target: 2.5 }
 ]
 print(`# Throughput and memory: ${count(big)} messages per export, median of ${runs} interleaved runs`)
 print('  corpora: plain (synthetic words); rich (Rocket.Chat-shaped: ~30 % markup with stored md, mentions, emoji, links, quotes, threads, 1 % uploads, 3 % system messages); rich-no-md (the same, parsed by the export)')
@@ -74,7 +85,7 @@ for (const { corpus, format, target } of variants) {
   const key = `${corpus}/${format}`
   const ms = msOf(key)
   const ratio = ms / msOf(`${corpus}/baseline`)
-  const goal = target === null ? (format === 'baseline' ? '' : 'reported as measured') : `target ≤ ${target.toFixed(1)}× — ${verdict(ratio <= target)}`
+  const goal = target === null ? '' : `target ≤ ${target.toFixed(1)}× — ${verdict(ratio <= target)}`
   print(`  ${key.padEnd(20)} ${String(ms).padStart(7)} ms ${count(Math.round(big / ms * 1000)).padStart(9)} msg/s  ${ratio.toFixed(2)}× baseline  peak RSS ${rssOf(key)} MB  ${goal}  (runs: ${results.get(key)!.map((result) => result.ms).join(', ')} ms)`)
 }
 
@@ -87,7 +98,7 @@ for (const { corpus, format } of variants.filter((variant) => variant.format !==
   const key = `${corpus}/${format}`
   const large = rssOf(key)
   const heap = `V8 heap ${median(smallRuns.map((result) => Number(result.peakHeapMb)))} → ${median(peaksOf(key, 'peakHeapMb'))} MB`
-  print(`  ${key.padEnd(12)} 10k: ${small} MB (${rssRange(smallRss)})   ${count(big)}: ${large} MB (${rssRange(peaksOf(key, 'peakRssMb'))})   difference ${large - small} MB   target ≤ 150 MB and ≤ 30 MB more — ${verdict(large <= 150 && large - small <= 30)}   (${heap})`)
+  print(`  ${key.padEnd(12)} 10k: ${small} MB (${rssRange(smallRss)})   ${count(big)}: ${large} MB (${rssRange(peaksOf(key, 'peakRssMb'))})   difference ${large - small} MB   (the baseline's process: ${rssOf(`${corpus}/baseline`)} MB)   target ≤ 150 MB and ≤ 30 MB more — ${verdict(large <= 150 && large - small <= 30)}   (${heap})`)
 }
 
 print(`\n# Responsiveness: GET /ping while four HTML exports of ${count(responsivenessMessages)} messages run at once`)
