@@ -44,7 +44,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
   const options = await resolveOptions(opts, backend)
   const { limits } = options
-  if (db !== undefined && options.repository === backend?.repository && !await hasMessageRangeIndex(db)) {
+  if (db !== undefined && opts.repository === undefined && !await hasMessageRangeIndex(db)) {
     fastify.log.warn('rooms.export: rocketchat_message has no index starting with { rid: 1, ts: 1 } (Rocket.Chat creates { rid: 1, ts: 1, _updatedAt: 1 }); every export will scan and sort the whole collection')
   }
   if (options.renderInWorker && !htmlWorkerAvailable) {

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
 import { InvalidOptionError } from './errors.ts'
+import { guard, guardIterable, guardIterableCall } from './host-code.ts'
+import { parseAddress } from './mail.ts'
 import type nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
 import type { ExportJob } from './export/jobs.ts'
@@ -155,6 +157,8 @@ function resolveRepository (repository: RoomRepository | undefined, fallback: Ro
 }
 
 function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits {
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) fail('option "limits" must be an object')
+  if (limits !== undefined) rejectUnknownKeys(limits, Object.keys(defaultLimits), 'limits.')
   const resolved = { ...defaultLimits, ...limits }
   for (const key of Object.keys(defaultLimits) as (keyof ExportLimits)[]) {
     if (key === 'allowedEmailDomains') continue
@@ -173,6 +177,12 @@ function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits
   return resolved
 }
 
+/** `exports@chat.example` or `Chat exports <exports@chat.example>`: one mailbox, a name without line breaks or brackets. */
+function isSenderAddress (from: string): boolean {
+  const named = /^([^<>\r\n\0]*)<([^<>]*)>$/.exec(from)
+  return parseAddress(named === null ? from : named[2]) !== null
+}
+
 /**
  * A transport the plugin creates gets nodemailer's timeouts from `mailTimeoutMs`
  * (unless the host set them), so a silent server cannot hold a connection.
@@ -181,7 +191,10 @@ function resolveLimits (limits: Partial<ExportLimits> | undefined): ExportLimits
  */
 async function resolveMailer (mailer: MailerOptions | undefined, mailTimeoutMs: number): Promise<ResolvedMailer | null> {
   if (mailer === undefined) return null
+  if (typeof mailer !== 'object' || mailer === null) fail('option "mailer" must be an object { transport, from }')
+  rejectUnknownKeys(mailer, ['transport', 'from'], 'mailer.')
   if (typeof mailer.from !== 'string' || mailer.from === '') fail('option "mailer.from" is required with "mailer"')
+  if (!isSenderAddress(mailer.from)) fail(`option "mailer.from" must be an address or "Name <address>": ${JSON.stringify(mailer.from)}`)
   if (mailer.transport === undefined || mailer.transport === null) fail('option "mailer.transport" is required with "mailer"')
   const isTransporter = typeof (mailer.transport as Transporter).sendMail === 'function'
   const timeouts = { connectionTimeout: mailTimeoutMs, greetingTimeout: mailTimeoutMs, socketTimeout: mailTimeoutMs }
@@ -222,10 +235,64 @@ function defaultExportDirectory (): string {
   return join(tmpdir(), `fastify-rooms-export-${process.getuid?.() ?? 'user'}`)
 }
 
+/** The options this plugin reads, and those Fastify's `register` itself hands every plugin. */
+const knownOptions = new Set<string>([
+  'authenticate', 'hasPermission', 'canAccessRoom', 'repository', 'storage', 'mailer', 'basePath', 'publicUrl', 'limits',
+  'onExportReady', 'onExportFailed', 'secret', 'mongo', 'routeConfig', 'onRequest', 'translate', 'renderInWorker',
+  'prefix', 'logLevel', 'logSerializers'
+] satisfies Array<keyof RoomsExportOptions | 'prefix' | 'logLevel' | 'logSerializers'>)
+
+/** A misspelt option would otherwise be a default silently kept (JavaScript hosts get no type check). */
+function rejectUnknownKeys (object: object, known: Iterable<string>, prefix: string): void {
+  const allowed = new Set(known)
+  const unknown = Object.keys(object).find((key) => !allowed.has(key))
+  if (unknown !== undefined) fail(`unknown option "${prefix}${unknown}"`)
+}
+
+/** A storage of another shape would fail only at the first export, in the middle of it. */
+function resolveStorage (storage: unknown): ExportStorage | undefined {
+  if (storage === undefined) return undefined
+  if (typeof storage !== 'object' || storage === null) fail('option "storage" must be an object with write(), read() and remove() functions')
+  for (const method of ['write', 'read', 'remove'] as const) {
+    if (typeof (storage as Record<string, unknown>)[method] !== 'function') fail(`option "storage" must implement ${method}()`)
+  }
+  for (const method of ['prepare', 'createJobStore'] as const) {
+    const value = (storage as Record<string, unknown>)[method]
+    if (value !== undefined && typeof value !== 'function') fail(`option "storage.${method}" must be a function when given`)
+  }
+  return storage as ExportStorage
+}
+
+/** The repository's methods as the plugin calls them: see lib/host-code.ts. */
+function guardedRepository (repository: RoomRepository): RoomRepository {
+  const { openFile, fileSize } = repository
+  return {
+    findRoomById: guard(repository.findRoomById, repository),
+    findMessages: guardIterableCall(repository.findMessages, repository),
+    findMessagesByIds: guardIterable(repository.findMessagesByIds, repository),
+    findUsersByUsernames: guard(repository.findUsersByUsernames, repository),
+    ...(openFile === undefined ? {} : { openFile: guard(openFile, repository) }),
+    ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository) })
+  }
+}
+
+function guardedStorage (storage: ExportStorage): ExportStorage {
+  const { prepare, createJobStore } = storage
+  return {
+    write: guard(storage.write, storage),
+    read: guard(storage.read, storage),
+    remove: guard(storage.remove, storage),
+    ...(prepare === undefined ? {} : { prepare: guard(prepare, storage) }),
+    ...(createJobStore === undefined ? {} : { createJobStore: guard(createJobStore, storage) })
+  }
+}
+
 /** Every option with its default; the caller's object is read, never changed. */
 export async function resolveOptions (options: RoomsExportOptions, backend: BackendDefaults | undefined): Promise<ResolvedOptions> {
+  rejectUnknownKeys(options, knownOptions, '')
   const { publicUrl, secret, onExportReady, onExportFailed, routeConfig, translate } = options
   const limits = resolveLimits(options.limits)
+  const storage = resolveStorage(options.storage)
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) fail('option "publicUrl" must be an absolute http(s) URL')
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) fail('option "secret" must be a string of at least 16 characters')
   if (onExportReady !== undefined && typeof onExportReady !== 'function') fail('option "onExportReady" must be a function')
@@ -235,18 +302,19 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
   if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
   const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
   if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
+  // Host code is called through guards (lib/host-code.ts): whatever it throws, and however, is an Error in a promise.
   return {
-    authenticate: requireFunction('authenticate', options.authenticate, backend?.authenticate),
-    hasPermission: requireFunction('hasPermission', options.hasPermission, backend?.hasPermission),
-    canAccessRoom: requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom),
-    repository: resolveRepository(options.repository, backend?.repository),
-    storage: options.storage ?? backend?.storage ?? createDirectoryStorage(defaultExportDirectory()),
+    authenticate: guard(requireFunction('authenticate', options.authenticate, backend?.authenticate)),
+    hasPermission: guard(requireFunction('hasPermission', options.hasPermission, backend?.hasPermission)),
+    canAccessRoom: guard(requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom)),
+    repository: guardedRepository(resolveRepository(options.repository, backend?.repository)),
+    storage: guardedStorage(storage ?? backend?.storage ?? createDirectoryStorage(defaultExportDirectory())),
     mailer: await resolveMailer(options.mailer, limits.mailTimeoutMs),
     basePath: resolveBasePath(options.basePath),
     publicUrl: publicUrl === undefined ? null : publicUrl.replace(/\/+$/, ''),
     limits,
-    onExportReady: onExportReady ?? null,
-    onExportFailed: onExportFailed ?? null,
+    onExportReady: onExportReady === undefined ? null : guard(onExportReady),
+    onExportFailed: onExportFailed === undefined ? null : guard(onExportFailed),
     secret: secret ?? randomBytes(32).toString('hex'),
     routeConfig: { ...routeConfig },
     onRequest,

@@ -1,3 +1,4 @@
+import { asError } from '../host-code.ts'
 import type { StallWatchdog } from './watchdog.ts'
 
 export interface Watched {
@@ -52,7 +53,7 @@ export async function * abortableBatches<T> (source: AsyncIterable<T>, signal: A
       signal.throwIfAborted()
       const batch = await new Promise<T[]>((resolve, reject) => {
         rejectRead = reject
-        readBatch().then(resolve, reject)
+        readBatch().then(resolve, (err: unknown) => { reject(asError(err)) })
       })
       rejectRead = null
       if (batch.length > 0) yield batch

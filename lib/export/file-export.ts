@@ -180,6 +180,8 @@ export class FileExports {
 
     const archive = new ExportArchive(controller.signal, watchdog)
     const toStorage = Readable.from(countBytes(archive.output, progress, zipHash, watchdog, limits.maxExportBytes))
+    // A storage that failed before it listened (or never does) must not leave the destroyed source's error unheard.
+    toStorage.on('error', () => {})
     const stored = options.storage.write(storageKeyOf(job), toStorage)
     stored.catch((err: unknown) => { controller.abort(err) })
 
