@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
 import { parseRange } from '../lib/routes/download.ts'
-import { buildApp } from './helpers/app.ts'
+import { createDirectoryStorage } from '../index.ts'
+import { buildApp, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, general } from './helpers/fixtures.ts'
+
+/** The headers that make a response a zip download. */
+const zipHeadersOf = (headers: Record<string, unknown>) => Object.fromEntries(['content-disposition', 'etag', 'accept-ranges'].filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]]))
 
 t.test('downloads resume: a strong ETag, single ranges (206), unsatisfiable ones (416), If-None-Match, If-Range, HEAD', async (t) => {
   const app = await buildApp(t)
@@ -30,6 +36,7 @@ t.test('downloads resume: a strong ETag, single ranges (206), unsatisfiable ones
   const beyond = await get({ range: `bytes=${size}-` })
   t.equal(beyond.statusCode, 416)
   t.equal(beyond.headers['content-range'], `bytes */${size}`)
+  t.same(zipHeadersOf(beyond.headers), {}, 'the error carries none of the zip\'s headers: a browser would save it as the .zip')
   t.same(beyond.json(), { success: false, error: '[error-range-not-satisfiable]', errorType: 'error-range-not-satisfiable', details: `the export has ${size} bytes` })
 
   for (const ignored of ['bytes=0-1,5-9', 'bytes=9-5', 'lines=1-2', 'bytes=x-y']) {
@@ -53,6 +60,21 @@ t.test('downloads resume: a strong ETag, single ranges (206), unsatisfiable ones
   const headRange = await get({ range: 'bytes=0-9' }, 'HEAD')
   t.equal(headRange.statusCode, 206)
   t.equal(headRange.headers['content-length'], '10')
+})
+
+t.test('a download whose stored file vanished: a plain 404, without the zip\'s headers', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const app = await buildApp(t, { storage: createDirectoryStorage(directory) })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+  await waitForExport(app, alice, exportId)
+  for (const file of await storedFiles(directory)) if (file.endsWith('.zip')) await rm(join(directory, file))
+  for (const headers of [{}, { range: 'bytes=10-99' }]) {
+    const gone = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: { ...authHeaders(alice), ...headers } })
+    t.equal(gone.statusCode, 404)
+    t.same(gone.json(), { success: false, error: '[error-not-found]', errorType: 'error-not-found', details: 'the export is no longer stored' })
+    t.same(zipHeadersOf(gone.headers), {})
+    t.equal(gone.headers['content-range'], undefined)
+  }
 })
 
 t.test('range syntax', async (t) => {

@@ -42,29 +42,28 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
       if (job.status === 'failed') throw exportError('error-export-failed', job.error)
       if (job.status !== 'done') throw exportError('error-export-not-ready', `the export is ${job.status}`)
 
-      // Everything that can fail is decided before the stored file is opened, so a failure never holds it open.
+      // Everything that can fail is decided before the stored file is opened, so a failure never holds it open;
+      // the zip's headers are set only once nothing can fail, so an error answer carries none of them.
       /* c8 ignore next -- records written before exports were hashed: an export never changes, so its id is a strong validator too */
       const etag = `"${job.sha256 ?? job._id}"`
-      reply
-        .header('content-type', 'application/zip')
-        .header('content-disposition', contentDisposition(job.fileName))
-        .header('cache-control', 'private, no-store')
-        .header('accept-ranges', 'bytes')
-        .header('etag', etag)
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).header('etag', etag).header('cache-control', 'private, no-store').send()
       const ifRange = request.headers['if-range']
       const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, job.bytes) : undefined
       if (range === 'unsatisfiable') {
         reply.header('content-range', `bytes */${job.bytes}`)
         throw exportError('error-range-not-satisfiable', `the export has ${job.bytes} bytes`)
       }
-      if (range !== undefined) {
-        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${job.bytes}`)
-      }
-      reply.header('content-length', range === undefined ? job.bytes : range.end - range.start + 1)
-      if (request.method === 'HEAD') return reply.send()
-      const stream = await options.storage.read(storageKeyOf(job), range)
-      if (stream === null) throw exportError('error-not-found', 'the export is no longer stored')
+      const stream = request.method === 'HEAD' ? null : await options.storage.read(storageKeyOf(job), range)
+      if (request.method !== 'HEAD' && stream === null) throw exportError('error-not-found', 'the export is no longer stored')
+      reply
+        .header('content-type', 'application/zip')
+        .header('content-disposition', contentDisposition(job.fileName))
+        .header('cache-control', 'private, no-store')
+        .header('accept-ranges', 'bytes')
+        .header('etag', etag)
+        .header('content-length', range === undefined ? job.bytes : range.end - range.start + 1)
+      if (range !== undefined) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${job.bytes}`)
+      if (stream === null) return reply.send()
       return reply.send(stream)
     }
   })
