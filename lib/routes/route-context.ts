@@ -39,10 +39,33 @@ export const logSerializers = {
   req (request: FastifyRequest) {
     return {
       method: request.method,
-      url: request.url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]'),
+      url: redactTokens(request.url),
       host: request.host,
       remoteAddress: request.ip,
       remotePort: request.socket?.remotePort
     }
+  }
+}
+
+/**
+ * `url` with the value of every query parameter that Fastify's parser reads as
+ * `token` replaced — however its name is encoded (`%74oken`, `tok%65n`).
+ */
+export function redactTokens (url: string): string {
+  const queryStart = url.indexOf('?')
+  if (queryStart === -1) return url
+  const pairs = url.slice(queryStart + 1).split('&').map((pair) => {
+    const equals = pair.indexOf('=')
+    const name = equals === -1 ? pair : pair.slice(0, equals)
+    return decodedName(name) === 'token' ? `${name}=[redacted]` : pair
+  })
+  return `${url.slice(0, queryStart + 1)}${pairs.join('&')}`
+}
+
+function decodedName (name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' '))
+  } catch {
+    return name
   }
 }
