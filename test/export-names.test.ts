@@ -58,3 +58,33 @@ t.test('uploads whose ids differ only in unsafe characters get distinct entries,
   const html = entries.get('general.html')!.toString()
   for (const name of ['assets/a~2f~b-same.txt', 'assets/a_b-same.txt', 'assets/a~7e~2f~7e~b-same.txt']) t.match(html, `href="${name}"`)
 })
+
+t.test('a room named like the archive\'s own entries, in any case, leaves them theirs', async (t) => {
+  const names = ['schema', 'manifest', 'index', 'SCHEMA', 'Manifest', 'INDEX', 'Schema.json']
+  const rooms: ExportRoom[] = names.map((name, index) => ({ _id: `room-reserved-${index}`, t: 'c', name }))
+  const data = fixtureData()
+  const app = await buildApp(t, { limits: { htmlMessagesPerPart: 1 } }, {
+    ...data,
+    rooms: [...data.rooms, ...rooms],
+    messages: rooms.flatMap((room) => [message(room._id, '2024-03-21T10:00:00Z', 'one'), message(room._id, '2024-03-21T11:00:00Z', 'two')])
+  })
+  const entries: Record<string, string[][]> = {}
+  for (const room of rooms) {
+    entries[room.name!] = []
+    for (const format of ['json', 'html']) {
+      const zip = await exportToZip(app, alice, { rid: room._id, type: 'file', format })
+      const keys = [...(await readZip(zip)).keys()]
+      t.equal(new Set(keys.map((key) => key.toLowerCase())).size, keys.length, `${room.name} ${format}: no two entries differ only in case`)
+      entries[room.name!].push(keys)
+    }
+  }
+  t.same(entries, {
+    schema: [['schema_room.json', 'schema.json', 'manifest.json'], ['schema_room.html', 'schema_room-2.html', 'index.html', 'manifest.json']],
+    manifest: [['manifest_room.json', 'schema.json', 'manifest.json'], ['manifest_room.html', 'manifest_room-2.html', 'index.html', 'manifest.json']],
+    index: [['index_room.json', 'schema.json', 'manifest.json'], ['index_room.html', 'index_room-2.html', 'index.html', 'manifest.json']],
+    SCHEMA: [['SCHEMA_room.json', 'schema.json', 'manifest.json'], ['SCHEMA_room.html', 'SCHEMA_room-2.html', 'index.html', 'manifest.json']],
+    Manifest: [['Manifest_room.json', 'schema.json', 'manifest.json'], ['Manifest_room.html', 'Manifest_room-2.html', 'index.html', 'manifest.json']],
+    INDEX: [['INDEX_room.json', 'schema.json', 'manifest.json'], ['INDEX_room.html', 'INDEX_room-2.html', 'index.html', 'manifest.json']],
+    'Schema.json': [['Schema.json.json', 'schema.json', 'manifest.json'], ['Schema.json.html', 'Schema.json-2.html', 'index.html', 'manifest.json']]
+  })
+})

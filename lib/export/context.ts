@@ -23,8 +23,12 @@ export function buildExportContext (room: ExportRoom, range: ResolvedRange, user
 export function archiveBaseName (room: ExportRoom): string {
   const safe = Array.from((room.name ?? room._id).normalize('NFKC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, ''))
     .slice(0, 80).join('') // by code points: a cut never splits a surrogate pair
-  return safe === '' ? 'room' : safe
+  if (safe === '') return 'room'
+  // The archive's own entries (`index.html`, `manifest.json`, `schema.json`) keep their names, also where case does not count.
+  return reservedBaseNames.has(safe.toLowerCase()) ? `${safe}_room` : safe
 }
+
+const reservedBaseNames = new Set(['index', 'manifest', 'schema'])
 
 /** Messages travel from the repository to the renderer in arrays of this many. */
 const messageBatchSize = 32
