@@ -109,6 +109,15 @@ t.test('a host translates by Rocket.Chat i18n key, in the requester\'s language'
   t.equal(systemSentence(event('au'), german), 'Alice Admin hat Bob Builder hinzugefügt')
   t.equal(systemSentence(event('ru'), german), 'Alice Admin hat Bob Builder entfernt {{unknown}}', 'a placeholder with no value stays visible')
   t.equal(systemSentence(event('ul'), german), 'Alice Admin left the channel', 'an untranslated key keeps the English')
-  t.same(calls, [['User_added_to', { user_added: 'Bob Builder' }, 'de'], ['User_has_been_removed', { user_removed: 'Bob Builder' }, 'de'], ['User_left_this_channel', {}, 'de']])
+  t.same(calls, [['User_added_to', { user_added: '{{user_added}}' }, 'de'], ['User_has_been_removed', { user_removed: '{{user_removed}}' }, 'de'], ['User_left_this_channel', {}, 'de']], 'the host gets placeholders, never the values')
   t.ok(Object.keys(englishSentences).length > 60)
+})
+
+t.test('placeholders are filled once, from the sentence\'s own variables', async (t) => {
+  // A translation library that interpolates (as i18next does) gets placeholders, so it hands the template back.
+  const interpolating: Translate = (key, vars) => key === 'set__username__as__role_' ? `setzte ${vars.username} als ${vars.role}` : undefined
+  const tricky = { ...options, nameOf: (username: string) => username === 'bob' ? 'Bob {{role}} {{constructor}}' : username, translate: interpolating }
+  t.equal(systemSentence(event('subscription-role-added', 'bob', { role: 'owner' }), tricky), 'Alice Admin setzte Bob {{role}} {{constructor}} als owner', 'a name holding placeholders is shown as it is')
+  const inherited: Translate = (key) => key === 'User_added_to' ? 'hat {{user_added}} {{constructor}} {{__proto__}} {{toString}} hinzugefügt' : undefined
+  t.equal(systemSentence(event('au'), { ...options, translate: inherited }), 'Alice Admin hat Bob Builder {{constructor}} {{__proto__}} {{toString}} hinzugefügt', 'inherited properties are no variables')
 })

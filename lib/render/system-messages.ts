@@ -181,13 +181,26 @@ export interface SentenceOptions {
   translate: Translate | null
 }
 
+/** One pass over the template: a value is never read again, and only the sentence's own variables count (not `constructor`). */
 function fill (template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => vars[name] ?? whole)
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => Object.hasOwn(vars, name) ? vars[name] : whole)
 }
 
+/**
+ * The host's `translate` gets each variable as its own placeholder
+ * (`{ username: '{{username}}' }`), never the values: a translation library
+ * that fills them in returns the template again, and the values — people's
+ * names, which may hold `{{role}}` — go in once, by `fill`.
+ */
 function sentence (key: string, vars: Record<string, string>, { translate, language }: SentenceOptions): string {
-  const translated = translate?.(key, vars, language)
+  const translated = translate === null ? undefined : translate(key, placeholdersOf(vars), language)
   return fill(typeof translated === 'string' ? translated : englishSentences[key], vars)
+}
+
+function placeholdersOf (vars: Record<string, string>): Record<string, string> {
+  const placeholders: Record<string, string> = {}
+  for (const name of Object.keys(vars)) placeholders[name] = `{{${name}}}`
+  return placeholders
 }
 
 /**
