@@ -5,6 +5,7 @@ import { buildApp, capturingLogger, hostHooks, storedFiles, temporaryDirectory }
 import { postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
 import { createDirectoryStorage } from '../index.ts'
+import { asError } from '../lib/host-code.ts'
 
 // Host code may throw anything, any way: none of it may become an unhandled rejection or an uncaught exception.
 const escaped: unknown[] = []
@@ -83,6 +84,8 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
   ['a storage that is a path', { storage: '/tmp/x' }, 'option "storage" must be an object with write(), read() and remove() functions'],
   ['a storage without methods', { storage: {} }, 'option "storage" must implement write()'],
   ['a storage without remove()', { storage: { write: async () => {}, read: async () => null } }, 'option "storage" must implement remove()'],
+  ['a storage whose createJobStore is no function', { storage: { write: async () => {}, read: async () => null, remove: async () => {}, createJobStore: 5 } }, 'option "storage.createJobStore" must be a function when given'],
+  ['a mailer that is no object', { mailer: 'smtp://localhost' }, 'option "mailer" must be an object { transport, from }'],
   ['a storage whose prepare is no function', { storage: { write: async () => {}, read: async () => null, remove: async () => {}, prepare: true } }, 'option "storage.prepare" must be a function when given'],
   ['an unknown option', { renderInWorkers: false }, 'unknown option "renderInWorkers"'],
   ['an unknown limit', { limits: { maxEmailMessage: 10 } }, 'unknown option "limits.maxEmailMessage"'],
@@ -117,4 +120,29 @@ t.test('registration takes a sender with a name, and what Fastify\'s register ad
 
 t.test('nothing any of them did escaped as an unhandled rejection', async (t) => {
   t.same(escaped, [])
+})
+
+t.test('what host code failed with, said in the Error', async (t) => {
+  t.equal(asError(undefined).message, 'host code failed with undefined instead of an Error')
+  t.equal(asError(null).message, 'host code failed with null instead of an Error')
+  t.equal(asError('x'.repeat(300)).message, `host code failed with the string "${'x'.repeat(200)}" instead of an Error`)
+  t.equal(asError({ code: 7 }).message, 'host code failed with an object instead of an Error')
+  t.equal(asError(42).message, 'host code failed with the number 42 instead of an Error')
+  const error = new TypeError('kept')
+  t.equal(asError(error), error, 'an Error is itself')
+})
+
+t.test('findMessages throwing when called, or while iterated: the export fails, the process lives on', async (t) => {
+  const throwing: Array<RoomRepository['findMessages']> = [
+    () => { throw 'no cursor' }, // eslint-disable-line no-throw-literal
+    async function * () { throw 5 } // eslint-disable-line no-throw-literal
+  ]
+  const reasons = []
+  for (const findMessages of throwing) {
+    const memory = createMemoryRepository(fixtureData())
+    const app = await buildApp(t, { repository: { ...memory, findMessages } })
+    const { exportId } = (await postExport(app, alice, htmlExport)).json()
+    reasons.push((await waitForExport(app, alice, exportId)).export.error)
+  }
+  t.same(reasons, ['export failed: host code failed with the string "no cursor" instead of an Error', 'export failed: host code failed with the number 5 instead of an Error'])
 })
