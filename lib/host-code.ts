@@ -7,17 +7,16 @@
  * error hand-off nor escape as an unhandled rejection.
  */
 
-/** A failure of host code that was not an Error (`undefined`, a string, an object). */
+/** A failure of host code that was not an Error: a thrown string is its message, anything else is described. */
 export class HostValueError extends Error {
   constructor (value: unknown) {
-    super(`host code failed with ${describe(value)} instead of an Error`)
+    super(typeof value === 'string' ? value.slice(0, 200) : `host code failed with ${describe(value)} instead of an Error`)
     this.name = 'HostValueError'
   }
 }
 
 function describe (value: unknown): string {
   if (value === undefined || value === null) return String(value)
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 200))}`
   if (typeof value === 'object') return 'an object'
   return `the ${typeof value} ${String(value).slice(0, 200)}`
 }

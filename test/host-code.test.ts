@@ -125,7 +125,7 @@ t.test('nothing any of them did escaped as an unhandled rejection', async (t) =>
 t.test('what host code failed with, said in the Error', async (t) => {
   t.equal(asError(undefined).message, 'host code failed with undefined instead of an Error')
   t.equal(asError(null).message, 'host code failed with null instead of an Error')
-  t.equal(asError('x'.repeat(300)).message, `host code failed with the string "${'x'.repeat(200)}" instead of an Error`)
+  t.equal(asError('x'.repeat(300)).message, 'x'.repeat(200), 'a thrown string is the message (cut at 200 characters)')
   t.equal(asError({ code: 7 }).message, 'host code failed with an object instead of an Error')
   t.equal(asError(42).message, 'host code failed with the number 42 instead of an Error')
   const error = new TypeError('kept')
@@ -144,5 +144,5 @@ t.test('findMessages throwing when called, or while iterated: the export fails, 
     const { exportId } = (await postExport(app, alice, htmlExport)).json()
     reasons.push((await waitForExport(app, alice, exportId)).export.error)
   }
-  t.same(reasons, ['export failed: host code failed with the string "no cursor" instead of an Error', 'export failed: host code failed with the number 5 instead of an Error'])
+  t.same(reasons, ['export failed: no cursor', 'export failed: host code failed with the number 5 instead of an Error'])
 })
