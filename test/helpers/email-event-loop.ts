@@ -9,6 +9,7 @@
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import { SMTPServer } from 'smtp-server'
+import { withLongestLoopGap } from '../../bench/loop-gap.ts'
 import roomsExport, { createDirectoryStorage, createMemoryRepository } from '../../index.ts'
 import { hostHooks } from './app.ts'
 import { alice, fixtureData, general, message, tokenOf } from './fixtures.ts'
@@ -52,16 +53,9 @@ const exportByEmail = async () => (await app.inject({
 const answers = [await exportByEmail()]
 const longestGaps: number[] = []
 for (let attempt = 0; attempt < 3; attempt++) {
-  let longestGap = 0
-  let last = performance.now()
-  const timer = setInterval(() => {
-    const now = performance.now()
-    longestGap = Math.max(longestGap, now - last)
-    last = now
-  }, 5)
-  answers.push(await exportByEmail())
-  clearInterval(timer)
-  longestGaps.push(longestGap)
+  const { result, longestGapMs } = await withLongestLoopGap(exportByEmail)
+  answers.push(result)
+  longestGaps.push(longestGapMs)
 }
 await app.close()
 await new Promise<void>((resolve) => server.close(() => { resolve() }))
