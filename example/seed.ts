@@ -40,7 +40,7 @@ export function demoData (): MemoryRepositoryData {
   const random = randomSequence(42)
   const authors = demoUsers.map(({ _id, username, name }) => ({ _id, username, name }))
   const messages: ExportMessage[] = []
-  const files: Record<string, string> = {}
+  const files: NonNullable<MemoryRepositoryData['files']> = {}
   const start = Date.UTC(2024, 0, 2, 8)
   const end = Date.UTC(2024, 4, 31, 18)
   const count = 3000
@@ -71,7 +71,7 @@ export function demoData (): MemoryRepositoryData {
     if (index % 400 === 0) {
       const fileId = `file${index}`
       message.file = { _id: fileId, name: `notes-${index}.txt`, type: 'text/plain', size: 40 }
-      files[fileId] = `Meeting notes attached to message ${index}.\n`
+      files[fileId] = { rid: 'GENERAL', content: `Meeting notes attached to message ${index}.\n` }
     }
     messages.push(message)
   }

@@ -111,9 +111,14 @@ export interface RoomRepository {
   findMessages (query: MessageRangeQuery): AsyncIterable<ExportMessage>
   findMessagesByIds (rid: string, ids: string[]): AsyncIterable<ExportMessage>
   findUsersByUsernames (usernames: string[]): Promise<ExportUser[]>
-  openFile? (file: FileRef): Promise<NodeJS.ReadableStream | null>
-  /** the stored size of an upload (`null`: not stored), so a page can show it and decide to inline an image before the upload is archived */
-  fileSize? (file: FileRef): Promise<number | null>
+  /**
+   * An upload's content, or `null` when it is not stored — or is not one of
+   * room `rid`'s uploads: a message may name any file id, and an export of
+   * one room must never carry another room's file.
+   */
+  openFile? (file: FileRef, rid: string): Promise<NodeJS.ReadableStream | null>
+  /** the stored size of an upload of room `rid` (`null`: not stored, or not that room's), so a page can show it and decide to inline an image before the upload is archived */
+  fileSize? (file: FileRef, rid: string): Promise<number | null>
 }
 
 /** The export order: ascending `ts`, then `_id` (byte order, as MongoDB sorts strings). */

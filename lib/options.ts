@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
 import { InvalidOptionError } from './errors.ts'
-import { guard, guardIterable, guardIterableCall } from './host-code.ts'
+import { asError, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
 import { parseAddress } from './mail.ts'
 import type nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
@@ -266,24 +266,37 @@ function resolveStorage (storage: unknown): ExportStorage | undefined {
 /** The repository's methods as the plugin calls them: see lib/host-code.ts. */
 function guardedRepository (repository: RoomRepository): RoomRepository {
   const { openFile, fileSize } = repository
+  const stage = 'the repository'
   return {
-    findRoomById: guard(repository.findRoomById, repository),
-    findMessages: guardIterableCall(repository.findMessages, repository),
-    findMessagesByIds: guardIterable(repository.findMessagesByIds, repository),
-    findUsersByUsernames: guard(repository.findUsersByUsernames, repository),
-    ...(openFile === undefined ? {} : { openFile: guard(openFile, repository) }),
-    ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository) })
+    findRoomById: guard(repository.findRoomById, repository, stage),
+    findMessages: guardIterableCall(repository.findMessages, repository, stage),
+    findMessagesByIds: guardIterable(repository.findMessagesByIds, repository, stage),
+    findUsersByUsernames: guard(repository.findUsersByUsernames, repository, stage),
+    ...(openFile === undefined ? {} : { openFile: guard(openFile, repository, stage) }),
+    ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository, stage) })
   }
 }
 
 function guardedStorage (storage: ExportStorage): ExportStorage {
   const { prepare, createJobStore } = storage
+  const stage = 'the storage'
   return {
-    write: guard(storage.write, storage),
-    read: guard(storage.read, storage),
-    remove: guard(storage.remove, storage),
-    ...(prepare === undefined ? {} : { prepare: guard(prepare, storage) }),
-    ...(createJobStore === undefined ? {} : { createJobStore: guard(createJobStore, storage) })
+    write: guard(storage.write, storage, stage),
+    read: guard(storage.read, storage, stage),
+    remove: guard(storage.remove, storage, stage),
+    ...(prepare === undefined ? {} : { prepare: guard(prepare, storage, stage) }),
+    ...(createJobStore === undefined ? {} : { createJobStore: guard(createJobStore, storage, stage) })
+  }
+}
+
+/** The host's `translate`, its failures named as its own (it runs inside a render, synchronously). */
+function guardedTranslate (translate: Translate): Translate {
+  return (key, vars, language) => {
+    try {
+      return translate(key, vars, language)
+    } catch (err) {
+      throw new StageError('the host\'s translate', asError(err))
+    }
   }
 }
 
@@ -318,7 +331,7 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
     secret: secret ?? randomBytes(32).toString('hex'),
     routeConfig: { ...routeConfig },
     onRequest,
-    translate: translate ?? null,
+    translate: translate === undefined ? null : guardedTranslate(translate),
     renderInWorker: options.renderInWorker ?? true
   }
 }

@@ -117,7 +117,7 @@ const JsonAttachmentSchema = Type.Recursive((Self) => Type.Object({
 export const JsonMessageSchema = Type.Object({
   _id: Type.String(),
   rid: Type.String(),
-  ts: IsoInstant,
+  ts: Type.Optional(Type.String({ pattern: IsoInstant.pattern, description: 'when it was sent; absent when the stored time was not a date of the years 0000–9999 (the manifest lists such messages)' })),
   msg: Type.String({ description: 'the text as stored (empty for an encrypted message: ciphertext is never exported)' }),
   md: Type.Optional(MarkdownTreeSchema),
   u: JsonPersonSchema,

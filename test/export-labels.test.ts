@@ -24,7 +24,7 @@ t.test('labels fall back when names are missing', async (t) => {
     },
     { _id: 'm2', rid: named._id, ts: new Date('2024-01-01T10:00:00Z'), msg: 'hi', u: { _id: carol._id, username: 'carol' } }
   ]
-  const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [bare, named, punctuation], messages, files: { f1: 'twelve bytes' } }) })
+  const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [bare, named, punctuation], messages, files: { f1: { rid: bare._id, content: 'twelve bytes' } } }) })
 
   const bareEntries = await readZip(await exportToZip(app, carol, { rid: bare._id, type: 'file', format: 'html' }))
   t.same([...bareEntries.keys()], ['room-bare.html', 'assets/f1-___', 'manifest.json'])

@@ -47,7 +47,7 @@ t.test('uploads whose ids differ only in unsafe characters get distinct entries,
     message(general._id, '2024-03-21T10:02:00Z', 'three', { file: { _id: 'a~2f~b', name: 'same.txt' } }),
     message(general._id, '2024-03-21T10:03:00Z', 'long', { file: { _id: `${'/'.repeat(30)}x`, name: 'long.txt' } })
   ]
-  const repository = createMemoryRepository({ ...data, messages: twins, files: { 'a/b': 'first', a_b: 'second', 'a~2f~b': 'third', [`${'/'.repeat(30)}x`]: 'long' } })
+  const repository = createMemoryRepository({ ...data, messages: twins, files: Object.fromEntries(Object.entries({ 'a/b': 'first', a_b: 'second', 'a~2f~b': 'third', [`${'/'.repeat(30)}x`]: 'long' }).map(([id, content]) => [id, { rid: general._id, content }])) })
   const app = await buildApp(t, { repository })
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
   // An id too long once escaped keeps 40 characters and a hash of the whole id.

@@ -91,9 +91,9 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     ])
     const image = await page.$eval('#m-image img', (img) => ({ src: img.getAttribute('src'), width: (img as HTMLImageElement).naturalWidth, alt: img.getAttribute('alt') }))
     t.same(image, { src: 'assets/img-1-chart.png', width: 40, alt: 'chart.png' }, 'the uploaded image loads from assets/')
-    t.equal(await text('#m-image .uploads li'), 'chart.png (' + String(data.files['img-1'].length) + ' B)\nthe weekly chart', 'shown once, with its archived size and its description')
+    t.equal(await text('#m-image .uploads li'), 'chart.png (' + String(data.files['img-1'].content.length) + ' B)\nthe weekly chart', 'shown once, with its archived size and its description')
     t.same(await page.$$eval('#m-image .uploads li :is(em, strong)', (elements) => elements.map((element) => element.outerHTML)), ['<em class="md-italic">weekly</em>'], 'the description\'s stored tree (italic), not the text parsed again (bold)')
-    t.equal(await text('#m-video .uploads li'), `demo.mp4 (${data.files['vid-1'].length} B)\nthe demo`, 'an upload named by its video_url only: shown once too')
+    t.equal(await text('#m-video .uploads li'), `demo.mp4 (${data.files['vid-1'].content.length} B)\nthe demo`, 'an upload named by its video_url only: shown once too')
     t.equal(await page.$$eval('#m-video .attachment', (elements) => elements.length), 0)
     t.equal(await page.$$eval('#m-image .attachment', (elements) => elements.length), 0, 'the upload\'s own attachment is not shown again')
     t.equal(await text('#m-preview .preview'), 'Big story\nWhat happened today')
@@ -235,5 +235,5 @@ t.test('an image over inlineImageBytes is linked, not shown; under it, shown', a
 })
 
 function pngBytesLength (): number {
-  return richRoomData().files['img-1'].length
+  return richRoomData().files['img-1'].content.length
 }

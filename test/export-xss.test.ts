@@ -35,7 +35,7 @@ function hostileData () {
     ],
     file: { _id: '../../evil', name: `../../${text}.html` }
   }))
-  return { ...data, messages: [...data.messages, ...messages], files: { '../../evil': 'upload' } }
+  return { ...data, messages: [...data.messages, ...messages], files: { '../../evil': { rid: hostile._id, content: 'upload' } } }
 }
 
 t.test('every user-controlled string in the HTML export is escaped', async (t) => {

@@ -53,7 +53,8 @@ t.test('a JSON file export: answer, status, download and the whole archive', asy
     assets: {
       included: [{ fileId: 'file-1', name: 'report <1>.pdf', path: 'assets/file-1-report__1_.pdf', bytes: 9, sha256: sha256(Buffer.from('PDF-BYTES')) }],
       missing: []
-    }
+    },
+    malformedMessages: { count: 0, listed: [] }
   })
   t.equal(entries.get('assets/file-1-report__1_.pdf')!.toString(), 'PDF-BYTES')
 })
@@ -191,9 +192,9 @@ t.test('uploads the repository cannot open are listed as missing', async (t) => 
   const app = await buildApp(t, {
     repository: {
       ...memory,
-      async openFile (file) {
+      async openFile (file, rid) {
         if (file._id === 'broken') throw new Error('disk on fire')
-        return await memory.openFile!(file)
+        return await memory.openFile!(file, rid)
       }
     }
   })
@@ -289,12 +290,12 @@ t.test('a failing repository fails the job, leaves no file and frees the slot', 
   const status = await waitForExport(app, alice, exportId)
   t.same(status, {
     success: true,
-    export: { _id: exportId, rid: general._id, format: 'html', status: 'failed', messages: 2, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error: 'export failed: connection reset by database' }
+    export: { _id: exportId, rid: general._id, format: 'html', status: 'failed', messages: 2, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error: 'export failed: the repository failed' }
   })
   t.same(await storedFiles(directory), [], 'no partial file is left')
   const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(download.statusCode, 409)
-  t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'export failed: connection reset by database' })
+  t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'export failed: the repository failed' })
   fail = false
   const again = await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })
   t.equal(again.statusCode, 200, 'the failed job gave its slot back')
@@ -314,7 +315,7 @@ t.test('a failing storage fails the job', async (t) => {
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   const status = await waitForExport(app, alice, exportId)
   t.equal(status.export.status, 'failed')
-  t.equal(status.export.error, 'export failed: disk full')
+  t.equal(status.export.error, 'export failed: the storage failed')
 })
 
 t.test('an export whose file vanished from storage is not found', async (t) => {

@@ -55,19 +55,20 @@ t.test('the host\'s onRequest hooks run before authenticate, on the plugin\'s ro
 })
 
 t.test('onExportFailed gets the failed job, the user and the reason; not called for done exports', async (t) => {
-  const failures: [ExportJob, string, string][] = []
+  const failures: [ExportJob, string, string, string][] = []
   const memory = createMemoryRepository(fixtureData())
   let fail = true
   const app = await host(t, {
     repository: { ...memory, async * findMessages (query) { if (fail) throw new Error('replica set lost'); yield * memory.findMessages(query) } },
-    onExportFailed: async (job, user, error) => { failures.push([job, user.username, error.message]) }
+    // The hook is host code: its error carries the cause, whose message the status never shows.
+    onExportFailed: async (job, user, error) => { failures.push([job, user.username, error.message, (error.cause as Error).message]) }
   })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   const status = await waitForExport(app, alice, exportId)
   t.equal(status.export.status, 'failed')
   // Called once the failure is recorded, so just after the status reads failed.
   t.ok(await eventually(async () => failures.length === 1), 'called once')
-  t.match(failures[0], [{ _id: exportId, status: 'failed', error: 'export failed: replica set lost', bytes: 0 }, 'alice', 'export failed: replica set lost'])
+  t.match(failures[0], [{ _id: exportId, status: 'failed', error: 'export failed: the repository failed', bytes: 0 }, 'alice', 'export failed: the repository failed', 'replica set lost'])
   fail = false
   const done = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json().exportId
   t.equal((await waitForExport(app, alice, done)).export.status, 'done')

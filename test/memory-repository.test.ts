@@ -21,5 +21,16 @@ t.test('range reads: inclusive, ascending by ts then _id, per room', async (t) =
   t.same(await ids(repository.findMessagesByIds('nope', ['d'])), [])
   t.same(await repository.findUsersByUsernames(['u', 'ghost']), [{ _id: 'u', username: 'u' }])
   t.equal(await repository.findRoomById('r2'), null)
-  t.equal(await repository.openFile!({ _id: 'f', name: 'f' }), null, 'no files given')
+  t.equal(await repository.openFile!({ _id: 'f', name: 'f' }, 'r1'), null, 'no files given')
+})
+
+t.test('an upload is served for its own room only', async (t) => {
+  const repository = createMemoryRepository({ rooms: [], users: [], messages: [], files: { dm: { rid: 'direct', content: 'private bytes' } } })
+  const file = { _id: 'dm', name: 'private.txt' }
+  t.equal(await repository.openFile!(file, 'general'), null, 'another room names it: not served')
+  t.equal(await repository.fileSize!(file, 'general'), null)
+  t.equal(await repository.fileSize!(file, 'direct'), 13)
+  const chunks: Buffer[] = []
+  for await (const chunk of (await repository.openFile!(file, 'direct'))!) chunks.push(chunk as Buffer)
+  t.equal(Buffer.concat(chunks).toString(), 'private bytes')
 })

@@ -50,7 +50,8 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
   t.same([...entries.keys()], ['general.json', 'schema.json', 'assets/upload-1-notes.txt', 'manifest.json'])
   t.equal(entries.get('assets/upload-1-notes.txt')!.toString(), 'hello notes')
   const manifest = JSON.parse(entries.get('manifest.json')!.toString())
-  t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }, { fileId: 'upload-unnamed', name: 'upload-unnamed', reason: 'not found' }])
+  // A message of #general names the direct room's upload: it exists, but is not this room's.
+  t.same(manifest.assets.missing, [{ fileId: 'upload-gone', name: 'gone.png', reason: 'not found' }, { fileId: 'upload-unnamed', name: 'upload-unnamed', reason: 'not found' }, { fileId: 'upload-dm', name: 'private.txt', reason: 'not found' }])
   const document = JSON.parse(entries.get('general.json')!.toString())
   const admin = { _id: rcUsers.admin._id, username: 'admin', name: 'Ada Admin' }
   const member = { _id: rcUsers.member._id, username: 'member', name: 'Mel Member' }
@@ -61,7 +62,7 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
     { _id: 'rc2', rid: 'GENERAL', ts: '2024-03-21T10:00:00.000Z', msg: 'thread <b>start</b>\nsecond line', u: admin, tcount: 1, reactions: { ':tada:': { usernames: ['member', 'owner'] }, ':broken:': { usernames: [] } }, mentions: [], channels: [] },
     { _id: 'rc3', rid: 'GENERAL', ts: '2024-03-21T10:05:00.000Z', msg: 'a reply', u: member, tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', type: 'file', description: 'the spec', descriptionMd: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'the spec' }] }], ts: '2024-03-21T10:05:00.000Z' }] },
     { _id: 'rc4', rid: 'GENERAL', ts: '2024-03-21T11:00:00.000Z', msg: 'second version', u: admin, editedAt: '2024-03-21T11:02:00.000Z', editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
-    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11, path: 'assets/upload-1-notes.txt' }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png', path: 'assets/upload-gone-gone.png' }, { _id: 'upload-unnamed', name: 'upload-unnamed', path: 'assets/upload-unnamed-upload-unnamed' }] },
+    { _id: 'rc5', rid: 'GENERAL', ts: '2024-03-22T08:00:00.000Z', msg: '', u: { _id: rcUsers.owner._id, username: 'owner' }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11, path: 'assets/upload-1-notes.txt' }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png', path: 'assets/upload-gone-gone.png' }, { _id: 'upload-unnamed', name: 'upload-unnamed', path: 'assets/upload-unnamed-upload-unnamed' }, { _id: 'upload-dm', name: 'private.txt', type: 'text/plain', path: 'assets/upload-dm-private.txt' }] },
     { _id: 'rc6', rid: 'GENERAL', ts: '2024-03-22T09:00:00.000Z', msg: '', u: { _id: 'rc-ghost', username: 'ghost' } }
   ])
 })

@@ -5,8 +5,8 @@ export interface MemoryRepositoryData {
   rooms: ExportRoom[]
   messages: ExportMessage[]
   users: ExportUser[]
-  /** Upload contents by file id, served by `openFile`. */
-  files?: Record<string, Buffer | string>
+  /** Uploads by file id: the room each belongs to, and its content (served by `openFile` for that room only). */
+  files?: Record<string, { rid: string, content: Buffer | string }>
 }
 
 /** Index of the first message with `ts >= instant` in a sorted list. */
@@ -64,14 +64,14 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
       return usernames.flatMap((username) => users.get(username) ?? [])
     },
 
-    async openFile (file: FileRef) {
-      const content = files.get(file._id)
-      return content === undefined ? null : Readable.from([Buffer.from(content)])
+    async openFile (file: FileRef, rid: string) {
+      const upload = files.get(file._id)
+      return upload?.rid === rid ? Readable.from([Buffer.from(upload.content)]) : null
     },
 
-    async fileSize (file: FileRef) {
-      const content = files.get(file._id)
-      return content === undefined ? null : Buffer.byteLength(content)
+    async fileSize (file: FileRef, rid: string) {
+      const upload = files.get(file._id)
+      return upload?.rid === rid ? Buffer.byteLength(upload.content) : null
     }
   }
 }

@@ -192,6 +192,9 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
   let uploadsOnce: Promise<GridFSBucket> | undefined
   const uploads = async () => await (uploadsOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })))
   const visible = { _hidden: { $ne: true } }
+  // Rocket.Chat's record of each upload (the GridFS bucket of the same name holds the bytes): its `rid` is the room it was posted in.
+  const uploadRecords = db.collection('rocketchat_uploads')
+  const isUploadOf = async (file: FileRef, rid: string) => await uploadRecords.countDocuments({ _id: file._id as unknown as Document['_id'], rid }, { limit: 1 }) > 0
 
   /** Every message of one instant, in `_id` order, a page at a time (keyset on `_id`). */
   async function * pagedRun (rid: string, ts: Date): AsyncGenerator<ExportMessage> {
@@ -268,13 +271,15 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
       return found.map(toUser)
     },
 
-    async openFile (file) {
+    async openFile (file, rid) {
+      if (!await isUploadOf(file, rid)) return null
       const bucket = await uploads()
       const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
       return stored === undefined ? null : bucket.openDownloadStream(stored._id)
     },
 
-    async fileSize (file) {
+    async fileSize (file, rid) {
+      if (!await isUploadOf(file, rid)) return null
       const bucket = await uploads()
       const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1, projection: { length: 1 } }).toArray()
       return stored === undefined ? null : stored.length

@@ -1,4 +1,4 @@
-import { asError } from '../host-code.ts'
+import { asError, StageError } from '../host-code.ts'
 import type { StallWatchdog } from './watchdog.ts'
 
 export interface Watched {
@@ -16,14 +16,14 @@ const ignoreFailure = (): void => {}
  * stream that never ends) cannot hold the export: on abort the pending read
  * is abandoned, the iterator's `return()` is called so it can close its
  * cursor or stream, and the abort reason is thrown. Each item read counts as
- * progress for the watchdog, and is passed to `accept` as it arrives: only
- * those it returns true for go into the batch.
+ * progress for the watchdog, and is passed to `select` as it arrives: what
+ * it returns goes into the batch (nothing, for `undefined`).
  *
  * Batches because a million messages pass through here: the race against
  * the abort and the hand-off to the consumer cost a promise each, paid once
  * per batch instead of once per message.
  */
-export async function * abortableBatches<T> (source: AsyncIterable<T>, signal: AbortSignal, { stage, watchdog }: Watched, batchSize: number, accept: (item: T) => boolean = () => true): AsyncGenerator<T[]> {
+export async function * abortableBatches<T, U = T> (source: AsyncIterable<T>, signal: AbortSignal, { stage, watchdog }: Watched, batchSize: number, select: (item: T) => U | undefined = (item) => item as unknown as U): AsyncGenerator<U[]> {
   const iterator = source[Symbol.asyncIterator]()
   // One listener for the whole iteration rejects the read in flight. (A race of each read against
   // one long-lived "aborted" promise would leave a reaction on it per read, each holding its
@@ -33,27 +33,34 @@ export async function * abortableBatches<T> (source: AsyncIterable<T>, signal: A
   signal.addEventListener('abort', onAbort, { once: true })
   // Set by the batch read that meets the end (a flag the loop reads, written in a closure).
   const state = { finished: false }
-  const readBatch = async (): Promise<T[]> => {
-    const batch: T[] = []
+  const readBatch = async (): Promise<U[]> => {
+    const batch: U[] = []
     // After an abort the batch is abandoned: its promise was rejected already.
     while (batch.length < batchSize && !signal.aborted) {
       watchdog.waitingOn(stage)
-      const result = await iterator.next()
+      let result: IteratorResult<T>
+      try {
+        result = await iterator.next()
+      } catch (err) {
+        // The source's own failure, named by its stage (what `select` throws is the export's own).
+        throw err instanceof StageError ? err : new StageError(stage, asError(err))
+      }
       if (result.done === true) {
         state.finished = true
         break
       }
       watchdog.progress()
-      if (accept(result.value)) batch.push(result.value)
+      const selected = select(result.value)
+      if (selected !== undefined) batch.push(selected)
     }
     return batch
   }
   try {
     while (!state.finished) {
       signal.throwIfAborted()
-      const batch = await new Promise<T[]>((resolve, reject) => {
+      const batch = await new Promise<U[]>((resolve, reject) => {
         rejectRead = reject
-        readBatch().then(resolve, (err: unknown) => { reject(asError(err)) })
+        readBatch().then(resolve, reject)
       })
       rejectRead = null
       if (batch.length > 0) yield batch

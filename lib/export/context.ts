@@ -1,5 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
+import { readStoredMessage, type FlawedMessages } from '../stored-message.ts'
 import { abortableBatches } from './abortable.ts'
 import type { ResolvedRange } from './range.ts'
 import type { StallWatchdog } from './watchdog.ts'
@@ -34,20 +36,38 @@ const reservedBaseNames = new Set(['index', 'manifest', 'schema'])
 const messageBatchSize = 32
 
 /**
- * The repository's messages as an export reads them, in batches: edit-history
- * copies (`_hidden`) dropped, each message passed on reported to `onMessage`,
- * and the read abandoned (the iterator's `return()` called) when `signal` aborts.
+ * The repository's messages as an export reads them, in batches: each read
+ * through `readStoredMessage` (the flaws of its record noted in `flawed`),
+ * edit-history copies (`_hidden`) dropped, each message passed on reported to
+ * `onMessage`, and the read abandoned (the iterator's `return()` called) when
+ * `signal` aborts.
  */
 export async function * exportableMessages (
   messages: AsyncIterable<ExportMessage>,
   signal: AbortSignal,
   watchdog: StallWatchdog,
+  flawed: FlawedMessages,
   onMessage: (message: ExportMessage) => void
 ): AsyncGenerator<ExportMessage[]> {
-  const shown = (message: ExportMessage) => {
-    if (message._hidden === true) return false
+  // One list for every message's flaws: most have none, and none pays for a list of its own.
+  const flaws: string[] = []
+  const shown = (stored: unknown) => {
+    const message = readStoredMessage(stored, flaws)
+    if (message._hidden === true) {
+      flaws.length = 0
+      return undefined
+    }
+    if (flaws.length > 0) {
+      flawed.note(message._id, flaws)
+      flaws.length = 0
+    }
     onMessage(message)
-    return true
+    return message
   }
   yield * abortableBatches(messages, signal, { stage: 'the repository', watchdog }, messageBatchSize, shown)
+}
+
+/** Once per export: how many messages had stored fields it could not use, and the first of them. */
+export function logFlawedMessages (log: FastifyBaseLogger, fields: object, flawed: FlawedMessages): void {
+  log.warn({ ...fields, malformedMessages: flawed.count, first: flawed.listed.slice(0, 10) }, 'rooms.export: messages with stored fields the export could not use were exported without them')
 }

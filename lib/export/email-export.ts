@@ -6,15 +6,16 @@ import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
 import { pageLabels, renderHtmlParts, roomTitle } from '../render/html.ts'
 import { markupTree } from '../render/markup.ts'
 import { renderJsonDocument } from '../render/json.ts'
-import { MessageRenderer, type MessageView } from '../render/message-view.ts'
+import { MessageRenderer, unknownDayLabel, type MessageView } from '../render/message-view.ts'
 import type { ExportContext } from '../schemas.ts'
 import { createDateLabels, resolveLanguage, type DateLabels } from '../time/locale.ts'
 import { pauseIfSliceSpent } from '../render/slices.ts'
 import { loadTemplates, type Templates } from '../render/templates.ts'
-import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
+import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessages } from './context.ts'
 import type { ExportFormat } from './jobs.ts'
 import type { ExportSlots } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
+import { FlawedMessages } from '../stored-message.ts'
 import type { ResolvedRange } from './range.ts'
 
 export interface EmailExportRequest {
@@ -65,11 +66,12 @@ async function renderAndSend (
     ? repository.findMessages({ rid: room._id, from: range.from, to: range.to })
     : repository.findMessagesByIds(room._id, request.messageIds)
   const messages: ExportMessage[] = []
+  const flawed = new FlawedMessages()
   // A repository that stops answering cannot hold the request (and its slot) for ever.
   const stalled = new AbortController()
   const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { stalled.abort(stall) })
   try {
-    for await (const batch of exportableMessages(source, stalled.signal, watchdog, () => {})) {
+    for await (const batch of exportableMessages(source, stalled.signal, watchdog, flawed, () => {})) {
       if (messages.length + batch.length > limits.maxEmailMessages) {
         throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
       }
@@ -85,7 +87,8 @@ async function renderAndSend (
   const title = roomTitle(context.room)
   const subject = headerSafe(request.subject ?? '') || `Messages from ${title}`
   const labels = createDateLabels(resolveLanguage(user.language), range.timezone)
-  const rendererOptions = { labels, translate: options.translate, repository, rid: room._id, archivesUploads: false, inlineImageBytes: 0 }
+  const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
+  const rendererOptions = { labels, translate: options.translate, repository, rid: room._id, archivesUploads: false, inlineImageBytes: 0, onUnusableTree }
   const templates = await loadTemplates()
   const mailRenderer = await MessageRenderer.create({ ...rendererOptions, target: 'mail' })
   const views: MessageView[] = []
@@ -98,7 +101,7 @@ async function renderAndSend (
     const parsed = message.t === undefined && message.md === undefined ? { ...message, md: markupTree(message.msg, undefined) ?? undefined } : message
     await pauseIfSliceSpent()
     const view = await mailRenderer.view(parsed)
-    if (views.at(-1)?.day !== view.day) textLines.push('', `— ${labels.day(message.ts)} —`)
+    if (views.at(-1)?.day !== view.day) textLines.push('', `— ${dayLabel(view, message, labels)} —`)
     views.push(view)
     textLines.push(`[${view.time}] ${view.system ?? `${view.authorName}: ${mailRenderer.plainText(parsed)}`}`)
   }
@@ -149,6 +152,7 @@ async function renderAndSend (
     const timedOut = err instanceof MailTimeoutError || (err as { code?: unknown }).code === 'ETIMEDOUT'
     throw exportError('error-email-send-failed', timedOut ? `the mail server did not answer within ${limits.mailTimeoutMs} ms` : 'the mail server did not accept the mail')
   }
+  if (flawed.count > 0) logFlawedMessages(log, { userId: user._id, rid: room._id }, flawed)
   // The server took the mail for some recipients and refused others: those are reported like unknown users.
   const refused = rejected.flatMap((address) => recipients.reportedAs.get(address.toLowerCase()) ?? [address])
   return { missing: [...recipients.missing, ...refused] }
@@ -161,10 +165,14 @@ const mailBodyBytes = 100 * 1024
 function byDay (views: MessageView[], labels: DateLabels, messages: ExportMessage[]): { label: string, messages: MessageView[] }[] {
   const days: { day: string, label: string, messages: MessageView[] }[] = []
   views.forEach((view, index) => {
-    if (days.at(-1)?.day !== view.day) days.push({ day: view.day, label: labels.day(messages[index].ts), messages: [] })
+    if (days.at(-1)?.day !== view.day) days.push({ day: view.day, label: dayLabel(view, messages[index], labels), messages: [] })
     days.at(-1)!.messages.push(view)
   })
   return days
+}
+
+function dayLabel (view: MessageView, message: ExportMessage, labels: DateLabels): string {
+  return view.day === '' ? unknownDayLabel : labels.day(message.ts)
 }
 
 /** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */

@@ -9,12 +9,14 @@ import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, messageFiles } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
+import { FlawedMessages } from '../stored-message.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import { loadTemplates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
+import { asError, StageError } from '../host-code.ts'
 import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
-import { archiveBaseName, buildExportContext, exportableMessages } from './context.ts'
+import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessages } from './context.ts'
 import { announceExport } from './export-ready.ts'
 import { ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
 import { storageKeyOf, type ExportFormat, type ExportJob, type ExportJobStore, type JobRequest } from './jobs.ts'
@@ -35,6 +37,8 @@ export interface Manifest {
     included: { fileId: string, name: string, path: string, bytes: number, sha256: string }[]
     missing: { fileId: string, name: string, reason: string }[]
   }
+  /** messages with stored fields the export could not use (left out, or the text shown for the markup): all counted, the first 1,000 listed */
+  malformedMessages: { count: number, listed: { _id: string, fields: string[] }[] }
 }
 
 interface FileExportDependencies {
@@ -159,7 +163,10 @@ export class FileExports {
     const progress = { messages: 0, bytes: 0 }
     const zipHash = createHash('sha256')
     // The job's own writes apply only while its record says it runs: failed elsewhere, it stops.
-    const writeOwn = async (patch: Partial<ExportJob>) => { if (!await jobs.updateActive(job, patch)) throw new JobLostError() }
+    const writeOwn = async (patch: Partial<ExportJob>) => {
+      const active = await jobs.updateActive(job, patch).catch((err: unknown) => { throw new StageError('the job store', asError(err)) })
+      if (!active) throw new JobLostError()
+    }
     // Progress writes are chained, and the last is awaited before the final status is written,
     // so a slow progress write can never land after (and undo) the final counts.
     let progressWrites = Promise.resolve()
@@ -189,22 +196,24 @@ export class FileExports {
       await writeOwn({ status: 'running' })
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
+      const flawed = new FlawedMessages()
       const messages = exportableMessages(
         options.repository.findMessages({ rid: room._id, from: range.from, to: range.to }),
         controller.signal,
         watchdog,
+        flawed,
         (message) => {
           if (++progress.messages > limits.maxExportMessages) throw new ExportLimitError('messages', limits.maxExportMessages, 'maxExportMessages')
           if (options.repository.openFile !== undefined) for (const file of messageFiles(message)) uploads.set(file._id, file)
         }
       )
       const parts: EntryDigest[] = []
-      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog)) {
+      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
       if (job.format === 'json') await archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
-      const assets = await this.addUploads(archive, [...uploads.values()], controller.signal, watchdog)
+      const assets = await this.addUploads(archive, room._id, [...uploads.values()], controller.signal, watchdog)
       const manifest: Manifest = {
         room: context.room,
         range: context.range,
@@ -213,7 +222,8 @@ export class FileExports {
         exportedBy: context.exportedBy,
         messageCount: progress.messages,
         parts,
-        assets
+        assets,
+        malformedMessages: { count: flawed.count, listed: flawed.listed }
       }
       await archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
       await archive.end()
@@ -231,6 +241,7 @@ export class FileExports {
         expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
       await writeOwn(done)
+      if (flawed.count > 0) logFlawedMessages(log, logFields, flawed)
       log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
       await announceExport(this.deps, { ...job, ...done }, user, room, range.timezone)
     } catch (err) {
@@ -241,7 +252,7 @@ export class FileExports {
       archive.destroy(cause as Error)
       // Destroyed here too: a storage that stopped reading would never pull the archive's error through.
       toStorage.destroy(cause as Error)
-      const reason = failureReason(cause)
+      const reason = failureReason(cause, watchdog.currentStage)
       const failedFields = { ...logFields, messages: progress.messages, ms: Date.now() - startedAt, reason }
       if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
       else log.error({ ...failedFields, err: cause }, 'rooms.export: export failed')
@@ -253,7 +264,7 @@ export class FileExports {
       const handOver = cause instanceof ShutdownError && jobs.handOver !== undefined
       const failed = await this.discard(job, reason, progress.messages, !handOver && !(cause instanceof JobLostError))
       if (handOver) await this.handOver(job)
-      if (!(cause instanceof ShutdownError)) await this.reportFailure(failed, user, reason)
+      if (!(cause instanceof ShutdownError)) await this.reportFailure(failed, user, reason, cause)
     }
   }
 
@@ -262,10 +273,11 @@ export class FileExports {
     return AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.deps.options.limits.stallTimeoutMs)])
   }
 
-  private async reportFailure (failed: ExportJob, user: ExportUser, reason: string): Promise<void> {
+  private async reportFailure (failed: ExportJob, user: ExportUser, reason: string, cause?: unknown): Promise<void> {
     const { options, log } = this.deps
     if (options.onExportFailed === null) return
-    await options.onExportFailed(failed, user, new Error(reason))
+    // The hook is the host's own code: it gets what failed, as thrown (the status shows only the stage).
+    await options.onExportFailed(failed, user, new Error(reason, { cause: cause instanceof StageError ? cause.cause : cause }))
       .catch((err: unknown) => { log.error({ err, exportId: failed._id }, 'rooms.export: onExportFailed failed') })
   }
 
@@ -295,22 +307,23 @@ export class FileExports {
     return failed
   }
 
-  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
     const archivesUploads = repository.openFile !== undefined
+    const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
     if (format === 'html' && options.renderInWorker) {
-      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) } })
+      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree })
     }
     const labels = createDateLabels(language, context.range.timezone)
-    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes })
+    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, { sentenceOf: async (message) => await renderer.sentenceOf(message), archivesUploads }) }]
     return renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
   }
 
   /** Uploads go into `assets/`; one the repository cannot open is listed as missing, not fatal. */
-  private async addUploads (archive: ExportArchive, uploads: FileRef[], signal: AbortSignal, watchdog: StallWatchdog): Promise<Manifest['assets']> {
+  private async addUploads (archive: ExportArchive, rid: string, uploads: FileRef[], signal: AbortSignal, watchdog: StallWatchdog): Promise<Manifest['assets']> {
     const assets: Manifest['assets'] = { included: [], missing: [] }
     const openFile = this.deps.options.repository.openFile?.bind(this.deps.options.repository)
     for (const file of uploads) {
@@ -318,7 +331,7 @@ export class FileExports {
       let stream: NodeJS.ReadableStream | null
       try {
         watchdog.waitingOn(`opening the upload ${JSON.stringify(file._id)}`)
-        stream = await raceAbort(openFile!(file), signal, (late) => { (late as { destroy?: () => void } | null)?.destroy?.() })
+        stream = await raceAbort(openFile!(file, rid), signal, (late) => { (late as { destroy?: () => void } | null)?.destroy?.() })
       } catch (err) {
         signal.throwIfAborted()
         this.deps.log.warn({ err, fileId: file._id }, 'rooms.export: opening an upload failed')

@@ -24,6 +24,11 @@ export class StallWatchdog {
     this.timer.unref()
   }
 
+  /** what the export waits on now: the stage a failure of unknown origin is put down to */
+  get currentStage (): string {
+    return this.stage
+  }
+
   waitingOn (stage: string): void {
     this.stage = this.blockedStage ?? stage
     this.lastProgress = Date.now()

@@ -14,7 +14,7 @@ import { loadMarkupParser } from './markup.ts'
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
 import { createTemplates } from './templates.ts'
-import { fromThreadError, toThreadError } from './thread-errors.ts'
+import { fromThreadError, toThreadError, type ThreadError } from './thread-errors.ts'
 
 // The lowest priority: the server's own requests come first, the export takes what the machine has
 // left. Only on Linux, where nice is per thread; elsewhere it would lower the whole server.
@@ -96,8 +96,8 @@ function translateOnMain (translatePort: MessagePort, signal: Int32Array): Trans
     Atomics.store(signal, 0, 0)
     translatePort.postMessage({ key, vars, language })
     while (Atomics.wait(signal, 0, 0, 1000) === 'timed-out');
-    const { value, error } = receiveMessageOnPort(translatePort)!.message as { value?: string, error?: string }
-    if (error !== undefined) throw new Error(error)
+    const { value, error } = receiveMessageOnPort(translatePort)!.message as { value?: string, error?: ThreadError }
+    if (error !== undefined) throw fromThreadError(error)
     return value
   }
 }
@@ -107,13 +107,14 @@ const repository: MessageRendererOptions['repository'] = {
   async * findMessagesByIds (rid, ids) {
     yield * (await call('findMessagesByIds', [rid, ids]) as ExportMessage[])
   },
-  fileSize: data.readsFileSizes ? async (file: FileRef) => await call('fileSize', [file]) as number | null : undefined
+  fileSize: data.readsFileSizes ? async (file: FileRef, rid: string) => await call('fileSize', [file, rid]) as number | null : undefined
 }
 
 try {
   const labels = createDateLabels(data.language, data.context.range.timezone)
   const translate = data.translate === null ? null : translateOnMain(data.translate.port, new Int32Array(data.translate.signal))
-  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes })
+  const onUnusableTree = (messageId: string, field: 'md' | 'attachments') => { post({ type: 'unusable', messageId, field }) }
+  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, onUnusableTree })
   for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {

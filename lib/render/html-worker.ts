@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import type { ExportMessage, FileRef, RoomRepository } from '../model.ts'
+import { readStoredMessage } from '../stored-message.ts'
 import type { ExportContext } from '../schemas.ts'
 import type { RenderedPart } from './html.ts'
 import type { Translate } from './system-messages.ts'
@@ -42,6 +43,8 @@ export type ToMain =
   | { type: 'chunk', bytes: Uint8Array }
   | { type: 'end' }
   | { type: 'failed', error: ThreadError }
+  /** a message whose stored markup tree could not be used (see `MessageRendererOptions.onUnusableTree`) */
+  | { type: 'unusable', messageId: string, field: 'md' | 'attachments' }
 
 /** Messages to the worker. */
 export type FromMain =
@@ -91,6 +94,7 @@ export interface HtmlWorkerInput {
   translate: Translate | null
   /** what the export waits on now (the stall watchdog's stage): the worker (starting, or rendering), or the repository it asked */
   waitingOn: (stage: 'the repository' | 'the HTML render worker') => void
+  onUnusableTree: (messageId: string, field: 'md' | 'attachments') => void
 }
 
 async function answer (repository: HtmlWorkerInput['repository'], method: RepositoryMethod, args: unknown[]): Promise<unknown> {
@@ -98,21 +102,22 @@ async function answer (repository: HtmlWorkerInput['repository'], method: Reposi
     // Only what the export shows: a host's user records may hold what cannot cross threads.
     return (await repository.findUsersByUsernames(args[0] as string[])).map(({ username, name }) => ({ username, name }))
   }
-  if (method === 'fileSize') return await repository.fileSize!(args[0] as FileRef)
+  if (method === 'fileSize') return await repository.fileSize!(args[0] as FileRef, args[1] as string)
+  // Read here: a host's record may hold what cannot cross threads.
   const found: ExportMessage[] = []
-  for await (const message of repository.findMessagesByIds(args[0] as string, args[1] as string[])) found.push(message)
+  for await (const message of repository.findMessagesByIds(args[0] as string, args[1] as string[])) found.push(readStoredMessage(message, []))
   return found
 }
 
 /** Answers the worker's `translate` calls while it waits: the reply is on the port before `signal` wakes it. */
 function serveTranslate (port: MessagePort, signal: Int32Array, translate: Translate): void {
   port.on('message', ({ key, vars, language }: { key: string, vars: Record<string, string>, language: string }) => {
-    let reply: { value?: string, error?: string }
+    let reply: { value?: string, error?: ThreadError }
     try {
       const value = translate(key, vars, language)
       reply = { value: typeof value === 'string' ? value : undefined }
     } catch (err) {
-      reply = { error: (err as Error).message }
+      reply = { error: toThreadError(err) }
     }
     port.postMessage(reply)
     Atomics.store(signal, 0, 1)
@@ -195,6 +200,8 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     } else if (message.type === 'more') {
       wanted += message.count
       void readAhead()
+    } else if (message.type === 'unusable') {
+      input.onUnusableTree(message.messageId, message.field)
     } else if (message.type === 'call') {
       reads++
       input.waitingOn('the repository')
@@ -213,7 +220,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     deliver(new Error(`the HTML render worker stopped (exit code ${code})`))
   })
 
-  type Output = Exclude<ToMain, { type: 'ready' | 'more' | 'call' | 'failed' }>
+  type Output = Exclude<ToMain, { type: 'ready' | 'more' | 'call' | 'failed' | 'unusable' }>
   const next = async (): Promise<Output> => {
     while (inbox.length === 0) {
       readerWaits = true

@@ -1,7 +1,7 @@
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
-import type { MessageRenderer, MessageView } from './message-view.ts'
+import { unknownDayLabel, type MessageRenderer, type MessageView } from './message-view.ts'
 import { renderPageMessages } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
@@ -135,11 +135,14 @@ export async function * renderHtmlParts (
             if (pause !== undefined) await pause
             if (view.day !== currentDay) {
               currentDay = view.day
-              view.dayHeading = labels.day(message.ts)
+              view.dayHeading = view.day === '' ? unknownDayLabel : labels.day(message.ts)
               view.grouped = false
             }
-            if (summary.from === null) summary.from = { iso: view.isoTime, label: labels.dateTime(message.ts) }
-            last = message
+            // The part's first and last known times: a message of unknown time is in the part, but names no bound.
+            if (view.isoTime !== '') {
+              if (summary.from === null) summary.from = { iso: view.isoTime, label: labels.dateTime(message.ts) }
+              last = message
+            }
             run.push(view)
             summary.messageCount++
             await refill()

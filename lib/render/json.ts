@@ -1,5 +1,6 @@
 import type { ExportMessage, MessageAttachment } from '../model.ts'
 import type { ExportContext, JsonMessage } from '../schemas.ts'
+import { isKnownTime } from '../stored-message.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
 
@@ -23,10 +24,11 @@ export interface JsonExtras {
  * the export parsed itself is not: it is the parser's, not the message's).
  */
 export function toJsonMessage (message: ExportMessage, archivesUploads = false): JsonMessage {
+  // A time the export cannot show (see `readStoredMessage`) is left out: `ts` stays in its place, undefined.
   const json: JsonMessage = {
     _id: message._id,
     rid: message.rid,
-    ts: message.ts.toISOString(),
+    ts: isKnownTime(message.ts) ? message.ts.toISOString() : undefined,
     msg: message.t === 'e2e' ? '' : message.msg,
     u: person(message.u)
   }
@@ -34,7 +36,7 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
   if (message.md !== undefined && message.t !== 'e2e') json.md = message.md as unknown[]
   if (message.tmid !== undefined) json.tmid = message.tmid
   if (message.tcount !== undefined) json.tcount = message.tcount
-  if (message.editedAt !== undefined) json.editedAt = message.editedAt.toISOString()
+  if (message.editedAt !== undefined && isKnownTime(message.editedAt)) json.editedAt = message.editedAt.toISOString()
   if (message.editedBy !== undefined) json.editedBy = { _id: message.editedBy._id, username: message.editedBy.username }
   if (message.pinned !== undefined) json.pinned = message.pinned
   if (message.reactions !== undefined) {

@@ -1,4 +1,5 @@
 import type { MarkdownTree } from '../model.ts'
+import { isKnownTime } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 
 /**
@@ -8,18 +9,13 @@ import { emojiFor } from './emoji.ts'
  * plain text (excerpts, the mail's text part, JSON sentences).
  */
 
-/** A node of the tree, loosely: the walker reads `type` and `value` and treats anything it does not know as text. */
-interface Node {
-  type: string
-  value?: unknown
-  [key: string]: unknown
-}
-
 export interface MarkupContext {
   /** display name for `@username` (from the message's `mentions`), when known */
   mentionName: (username: string) => string | undefined
   /** a Rocket.Chat `<t:seconds:format>` timestamp in the export's zone and language */
   timestamp: (instant: Date, format: string) => string
+  /** told when a stored tree had a node the walker could not use (the text was shown instead) */
+  unusable?: () => void
 }
 
 export type MarkupTarget = 'page' | 'mail' | 'text'
@@ -160,43 +156,86 @@ export function markupTree (text: string, stored: MarkdownTree | undefined): Mar
   return parse(text)
 }
 
-/** Renders `text` (and its stored tree) for one target. */
+/**
+ * Renders `text` (and its stored tree) for one target. A tree with a node
+ * the walker cannot use — a list where a node should be, a colour without
+ * channels, a timestamp that is no time — is not rendered in part: the
+ * message shows its own text, as written, and `context.unusable` is told.
+ */
 export function renderMarkup (text: string, stored: MarkdownTree | undefined, target: MarkupTarget, context: MarkupContext): string {
   const tree = markupTree(text, stored)
   const writer = writers[target]
-  if (tree === null) return text === '' ? '' : writer.element('p', 'p', text.split(/\r?\n/).map(writer.text).join(writer.lineBreak))
-  return renderBlocks(tree as unknown as Node[], writer, context)
+  if (tree !== null) {
+    try {
+      return renderBlocks(tree, writer, context)
+    } catch {
+      context.unusable?.()
+    }
+  }
+  return text === '' ? '' : writer.element('p', 'p', text.split(/\r?\n/).map(writer.text).join(writer.lineBreak))
 }
 
-function renderBlocks (nodes: Node[], writer: Writer, context: MarkupContext): string {
+/** Thrown by the walker at a node it cannot use; `renderMarkup` catches it (and whatever else a stored tree makes fail). */
+class UnusableNode extends Error {}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
+
+/** `value` if it is an object (a node, or a node's parts); the walker stops otherwise. */
+function parts (value: unknown): Record<string, unknown> {
+  if (!isRecord(value)) throw new UnusableNode()
+  return value
+}
+
+function list (value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new UnusableNode()
+  return value
+}
+
+function renderBlocks (nodes: unknown, writer: Writer, context: MarkupContext): string {
+  const blocks = list(nodes)
   let html = ''
-  for (let index = 0; index < nodes.length; index++) {
+  for (let index = 0; index < blocks.length; index++) {
     if (index > 0) html += writer.blockSeparator
-    html += renderNode(nodes[index], writer, context)
+    html += renderNode(blocks[index], writer, context)
   }
   return html
 }
 
+/** A node's inline content: a list of nodes, or one node. */
 function renderAll (nodes: unknown, writer: Writer, context: MarkupContext): string {
-  if (!Array.isArray(nodes)) return nodes !== null && typeof nodes === 'object' ? renderNode(nodes as Node, writer, context) : ''
+  if (!Array.isArray(nodes)) return renderNode(nodes, writer, context)
   let html = ''
-  for (const node of nodes) html += renderNode(node as Node, writer, context)
+  for (const node of nodes) html += renderNode(node, writer, context)
   return html
 }
 
+/** The text of a leaf node (`{ type: 'PLAIN_TEXT', value: '…' }`). */
 const plainValue = (node: unknown): string => {
-  const value = (node as Node | undefined)?.value
-  return typeof value === 'string' ? value : ''
+  const value = parts(node).value
+  if (typeof value !== 'string') throw new UnusableNode()
+  return value
 }
 
 const languageClass = (language: unknown): string => typeof language === 'string' && /^[\w+#-]{1,30}$/.test(language) ? ` language-${language}` : ''
 
-function colorText ({ r, g, b, a }: { r: number, g: number, b: number, a: number }): string {
+const isChannel = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+
+function colorText (value: unknown): string {
+  const { r, g, b, a = 255 } = parts(value)
+  if (!isChannel(r) || !isChannel(g) || !isChannel(b) || !isChannel(a)) throw new UnusableNode()
   const hex = (channel: number) => Math.max(0, Math.min(255, Math.round(channel))).toString(16).padStart(2, '0')
   return `#${hex(r)}${hex(g)}${hex(b)}${a === 255 ? '' : hex(a)}`
 }
 
-function renderNode (node: Node, writer: Writer, context: MarkupContext): string {
+/** A `<t:seconds:format>` timestamp's instant: whole seconds, within the years an export shows. */
+function timestampOf (seconds: unknown): Date {
+  const instant = new Date(typeof seconds === 'string' && /^-?\d{1,15}$/.test(seconds) ? Number(seconds) * 1000 : Number.NaN)
+  if (!isKnownTime(instant)) throw new UnusableNode()
+  return instant
+}
+
+function renderNode (value: unknown, writer: Writer, context: MarkupContext): string {
+  const node = parts(value)
   const { element } = writer
   switch (node.type) {
     case 'PLAIN_TEXT': return writer.text(plainValue(node))
@@ -206,18 +245,18 @@ function renderNode (node: Node, writer: Writer, context: MarkupContext): string
     case 'STRIKE': return element('del', 'strike', renderAll(node.value, writer, context))
     case 'INLINE_CODE': return element('code', 'code', writer.text(plainValue(node.value)))
     case 'CODE': {
-      const lines = Array.isArray(node.value) ? node.value.map((line) => writer.text(plainValue((line as Node).value))).join('\n') : ''
+      const lines = list(node.value).map((line) => writer.text(plainValue(parts(line).value))).join('\n')
       if (writer === writers.text) return lines
       return element('pre', 'pre', `<code class="code${languageClass(node.language)}">${lines}</code>`)
     }
-    case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Number(node.level) || 1}"`)
-    case 'QUOTE': return element('blockquote', 'quote', renderBlocks(node.value as Node[], writer, context))
+    case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Math.min(4, Math.max(1, Math.trunc(Number(node.level)) || 1))}"`)
+    case 'QUOTE': return element('blockquote', 'quote', renderBlocks(node.value, writer, context))
     case 'SPOILER': return element('span', 'spoiler', renderAll(node.value, writer, context))
-    case 'SPOILER_BLOCK': return element('div', 'spoiler', renderBlocks(node.value as Node[], writer, context))
+    case 'SPOILER_BLOCK': return element('div', 'spoiler', renderBlocks(node.value, writer, context))
     case 'UNORDERED_LIST': return element('ul', 'list', renderAll(node.value, writer, context))
     case 'ORDERED_LIST': return element('ol', 'list', renderAll(node.value, writer, context))
     case 'LIST_ITEM': {
-      const number = typeof node.number === 'number' ? ` value="${node.number}"` : ''
+      const number = typeof node.number === 'number' && Number.isSafeInteger(node.number) ? ` value="${node.number}"` : ''
       return element('li', 'item', renderAll(node.value, writer, context), number)
     }
     case 'TASKS': return element('ul', 'list', renderAll(node.value, writer, context))
@@ -225,18 +264,20 @@ function renderNode (node: Node, writer: Writer, context: MarkupContext): string
     case 'LINE_BREAK': return writer.lineBreak
     case 'HORIZONTAL_RULE': return writer.rule
     case 'LINK': {
-      const { src, label } = (node.value ?? {}) as { src?: Node, label?: unknown }
-      const href = safeHref(plainValue(src))
-      const rendered = renderAll(label, writer, context)
-      const text = rendered.trim() === '' ? writer.text(plainValue(src)) : rendered
+      const { src, label } = parts(node.value)
+      const source = plainValue(src)
+      const href = safeHref(source)
+      const rendered = label === undefined ? '' : renderAll(label, writer, context)
+      const text = rendered.trim() === '' ? writer.text(source) : rendered
       if (href === null || writer === writers.text) return text
       return element('a', 'link', text, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
     }
     case 'IMAGE': {
       // Never loaded: a remote image would tell its server who read the export, and when.
-      const { src, label } = (node.value ?? {}) as { src?: Node, label?: unknown }
-      const href = safeHref(plainValue(src))
-      const text = renderAll(label, writer, context) || writer.text(plainValue(src))
+      const { src, label } = parts(node.value)
+      const source = plainValue(src)
+      const href = safeHref(source)
+      const text = (label === undefined ? '' : renderAll(label, writer, context)) || writer.text(source)
       if (href === null || writer === writers.text) return text
       return element('a', 'link', `🖼 ${text}`, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
     }
@@ -248,21 +289,23 @@ function renderNode (node: Node, writer: Writer, context: MarkupContext): string
     case 'MENTION_CHANNEL': return element('span', 'channel', writer.text(`#${plainValue(node.value)}`))
     case 'EMOJI': return renderEmoji(node, writer)
     case 'BIG_EMOJI': return element('p', 'emoji-big', renderAll(node.value, writer, context))
-    case 'COLOR': return element('code', 'code', writer.text(colorText(node.value as { r: number, g: number, b: number, a: number })))
+    case 'COLOR': return element('code', 'code', writer.text(colorText(node.value)))
     case 'KATEX':
-    case 'INLINE_KATEX': return element('code', 'code', writer.text(typeof node.value === 'string' ? node.value : ''))
+    case 'INLINE_KATEX': {
+      if (typeof node.value !== 'string') throw new UnusableNode()
+      return element('code', 'code', writer.text(node.value))
+    }
     case 'TIMESTAMP': {
-      const { timestamp, format } = (node.value ?? {}) as { timestamp?: string, format?: string }
-      const instant = new Date(Number(timestamp) * 1000)
-      if (Number.isNaN(instant.getTime())) return writer.text(String(timestamp))
-      const label = context.timestamp(instant, format ?? 'f')
+      const { timestamp, format } = parts(node.value)
+      const instant = timestampOf(timestamp)
+      const label = context.timestamp(instant, typeof format === 'string' ? format : 'f')
       if (writer === writers.text) return label
       return `<time datetime="${instant.toISOString()}">${escapeHtml(label)}</time>`
     }
     case 'TABLE': {
-      const { header, rows } = (node.value ?? {}) as { header?: Node[], rows?: Node[] }
-      const cells = (row: Node[] | undefined, tag: string) => (row ?? []).map((cell) => element(tag, 'cell', renderAll(cell.value, writer, context))).join(writer === writers.text ? ' | ' : '')
-      const lines = [cells(header, 'th'), ...(rows ?? []).map((row) => cells(row.value as Node[], 'td'))]
+      const { header, rows = [] } = parts(node.value)
+      const cells = (row: unknown, tag: string) => list(row).map((cell) => element(tag, 'cell', renderAll(parts(cell).value, writer, context))).join(writer === writers.text ? ' | ' : '')
+      const lines = [cells(header, 'th'), ...list(rows).map((row) => cells(parts(row).value, 'td'))]
       if (writer === writers.text) return lines.join('\n')
       return element('table', 'table', lines.map((line) => `<tr>${line}</tr>`).join(''))
     }
@@ -270,7 +313,7 @@ function renderNode (node: Node, writer: Writer, context: MarkupContext): string
   }
 }
 
-function renderEmoji (node: Node, writer: Writer): string {
+function renderEmoji (node: Record<string, unknown>, writer: Writer): string {
   if (typeof node.unicode === 'string') return writer.text(node.unicode)
   const shortCode = typeof node.shortCode === 'string' ? node.shortCode : plainValue(node.value)
   const unicode = emojiFor(shortCode)
@@ -283,7 +326,7 @@ function renderEmoji (node: Node, writer: Writer): string {
 function textOf (node: unknown): string {
   if (typeof node === 'string') return node
   if (Array.isArray(node)) return node.map(textOf).join('')
-  if (node !== null && typeof node === 'object') return textOf((node as Node).value)
+  if (isRecord(node)) return textOf(node.value)
   return ''
 }
 

@@ -1,5 +1,6 @@
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
+import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
 import { excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
@@ -16,7 +17,7 @@ export interface MessageView {
   id: string
   anchor: string
   isoTime: string
-  /** wall-clock day (YYYY-MM-DD) in the export's zone */
+  /** wall-clock day (YYYY-MM-DD) in the export's zone; '' when the message's time is unknown */
   day: string
   time: string
   /** set by the page renderer on the first message of each day: the day in the reader's language */
@@ -97,7 +98,13 @@ export interface MessageRendererOptions {
   /** whether uploads go into the archive's `assets/` (file exports of a repository that can open them) */
   archivesUploads: boolean
   inlineImageBytes: number
+  /** told of each message whose stored markup tree (`md`) or an attachment's could not be used: its text was shown instead */
+  onUnusableTree?: (messageId: string, field: 'md' | 'attachments') => void
 }
+
+/** What a page shows where a stored time is not one (see `readStoredMessage`), and as the day heading of such messages. */
+export const unknownTimeLabel = 'unknown time'
+export const unknownDayLabel = 'unknown date'
 
 interface ThreadParent { part: number | null, anchor: string, author: string | null, excerpt: string }
 
@@ -139,10 +146,12 @@ export class MessageRenderer {
 
   readonly nameOf = (username: string): string => this.names.get(username) ?? username
 
-  private markupContext (message: { mentions?: ExportMessage['mentions'] }): MarkupContext {
+  private markupContext (message: Pick<ExportMessage, '_id' | 'mentions'>, field: 'md' | 'attachments' = 'md'): MarkupContext {
+    const { onUnusableTree } = this.options
     return {
       mentionName: (username) => message.mentions?.find((mention) => mention.username === username)?.name ?? this.names.get(username),
-      timestamp: this.options.labels.timestamp
+      timestamp: this.options.labels.timestamp,
+      unusable: onUnusableTree === undefined ? undefined : () => { onUnusableTree(message._id, field) }
     }
   }
 
@@ -171,7 +180,7 @@ export class MessageRenderer {
   /** A reply's parent, read once when it is not one this export has shown (it is before the range). */
   private async learnParent (tmid: string): Promise<void> {
     let found: ExportMessage | undefined
-    for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = candidate
+    for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = readStoredMessage(candidate, [])
     this.remember(this.parents, tmid, found === undefined
       ? { part: null, anchor: '', author: null, excerpt: '' }
       : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
@@ -208,7 +217,7 @@ export class MessageRenderer {
   }
 
   private quoteView (attachment: MessageAttachment, context: MarkupContext): QuoteView {
-    const ts = attachment.ts instanceof Date && !Number.isNaN(attachment.ts.getTime()) ? attachment.ts : null
+    const ts = attachment.ts !== undefined && isKnownTime(attachment.ts) ? attachment.ts : null
     return {
       author: attachment.author_name ?? null,
       isoTime: ts?.toISOString() ?? null,
@@ -257,14 +266,15 @@ export class MessageRenderer {
     let storedSizes: Map<string, number | null> | null = null
     if (readsSizes) {
       storedSizes = new Map()
-      for (const file of messageFiles(message)) storedSizes.set(file._id, await this.options.repository.fileSize!(file))
+      for (const file of messageFiles(message)) storedSizes.set(file._id, await this.options.repository.fileSize!(file, this.options.rid))
     }
     return this.build(message, storedSizes)
   }
 
   private build (message: ExportMessage, storedSizes: Map<string, number | null> | null): MessageView {
     const { labels } = this.options
-    const { day, wall } = labels.wallDay(message.ts)
+    const knownTime = isKnownTime(message.ts)
+    const { day, wall } = knownTime ? labels.wallDay(message.ts) : { day: '', wall: Number.NaN }
     const { username } = message.u
     const authorName = message.u.name ?? username
     this.remember(this.names, username, authorName)
@@ -274,6 +284,7 @@ export class MessageRenderer {
       }
     }
     const context = this.markupContext(message)
+    const attachmentContext = message.attachments === undefined ? context : this.markupContext(message, 'attachments')
     const system = message.t === undefined ? null : systemSentence(message, this.sentenceOptions())
 
     // Most messages have no attachments, files, reactions or links: they share these empty lists.
@@ -296,14 +307,14 @@ export class MessageRenderer {
           uploadAttachments.set(uploadId, attachment)
         } else if (attachment.message_link !== undefined) {
           quoted.add(attachment.message_link)
-          quotes.push(this.quoteView(attachment, context))
+          quotes.push(this.quoteView(attachment, attachmentContext))
         } else {
           attachments.push({
             title: attachment.title ?? null,
             href: safeHref(attachment.title_link),
             imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
-            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, context),
-            textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, context)
+            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, attachmentContext),
+            textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, attachmentContext)
           })
         }
       }
@@ -323,9 +334,9 @@ export class MessageRenderer {
     const view: MessageView = {
       id: message._id,
       anchor: anchorOf(message._id),
-      isoTime: message.ts.toISOString(),
+      isoTime: knownTime ? message.ts.toISOString() : '',
       day,
-      time: labels.timeAt(wall),
+      time: knownTime ? labels.timeAt(wall) : unknownTimeLabel,
       dayHeading: null,
       grouped,
       authorName,
@@ -337,9 +348,7 @@ export class MessageRenderer {
       system,
       thread: this.threadOf(message),
       replyCount: message.tcount ?? null,
-      edited: message.editedAt === undefined
-        ? null
-        : { isoTime: message.editedAt.toISOString(), label: labels.dateTime(message.editedAt), by: this.nameOf(message.editedBy?.username ?? username) },
+      edited: message.editedAt === undefined ? null : this.editedView(message.editedAt, message.editedBy?.username ?? username),
       pinned: message.pinned === true,
       reactions: message.reactions === undefined
         ? none
@@ -349,7 +358,7 @@ export class MessageRenderer {
         }),
       quotes,
       attachments,
-      uploads: message.file === undefined && message.files === undefined ? none : this.uploadViews(message, byUpload, context, storedSizes),
+      uploads: message.file === undefined && message.files === undefined ? none : this.uploadViews(message, byUpload, attachmentContext, storedSizes),
       previews: message.urls === undefined
         ? none
         : message.urls.flatMap((url) => {
@@ -361,6 +370,13 @@ export class MessageRenderer {
       this.remember(this.parents, message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
     }
     return view
+  }
+
+  private editedView (editedAt: Date, editor: string): NonNullable<MessageView['edited']> {
+    const by = this.nameOf(editor)
+    return isKnownTime(editedAt)
+      ? { isoTime: editedAt.toISOString(), label: this.options.labels.dateTime(editedAt), by }
+      : { isoTime: '', label: unknownTimeLabel, by }
   }
 
   /** Initials and colour per person, worked out once. */

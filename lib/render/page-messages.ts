@@ -14,10 +14,15 @@ import type { MessageView } from './message-view.ts'
 export function renderPageMessages (views: readonly MessageView[]): string {
   let html = ''
   for (const view of views) {
-    if (view.dayHeading !== null) html += `<h2 class="day"><time datetime="${text(view.day)}">${text(view.dayHeading)}</time></h2>\n`
+    if (view.dayHeading !== null) html += `<h2 class="day">${timeElement(view.day, view.dayHeading)}</h2>\n`
     html += view.system !== null ? systemMessage(view) : userMessage(view)
   }
   return `${html}\n`
+}
+
+/** A `<time>` element, or the bare label where the time is unknown (`datetime` would be empty). */
+function timeElement (iso: string, label: string): string {
+  return iso === '' ? text(label) : `<time datetime="${text(iso)}">${text(label)}</time>`
 }
 
 /** Handlebars' escaping of `{{value}}`: nothing for null/undefined, the text escaped otherwise. */
@@ -26,7 +31,7 @@ function text (value: string | number | null | undefined): string {
 }
 
 function systemMessage (view: MessageView): string {
-  return `<article class="message system" id="${text(view.anchor)}"><span class="meta"><time datetime="${text(view.isoTime)}">${text(view.time)}</time></span> ${text(view.system)}\n` +
+  return `<article class="message system" id="${text(view.anchor)}"><span class="meta">${timeElement(view.isoTime, view.time)}</span> ${text(view.system)}\n` +
     `${extras(view, true)}</article>\n`
 }
 
@@ -34,7 +39,7 @@ function userMessage (view: MessageView): string {
   let html = `<article class="message${view.grouped ? ' grouped' : ''}" id="${text(view.anchor)}">\n` +
     `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}</div>\n` +
     '<div class="content">\n' +
-    `<div class="meta"><span class="author">${text(view.authorName)}</span> <span class="username">@${text(view.username)}</span> <time datetime="${text(view.isoTime)}">${text(view.time)}</time>${view.pinned ? ' <span class="pinned">pinned</span>' : ''}</div>\n`
+    `<div class="meta"><span class="author">${text(view.authorName)}</span> <span class="username">@${text(view.username)}</span> ${timeElement(view.isoTime, view.time)}${view.pinned ? ' <span class="pinned">pinned</span>' : ''}</div>\n`
   const thread = view.thread
   if (thread !== null) {
     html += '<div class="thread">reply in thread'
@@ -48,7 +53,7 @@ function userMessage (view: MessageView): string {
   }
   for (const quote of view.quotes) html += `${quoteBlock(quote)}\n`
   html += `<div class="text">${view.bodyHtml}</div>\n`
-  if (view.edited !== null) html += `<div class="edited">edited by ${text(view.edited.by)} at <time datetime="${text(view.edited.isoTime)}">${text(view.edited.label)}</time></div>\n`
+  if (view.edited !== null) html += `<div class="edited">edited by ${text(view.edited.by)} at ${timeElement(view.edited.isoTime, view.edited.label)}</div>\n`
   if (view.replyCount !== null && view.replyCount !== 0) html += `<div class="replies">${text(view.replyCount)} thread ${view.replyCount === 1 ? 'reply' : 'replies'}</div>\n`
   return `${html}${extras(view, false)}</div>\n</article>\n`
 }

@@ -56,7 +56,7 @@ export function generalMessages (): ExportMessage[] {
   ]
 }
 
-export function fixtureData (): MemoryRepositoryData & { files: Record<string, string> } {
+export function fixtureData (): MemoryRepositoryData & { files: NonNullable<MemoryRepositoryData['files']> } {
   return {
     rooms,
     users,
@@ -65,6 +65,6 @@ export function fixtureData (): MemoryRepositoryData & { files: Record<string, s
       message(secret._id, '2024-03-21T08:00:00.000Z', 'secret plans'),
       message(hostile._id, '2024-03-21T08:00:00.000Z', '<svg onload=alert(1)>', { u: { _id: 'u-x', username: 'x"><img src=x onerror=alert(2)>', name: '<script>alert(3)</script>' } })
     ],
-    files: { 'file-1': 'PDF-BYTES' }
+    files: { 'file-1': { rid: general._id, content: 'PDF-BYTES' } }
   }
 }

@@ -57,7 +57,7 @@ export const markupSamples: Record<string, string> = {
 
 const at = (minute: number) => new Date(Date.UTC(2024, 2, 21, 9, minute))
 
-export function richRoomData (): MemoryRepositoryData & { files: Record<string, Buffer | string> } {
+export function richRoomData (): MemoryRepositoryData & { files: NonNullable<MemoryRepositoryData['files']> } {
   const messages: ExportMessage[] = []
   const add = (message: Omit<ExportMessage, 'rid'>) => { messages.push({ rid: richRoom._id, ...message }) }
   const alicePerson = { _id: alice._id, username: alice.username, name: alice.name }
@@ -96,5 +96,5 @@ export function richRoomData (): MemoryRepositoryData & { files: Record<string, 
   add({ _id: 'reply-far', ts: at(minute++), msg: 'replying across parts', u: bobPerson, tmid: 'thread-parent' })
   add({ _id: 'reply-old', ts: at(minute++), msg: 'answering yesterday\'s question', u: alicePerson, tmid: 'old-parent' })
   // Bob's display name here is plain, so sentences read the same whether the name came from a message or from `users`.
-  return { rooms: [richRoom], users: users.map((user) => user._id === bob._id ? { ...user, name: 'Bob Builder' } : user), messages, files: { 'img-1': pngBytes, 'vid-1': Buffer.from('not really a video') } }
+  return { rooms: [richRoom], users: users.map((user) => user._id === bob._id ? { ...user, name: 'Bob Builder' } : user), messages, files: { 'img-1': { rid: richRoom._id, content: pngBytes }, 'vid-1': { rid: richRoom._id, content: Buffer.from('not really a video') } } }
 }

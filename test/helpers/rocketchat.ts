@@ -24,7 +24,7 @@ export const generalMessages: Document[] = [
   { _id: 'rc3', rid: 'GENERAL', ts: at('2024-03-21T10:05:00.000Z'), msg: 'a reply', u: author(rcUsers.member), tmid: 'rc2', pinned: true, attachments: [{ title: 'spec', title_link: 'https://example.com/spec', description: 'the spec', descriptionMd: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'the spec' }] }], type: 'file', ts: at('2024-03-21T10:05:00.000Z') }, null] },
   { _id: 'rc4-history', rid: 'GENERAL', ts: at('2024-03-21T11:00:00.000Z'), msg: 'first version', u: author(rcUsers.admin), _hidden: true, parent: 'rc4' },
   { _id: 'rc4', rid: 'GENERAL', ts: at('2024-03-21T11:00:00.000Z'), msg: 'second version', u: author(rcUsers.admin), editedAt: at('2024-03-21T11:02:00.000Z'), editedBy: { _id: rcUsers.admin._id, username: 'admin' } },
-  { _id: 'rc5', rid: 'GENERAL', ts: at('2024-03-22T08:00:00.000Z'), msg: '', u: author(rcUsers.owner), file: { _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, { _id: 'upload-unnamed' }, null] },
+  { _id: 'rc5', rid: 'GENERAL', ts: at('2024-03-22T08:00:00.000Z'), msg: '', u: author(rcUsers.owner), file: { _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, files: [{ _id: 'upload-1', name: 'notes.txt', type: 'text/plain', size: 11 }, { _id: 'upload-gone', name: 'gone.png', type: 'image/png' }, { _id: 'upload-unnamed' }, { _id: 'upload-dm', name: 'private.txt', type: 'text/plain' }, null] },
   { _id: 'rc6', rid: 'GENERAL', ts: at('2024-03-22T09:00:00.000Z'), msg: 42, u: { _id: 'rc-ghost', username: 'ghost' } }
 ]
 
@@ -71,7 +71,11 @@ export const richDocuments = [
   { _id: 'md10', rid: 'RICH', ts: at('2024-03-21T09:09:00.000Z'), msg: '', t: 'omnichannel_placed_chat_on_hold', comment: 'lunch', u: author(rcUsers.admin) }
 ]
 
-/** Rooms c/p/d, subscriptions (with a room-scoped role), the permission, users, messages and one GridFS upload. */
+/**
+ * Rooms c/p/d, subscriptions (with a room-scoped role), the permission, users,
+ * messages and two GridFS uploads, each with Rocket.Chat's record of it: one
+ * of #general, one of the direct room (which a message of #general names).
+ */
 export async function seedRocketChat (db: Db): Promise<void> {
   // The message index Rocket.Chat itself creates; exports read through it.
   await db.collection('rocketchat_message').createIndex({ rid: 1, ts: 1, _updatedAt: 1 })
@@ -97,6 +101,11 @@ export async function seedRocketChat (db: Db): Promise<void> {
     ...richDocuments,
     { _id: 'p1', rid: 'PRIVATE', ts: at('2024-03-21T12:00:00.000Z'), msg: 'private plans', u: author(rcUsers.owner) }
   ] as unknown as Document[])
+  await db.collection('rocketchat_uploads').insertMany([
+    { _id: 'upload-1', rid: 'GENERAL', userId: rcUsers.owner._id, name: 'notes.txt', type: 'text/plain', size: 11, store: 'GridFS:Uploads', complete: true, uploadedAt: at('2024-03-22T08:00:00.000Z') },
+    { _id: 'upload-dm', rid: 'DIRECT', userId: rcUsers.admin._id, name: 'private.txt', type: 'text/plain', size: 14, store: 'GridFS:Uploads', complete: true, uploadedAt: at('2024-03-21T08:00:00.000Z') }
+  ] as unknown as Document[])
   const uploads = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
   await pipeline(Readable.from([Buffer.from('hello notes')]), uploads.openUploadStreamWithId('upload-1' as unknown as Document['_id'], 'notes.txt'))
+  await pipeline(Readable.from([Buffer.from('direct secrets')]), uploads.openUploadStreamWithId('upload-dm' as unknown as Document['_id'], 'private.txt'))
 }

@@ -1,0 +1,303 @@
+import type { ExportMessage, FileRef, MarkdownTree, MessageAttachment } from './model.ts'
+
+/**
+ * What a repository hands over is what someone stored: any user with write
+ * access to the database, any import, any custom adapter. Every message an
+ * export shows is read through `readStoredMessage` first, so that the
+ * renderers only ever see the shape `ExportMessage` promises: a field of
+ * another type is left out (a date that is not a usable `Date` becomes
+ * `unknownTime`), and its name is pushed to `flaws`. One bad field costs that
+ * field, never the message, never the export.
+ *
+ * The message read is a new object holding only the fields the plugin knows:
+ * whatever else a host's record carries (functions, class instances, driver
+ * types) never reaches the render worker, which could not receive it.
+ */
+
+/** A date an export cannot show: the message's time is "unknown time" on a page, and left out of JSON. */
+export const unknownTime: Date = new Date(Number.NaN)
+
+/** Dates an export can show and write as ISO 8601: years 0000 to 9999. */
+const earliestShown = Date.parse('0000-01-01T00:00:00.000Z')
+const latestShown = Date.parse('9999-12-31T23:59:59.999Z')
+
+export function isKnownTime (date: Date): boolean {
+  const time = date.getTime()
+  return time >= earliestShown && time <= latestShown
+}
+
+/** A stored markup tree deeper than this is not one Rocket.Chat wrote (its deepest nests a few levels), and would overflow the walker's stack. */
+const maxTreeDepth = 64
+/** Quotes of quotes of quotes: deeper ones are not shown. */
+const maxAttachmentDepth = 3
+
+type Record_ = Record<string, unknown>
+
+const isRecord = (value: unknown): value is Record_ => value !== null && typeof value === 'object' && !Array.isArray(value)
+
+/**
+ * A value made of JSON alone — strings, finite numbers, booleans, null, arrays
+ * and plain objects — no deeper than `maxTreeDepth`: what a markup tree can be
+ * written as in the JSON export, and walked without surprise.
+ */
+function isPlainJson (value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (depth >= maxTreeDepth) return false
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainJson(item, depth + 1)) return false
+        return true
+      }
+      const prototype = Object.getPrototypeOf(value) as unknown
+      if (prototype !== Object.prototype && prototype !== null) return false
+      for (const key in value) if (!isPlainJson((value as Record_)[key], depth + 1)) return false
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/** A stored markup tree: an array of plain objects (nodes), plain JSON throughout. */
+function isMarkupTree (value: unknown): value is MarkdownTree {
+  if (!Array.isArray(value)) return false
+  try {
+    for (const node of value) if (!isRecord(node) || !isPlainJson(node, 1)) return false
+    return true
+  } catch {
+    // a getter that throws, a proxy: not a tree
+    return false
+  }
+}
+
+/** Reads the fields of one stored record, noting under `path` each one it had to leave out. */
+class FieldReader {
+  constructor (private readonly record: Record_, private readonly path: string, private readonly flaws: string[]) {}
+
+  flaw (key: string): undefined {
+    this.flaws.push(`${this.path}${key}`)
+    return undefined
+  }
+
+  text (key: string): string | undefined {
+    const value = this.record[key]
+    if (value === undefined || typeof value === 'string') return value
+    // null is how a database writes "not set"
+    return value === null ? undefined : this.flaw(key)
+  }
+
+  date (key: string): Date | undefined {
+    const value = this.record[key]
+    if (value === undefined || value === null) return undefined
+    if (value instanceof Date && isKnownTime(value)) return value
+    this.flaw(key)
+    return unknownTime
+  }
+
+  count (key: string): number | undefined {
+    const value = this.record[key]
+    if (value === undefined || value === null) return undefined
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : this.flaw(key)
+  }
+
+  tree (key: string): MarkdownTree | undefined {
+    const value = this.record[key]
+    if (value === undefined || value === null) return undefined
+    return isMarkupTree(value) ? value : this.flaw(key)
+  }
+
+  records (key: string): Record_[] | undefined {
+    const value = this.record[key]
+    if (value === undefined || value === null) return undefined
+    if (!Array.isArray(value)) return this.flaw(key)
+    const records = value.filter(isRecord)
+    if (records.length < value.length) this.flaw(key)
+    return records
+  }
+
+  nested (key: string): FieldReader | undefined {
+    const value = this.record[key]
+    if (value === undefined || value === null) return undefined
+    return isRecord(value) ? new FieldReader(value, `${this.path}${key}.`, this.flaws) : this.flaw(key)
+  }
+
+  /** `build` applied to each record of the list at `key`, each read under `key.` */
+  list<T> (key: string, build: (reader: FieldReader) => T | undefined): T[] | undefined {
+    const records = this.records(key)
+    if (records === undefined) return undefined
+    const built: T[] = []
+    for (const record of records) {
+      const item = build(new FieldReader(record, `${this.path}${key}.`, this.flaws))
+      if (item !== undefined) built.push(item)
+    }
+    return built
+  }
+}
+
+function person (reader: FieldReader | undefined): { _id: string, username: string, name?: string } | undefined {
+  if (reader === undefined) return undefined
+  const _id = reader.text('_id') ?? ''
+  const username = reader.text('username') ?? ''
+  const name = reader.text('name')
+  return name === undefined ? { _id, username } : { _id, username, name }
+}
+
+function file (reader: FieldReader): FileRef | undefined {
+  const _id = reader.text('_id')
+  if (_id === undefined) return reader.flaw('_id')
+  const found: FileRef = { _id, name: reader.text('name') ?? _id }
+  const type = reader.text('type')
+  if (type !== undefined) found.type = type
+  const size = reader.count('size')
+  if (size !== undefined) found.size = size
+  return found
+}
+
+const attachmentTextFields = ['title', 'title_link', 'image_url', 'image_type', 'audio_url', 'video_url', 'type', 'description', 'text', 'author_name', 'message_link'] as const
+
+function attachment (reader: FieldReader, depth: number): MessageAttachment {
+  const read: MessageAttachment = {}
+  for (const key of attachmentTextFields) {
+    const value = reader.text(key)
+    if (value !== undefined) read[key] = value
+  }
+  const md = reader.tree('md')
+  if (md !== undefined) read.md = md
+  const descriptionMd = reader.tree('descriptionMd')
+  if (descriptionMd !== undefined) read.descriptionMd = descriptionMd
+  const ts = reader.date('ts')
+  if (ts !== undefined && ts !== unknownTime) read.ts = ts
+  if (depth < maxAttachmentDepth) {
+    const nested = reader.list('attachments', (inner) => attachment(inner, depth + 1))
+    if (nested !== undefined) read.attachments = nested
+  } else if (reader.records('attachments') !== undefined) {
+    reader.flaw('attachments')
+  }
+  return read
+}
+
+function reactions (reader: FieldReader, stored: unknown): ExportMessage['reactions'] {
+  if (stored === undefined || stored === null) return undefined
+  if (!isRecord(stored)) return reader.flaw('reactions')
+  const read: NonNullable<ExportMessage['reactions']> = {}
+  for (const [emoji, reaction] of Object.entries(stored)) {
+    const usernames = isRecord(reaction) && Array.isArray(reaction.usernames) ? reaction.usernames.filter((name): name is string => typeof name === 'string') : null
+    if (usernames === null || usernames.length < (reaction as { usernames: unknown[] }).usernames.length) reader.flaw('reactions')
+    // defined as data: an emoji called `__proto__` stays a key
+    if (usernames !== null) Object.defineProperty(read, emoji, { value: { usernames }, enumerable: true, writable: true, configurable: true })
+  }
+  return read
+}
+
+const optionalTextFields = ['t', 'tmid', 'role', 'comment', 'navigation', 'transfer', 'priority', 'sla'] as const
+
+/**
+ * `stored` as the message an export shows; the names of the fields it had to
+ * leave out or replace go to `flaws` (`u`, `md`, `attachments.ts`, …).
+ */
+export function readStoredMessage (stored: unknown, flaws: string[]): ExportMessage {
+  let record: Record_
+  if (isRecord(stored)) {
+    record = stored
+  } else {
+    flaws.push('message')
+    record = {}
+  }
+  const reader = new FieldReader(record, '', flaws)
+  // Every message has an author: one of another type was noted by `nested`, a missing one here.
+  const u = person(reader.nested('u'))
+  if (record.u === undefined || record.u === null) reader.flaw('u')
+  const message: ExportMessage = {
+    _id: reader.text('_id') ?? reader.flaw('_id') ?? '',
+    rid: reader.text('rid') ?? '',
+    ts: reader.date('ts') ?? reader.flaw('ts') ?? unknownTime,
+    msg: reader.text('msg') ?? '',
+    u: u ?? { _id: '', username: '' }
+  }
+  for (const key of optionalTextFields) {
+    const value = reader.text(key)
+    if (value !== undefined) message[key] = value
+  }
+  const tcount = reader.count('tcount')
+  if (tcount !== undefined) message.tcount = tcount
+  const editedAt = reader.date('editedAt')
+  if (editedAt !== undefined) message.editedAt = editedAt
+  const editedBy = person(reader.nested('editedBy'))
+  if (editedBy !== undefined) message.editedBy = { _id: editedBy._id, username: editedBy.username }
+  if (record.pinned === true) message.pinned = true
+  else if (record.pinned !== undefined && record.pinned !== null && record.pinned !== false) reader.flaw('pinned')
+  if (record._hidden === true) message._hidden = true
+  const readReactions = reactions(reader, record.reactions)
+  if (readReactions !== undefined) message.reactions = readReactions
+  const attachments = reader.list('attachments', (inner) => attachment(inner, 1))
+  if (attachments !== undefined) message.attachments = attachments
+  const single = reader.nested('file')
+  if (single !== undefined) {
+    const found = file(single)
+    if (found !== undefined) message.file = found
+  }
+  const files = reader.list('files', file)
+  if (files !== undefined) message.files = files
+  const md = reader.tree('md')
+  if (md !== undefined) message.md = md
+  const mentions = reader.list('mentions', (inner) => {
+    const _id = inner.text('_id') ?? ''
+    return withDefined({ _id }, { username: inner.text('username'), name: inner.text('name') })
+  })
+  if (mentions !== undefined) message.mentions = mentions
+  const channels = reader.list('channels', (inner) => withDefined({ _id: inner.text('_id') ?? '' }, { name: inner.text('name'), fname: inner.text('fname') }))
+  if (channels !== undefined) message.channels = channels
+  const urls = reader.list('urls', (inner) => {
+    const url = inner.text('url')
+    return url === undefined ? inner.flaw('url') : withDefined({ url }, { title: inner.text('title'), description: inner.text('description') })
+  })
+  if (urls !== undefined) message.urls = urls
+  return message
+}
+
+function withDefined<T extends object, O extends object> (base: T, optional: O): T & Partial<O> {
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (base as Record_)[key] = value
+  return base
+}
+
+/** How many flawed messages the manifest lists by id (all are counted). */
+export const listedFlawedMessages = 1000
+/**
+ * Flawed messages remembered by id, so that one noted twice — a field when it
+ * is read, its markup tree when it renders — counts once. Beyond this many
+ * (a room whose every record is broken) such a message may count twice: the
+ * memory stays bounded.
+ */
+const rememberedFlawedMessages = 100_000
+
+/**
+ * The messages of one export whose records had flaws: counted, the first
+ * `listedFlawedMessages` listed with the fields that were left out.
+ */
+export class FlawedMessages {
+  count = 0
+  readonly listed: { _id: string, fields: string[] }[] = []
+  private readonly seen = new Map<string, string[] | null>()
+
+  /** `fields` of message `id` were left out or replaced. */
+  note (id: string, fields: readonly string[]): void {
+    const known = this.seen.get(id)
+    if (known !== undefined) {
+      if (known !== null) for (const field of fields) if (!known.includes(field)) known.push(field)
+      return
+    }
+    this.count++
+    let listed: string[] | null = null
+    if (this.listed.length < listedFlawedMessages) {
+      listed = [...new Set(fields)]
+      this.listed.push({ _id: id, fields: listed })
+    }
+    if (this.seen.size < rememberedFlawedMessages) this.seen.set(id, listed)
+  }
+}
