@@ -27,7 +27,7 @@ t.test('labels fall back when names are missing', async (t) => {
   const app = await buildApp(t, { repository: createMemoryRepository({ ...data, rooms: [bare, named, punctuation], messages, files: { f1: { rid: bare._id, content: 'twelve bytes' } } }) })
 
   const bareEntries = await readZip(await exportToZip(app, carol, { rid: bare._id, type: 'file', format: 'html' }))
-  t.same([...bareEntries.keys()], ['room-bare.html', 'assets/f1-___', 'manifest.json'])
+  t.same([...bareEntries.keys()], ['room-bare.html', 'assets/f1-___.txt', 'manifest.json'])
   const html = bareEntries.get('room-bare.html')!.toString()
   t.match(html, '<h1>room-bare</h1>')
   t.match(html, 'Exported by @carol at')
@@ -35,7 +35,7 @@ t.test('labels fall back when names are missing', async (t) => {
   t.match(html, '<span class="author">carol</span>')
   t.match(html, 'edited by carol at <time datetime="2024-01-01T10:01:00.000Z">Jan 1, 2024, 10:01 AM</time>')
   t.match(html, '<div class="attachment"><p class="md-p">no title, no link</p></div>')
-  t.match(html, '<li><a href="assets/f1-___">###</a> (12 B)</li>')
+  t.match(html, '<li><a href="assets/f1-___.txt" download="###">###</a> (12 B)</li>')
   t.match(html, '<li>unnamed file <span class="missing">(not in this export)</span></li>', 'an upload without a name or content is still listed')
   t.same(JSON.parse(bareEntries.get('manifest.json')!.toString()).exportedBy, { _id: carol._id, username: 'carol' })
 

@@ -44,7 +44,7 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   const names = [...entries.keys()]
   t.same(names, [
     'img_src_x_onerror_alert_1_.html',
-    'assets/..~2f~..~2f~evil-__..____alert_1___.html',
+    'assets/..~2f~..~2f~evil-__..____alert_1___.html.txt',
     'manifest.json'
   ], 'archive names cannot climb out of the archive')
   const html = entries.get(names[0])!.toString()

@@ -7,7 +7,7 @@ import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
 import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
 import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
-import { assetPath, messageFiles } from '../render/uploads.ts'
+import { assetPath, isActiveUpload, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
 import { FlawedMessages } from '../stored-message.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
@@ -34,7 +34,8 @@ export interface Manifest {
   messageCount: number
   parts: EntryDigest[]
   assets: {
-    included: { fileId: string, name: string, path: string, bytes: number, sha256: string }[]
+    /** `active`: a document that runs script when opened (by its name, declared type or content): the page links it for saving, and it is archived as text unless its name is of an inert type */
+    included: { fileId: string, name: string, path: string, bytes: number, sha256: string, active?: true }[]
     missing: { fileId: string, name: string, reason: string }[]
   }
   /** messages with stored fields the export could not use (left out, or the text shown for the markup): all counted, the first 1,000 listed */
@@ -342,14 +343,15 @@ export class FileExports {
         assets.missing.push({ fileId: file._id, name: file.name, reason: 'not found' })
         continue
       }
-      const chunks = abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog })
+      const sniffed = { active: false }
+      const chunks = sniffingHead(abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog }), sniffed)
       const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks)
         .catch((err: unknown) => {
           // A stream stuck in a read never sees its iterator closed: destroy it outright.
           (stream as { destroy?: () => void }).destroy?.()
           throw err
         })
-      assets.included.push({ fileId: file._id, name: file.name, path, bytes, sha256 })
+      assets.included.push(isActiveUpload(file) || sniffed.active ? { fileId: file._id, name: file.name, path, bytes, sha256, active: true } : { fileId: file._id, name: file.name, path, bytes, sha256 })
     }
     return assets
   }
@@ -414,6 +416,25 @@ export class FileExports {
       this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
     }
   }
+}
+
+/** A browser sniffs the first 512 bytes of a file. */
+const sniffedBytes = 512
+
+/** An upload's chunks, passed on; its first bytes judged by a browser's sniffing rules on the way (`uploadSniffsActive`), however the stream cuts them. */
+async function * sniffingHead (chunks: AsyncIterable<Buffer>, sniffed: { active: boolean }): AsyncGenerator<Buffer> {
+  let head: Buffer | null = Buffer.alloc(0)
+  for await (const chunk of chunks) {
+    if (head !== null) {
+      head = Buffer.concat([head, chunk])
+      if (head.length >= sniffedBytes) {
+        sniffed.active = uploadSniffsActive(head)
+        head = null
+      }
+    }
+    yield chunk
+  }
+  if (head !== null) sniffed.active = uploadSniffsActive(head)
 }
 
 /** The zip's bytes on their way to storage: counted, hashed (the download's ETag), capped at `maxBytes`; each chunk is progress. */

@@ -2,7 +2,7 @@ import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
-import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
+import { assetPath, attachedUploadId, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
 import { excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
@@ -55,6 +55,8 @@ interface QuoteView {
 interface UploadView {
   name: string
   href: string | null
+  /** the name to save the upload under (the link's `download`): an active document, or one archived as text, is saved, never opened */
+  download: string | null
   size: string | null
   /** an image shown in the page (`href` is in the archive) */
   inline: boolean
@@ -236,11 +238,13 @@ export class MessageRenderer {
       const inArchive = archivesUploads && stored !== null
       const attachment = byUpload.get(file._id)
       const type = file.type ?? attachment?.image_type ?? ''
+      const name = file.name === '' ? 'unnamed file' : file.name
       views.push({
-        name: file.name === '' ? 'unnamed file' : file.name,
+        name,
         href: inArchive ? assetPath(file) : null,
+        download: inArchive && (isActiveUpload(file) || isStoredAsText(file)) ? name : null,
         size: humanSize(stored ?? undefined),
-        inline: inArchive && type.startsWith('image/') && stored <= inlineImageBytes,
+        inline: inArchive && isInlineImage(file, type) && stored <= inlineImageBytes,
         descriptionHtml: attachment?.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, context)
       })
     }

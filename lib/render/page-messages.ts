@@ -96,7 +96,7 @@ function extras (view: MessageView, system: boolean): string {
       html += '<li>'
       if (upload.inline) html += `<a href="${text(upload.href)}"><img src="${text(upload.href)}" alt="${text(upload.name)}" loading="lazy"></a>`
       html += upload.href !== null && upload.href !== ''
-        ? `<a href="${text(upload.href)}">${text(upload.name)}</a>`
+        ? `<a href="${text(upload.href)}"${upload.download === null ? '' : ` download="${text(upload.download)}"`}>${text(upload.name)}</a>`
         : `${text(upload.name)} <span class="missing">(not in this export)</span>`
       if (upload.size !== null && upload.size !== '') html += ` (${text(upload.size)})`
       html += `${upload.descriptionHtml}</li>`
