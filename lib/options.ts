@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
 import { InvalidOptionError } from './errors.ts'
-import { asError, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
+import { asError, callHost, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
+import { readStoredRoom } from './stored-message.ts'
 import { parseAddress } from './mail.ts'
 import type nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
@@ -268,7 +269,7 @@ function guardedRepository (repository: RoomRepository): RoomRepository {
   const { openFile, fileSize } = repository
   const stage = 'the repository'
   return {
-    findRoomById: guard(repository.findRoomById, repository, stage),
+    findRoomById: async (rid) => readStoredRoom(await callHost(() => repository.findRoomById(rid), stage), rid),
     findMessages: guardIterableCall(repository.findMessages, repository, stage),
     findMessagesByIds: guardIterable(repository.findMessagesByIds, repository, stage),
     findUsersByUsernames: guard(repository.findUsersByUsernames, repository, stage),

@@ -1,4 +1,4 @@
-import type { ExportMessage, FileRef, MarkdownTree, MessageAttachment } from './model.ts'
+import type { ExportMessage, ExportRoom, FileRef, MarkdownTree, MessageAttachment } from './model.ts'
 
 /**
  * What a repository hands over is what someone stored: any user with write
@@ -259,6 +259,23 @@ export function readStoredMessage (stored: unknown, flaws: string[]): ExportMess
   })
   if (urls !== undefined) message.urls = urls
   return message
+}
+
+/**
+ * The room a repository found, read as messages are: its names (which become
+ * the title and the archive's file name) only when they are text. Anything
+ * that is not an object is no room.
+ */
+export function readStoredRoom (stored: unknown, rid: string): ExportRoom | null {
+  if (!isRecord(stored)) return null
+  const reader = new FieldReader(stored, '', [])
+  const room: ExportRoom = { _id: reader.text('_id') ?? rid, t: reader.text('t') ?? '' }
+  for (const key of ['name', 'fname', 'topic'] as const) {
+    const value = reader.text(key)
+    if (value !== undefined) room[key] = value
+  }
+  if (Array.isArray(stored.usernames)) room.usernames = stored.usernames.filter((name): name is string => typeof name === 'string')
+  return room
 }
 
 function withDefined<T extends object, O extends object> (base: T, optional: O): T & Partial<O> {

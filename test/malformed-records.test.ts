@@ -167,3 +167,22 @@ t.test('readStoredMessage: a record made of JSON, read field by field', async (t
   t.equal(readStoredMessage({ _id: 'd', rid: 'r', ts: at, msg: 'deep', u: author, md: deep }, tooDeep).md, undefined, 'a tree deeper than any Rocket.Chat writes is not walked')
   t.same(tooDeep, ['md'])
 })
+
+t.test('a room record of other types: names only when they are text, anything but an object is no room', async (t) => {
+  const rooms: Record<string, unknown> = {
+    numbers: { _id: 'numbers', t: 'c', name: 5, fname: ['x'], topic: null, usernames: ['a', 7] },
+    'no-id': { t: 'c', name: 'no id' },
+    scalar: 'a room',
+    absent: undefined
+  }
+  const memory = createMemoryRepository(fixtureData())
+  const { app } = await hostOf(t, [stored({ rid: 'numbers' })], { repository: { ...memory, findRoomById: async (rid: string) => rooms[rid] as never, async * findMessages () { yield stored({ rid: 'numbers' }) as never } } })
+  const entries = await readZip(await exportToZip(app, alice, { rid: 'numbers', type: 'file', format: 'json' }))
+  t.same(JSON.parse(entries.get('numbers.json')!.toString()).room, { _id: 'numbers', t: 'c' }, 'named by its id, as a room without a name')
+  const noId = await readZip(await exportToZip(app, alice, { rid: 'no-id', type: 'file', format: 'json' }))
+  t.same(JSON.parse(noId.get('no_id.json')!.toString()).room, { _id: 'no-id', t: 'c', name: 'no id' }, 'the id asked for')
+  for (const rid of ['scalar', 'absent']) {
+    const response = await postExport(app, alice, { rid, type: 'file', format: 'json' })
+    t.same([response.statusCode, response.json()], [400, { success: false, error: '[error-invalid-room]', errorType: 'error-invalid-room', details: 'no such room' }], `${rid}: no such room`)
+  }
+})
