@@ -92,6 +92,14 @@ class FieldReader {
     return value === null ? undefined : this.flaw(key)
   }
 
+  /** Each of `keys` that holds text, copied onto `into`. */
+  copyTexts<T extends object> (keys: ReadonlyArray<keyof T & string>, into: T): void {
+    for (const key of keys) {
+      const value = this.text(key)
+      if (value !== undefined) (into as Record_)[key] = value
+    }
+  }
+
   date (key: string): Date | undefined {
     const value = this.record[key]
     if (value === undefined || value === null) return undefined
@@ -163,10 +171,7 @@ const attachmentTextFields = ['title', 'title_link', 'image_url', 'image_type', 
 
 function attachment (reader: FieldReader, depth: number): MessageAttachment {
   const read: MessageAttachment = {}
-  for (const key of attachmentTextFields) {
-    const value = reader.text(key)
-    if (value !== undefined) read[key] = value
-  }
+  reader.copyTexts(attachmentTextFields, read)
   const md = reader.tree('md')
   if (md !== undefined) read.md = md
   const descriptionMd = reader.tree('descriptionMd')
@@ -220,10 +225,7 @@ export function readStoredMessage (stored: unknown, flaws: string[]): ExportMess
     msg: reader.text('msg') ?? '',
     u: u ?? { _id: '', username: '' }
   }
-  for (const key of optionalTextFields) {
-    const value = reader.text(key)
-    if (value !== undefined) message[key] = value
-  }
+  reader.copyTexts(optionalTextFields, message)
   const tcount = reader.count('tcount')
   if (tcount !== undefined) message.tcount = tcount
   const editedAt = reader.date('editedAt')
@@ -270,10 +272,7 @@ export function readStoredRoom (stored: unknown, rid: string): ExportRoom | null
   if (!isRecord(stored)) return null
   const reader = new FieldReader(stored, '', [])
   const room: ExportRoom = { _id: reader.text('_id') ?? rid, t: reader.text('t') ?? '' }
-  for (const key of ['name', 'fname', 'topic'] as const) {
-    const value = reader.text(key)
-    if (value !== undefined) room[key] = value
-  }
+  reader.copyTexts(['name', 'fname', 'topic'], room)
   if (Array.isArray(stored.usernames)) room.usernames = stored.usernames.filter((name): name is string => typeof name === 'string')
   return room
 }
