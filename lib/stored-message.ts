@@ -76,17 +76,33 @@ function isMarkupTree (value: unknown): value is MarkdownTree {
   }
 }
 
-/** Reads the fields of one stored record, noting under `path` each one it had to leave out. */
+/**
+ * Reads the fields of one stored record — the message, or a record inside it
+ * (`within`: the reader of the record holding it, under `name`) — noting each
+ * field it had to leave out by its path (`attachments.ts`). The path is only
+ * spelled out for a flaw: most records have none.
+ */
 class FieldReader {
-  constructor (private readonly record: Record_, private readonly path: string, private readonly flaws: string[]) {}
+  constructor (
+    private readonly record: Record_,
+    private readonly flaws: string[],
+    private readonly within: FieldReader | null = null,
+    private readonly name = ''
+  ) {}
+
+  private pathOf (key: string): string {
+    return this.within === null ? key : this.within.pathOf(`${this.name}.${key}`)
+  }
 
   flaw (key: string): undefined {
-    this.flaws.push(`${this.path}${key}`)
+    this.flaws.push(this.pathOf(key))
     return undefined
   }
 
-  text (key: string): string | undefined {
-    const value = this.record[key]
+  // Each reading takes the field's value where the caller has it already (a message's fields are
+  // visited as they come), or reads it by name.
+
+  text (key: string, value = this.record[key]): string | undefined {
     if (value === undefined || typeof value === 'string') return value
     // null is how a database writes "not set"
     return value === null ? undefined : this.flaw(key)
@@ -100,28 +116,24 @@ class FieldReader {
     }
   }
 
-  date (key: string): Date | undefined {
-    const value = this.record[key]
+  date (key: string, value = this.record[key]): Date | undefined {
     if (value === undefined || value === null) return undefined
     if (value instanceof Date && isKnownTime(value)) return value
     this.flaw(key)
     return unknownTime
   }
 
-  count (key: string): number | undefined {
-    const value = this.record[key]
+  count (key: string, value = this.record[key]): number | undefined {
     if (value === undefined || value === null) return undefined
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : this.flaw(key)
   }
 
-  tree (key: string): MarkdownTree | undefined {
-    const value = this.record[key]
+  tree (key: string, value = this.record[key]): MarkdownTree | undefined {
     if (value === undefined || value === null) return undefined
     return isMarkupTree(value) ? value : this.flaw(key)
   }
 
-  records (key: string): Record_[] | undefined {
-    const value = this.record[key]
+  records (key: string, value = this.record[key]): Record_[] | undefined {
     if (value === undefined || value === null) return undefined
     if (!Array.isArray(value)) return this.flaw(key)
     const records = value.filter(isRecord)
@@ -129,19 +141,18 @@ class FieldReader {
     return records
   }
 
-  nested (key: string): FieldReader | undefined {
-    const value = this.record[key]
+  nested (key: string, value = this.record[key]): FieldReader | undefined {
     if (value === undefined || value === null) return undefined
-    return isRecord(value) ? new FieldReader(value, `${this.path}${key}.`, this.flaws) : this.flaw(key)
+    return isRecord(value) ? new FieldReader(value, this.flaws, this, key) : this.flaw(key)
   }
 
   /** `build` applied to each record of the list at `key`, each read under `key.` */
-  list<T> (key: string, build: (reader: FieldReader) => T | undefined): T[] | undefined {
-    const records = this.records(key)
+  list<T> (key: string, build: (reader: FieldReader) => T | undefined, value = this.record[key]): T[] | undefined {
+    const records = this.records(key, value)
     if (records === undefined) return undefined
     const built: T[] = []
     for (const record of records) {
-      const item = build(new FieldReader(record, `${this.path}${key}.`, this.flaws))
+      const item = build(new FieldReader(record, this.flaws, this, key))
       if (item !== undefined) built.push(item)
     }
     return built
@@ -188,7 +199,6 @@ function attachment (reader: FieldReader, depth: number): MessageAttachment {
 }
 
 function reactions (reader: FieldReader, stored: unknown): ExportMessage['reactions'] {
-  if (stored === undefined || stored === null) return undefined
   if (!isRecord(stored)) return reader.flaw('reactions')
   const read: NonNullable<ExportMessage['reactions']> = {}
   for (const [emoji, reaction] of Object.entries(stored)) {
@@ -200,7 +210,8 @@ function reactions (reader: FieldReader, stored: unknown): ExportMessage['reacti
   return read
 }
 
-const optionalTextFields = ['t', 'tmid', 'role', 'comment', 'navigation', 'transfer', 'priority', 'sla'] as const
+/** The author of a record without one. */
+const noAuthor = (): ExportMessage['u'] => ({ _id: '', username: '' })
 
 /**
  * `stored` as the message an export shows; the names of the fields it had to
@@ -214,52 +225,102 @@ export function readStoredMessage (stored: unknown, flaws: string[]): ExportMess
     flaws.push('message')
     record = {}
   }
-  const reader = new FieldReader(record, '', flaws)
-  // Every message has an author: one of another type was noted by `nested`, a missing one here.
-  const u = person(reader.nested('u'))
-  if (record.u === undefined || record.u === null) reader.flaw('u')
-  const message: ExportMessage = {
-    _id: reader.text('_id') ?? reader.flaw('_id') ?? '',
-    rid: reader.text('rid') ?? '',
-    ts: reader.date('ts') ?? reader.flaw('ts') ?? unknownTime,
-    msg: reader.text('msg') ?? '',
-    u: u ?? { _id: '', username: '' }
+  const reader = new FieldReader(record, flaws)
+  const message: ExportMessage = { _id: '', rid: '', ts: unknownTime, msg: '', u: noAuthor() }
+  // Only the fields a record has are visited: a message carries a few of the ~25 read here, and
+  // asking a record for each absent one by name cost more than reading the present ones.
+  for (const key of Object.keys(record)) {
+    const value = record[key]
+    if (value === undefined || value === null) continue
+    switch (key) {
+      case '_id':
+      case 'rid':
+      case 'msg':
+      case 't':
+      case 'tmid':
+      case 'role':
+      case 'comment':
+      case 'navigation':
+      case 'transfer':
+      case 'priority':
+      case 'sla':
+        if (typeof value === 'string') message[key] = value
+        else reader.flaw(key)
+        break
+      case 'ts':
+        message.ts = reader.date(key, value)!
+        break
+      case 'editedAt':
+        message.editedAt = reader.date(key, value)
+        break
+      case 'u':
+        message.u = person(reader.nested(key, value)) ?? message.u
+        break
+      case 'editedBy': {
+        const editedBy = person(reader.nested(key, value))
+        if (editedBy !== undefined) message.editedBy = { _id: editedBy._id, username: editedBy.username }
+        break
+      }
+      case 'tcount': {
+        const tcount = reader.count(key, value)
+        if (tcount !== undefined) message.tcount = tcount
+        break
+      }
+      case 'pinned':
+        if (value === true) message.pinned = true
+        else if (value !== false) reader.flaw(key)
+        break
+      case '_hidden':
+        if (value === true) message._hidden = true
+        break
+      case 'reactions': {
+        const read = reactions(reader, value)
+        if (read !== undefined) message.reactions = read
+        break
+      }
+      case 'attachments': {
+        const attachments = reader.list(key, (inner) => attachment(inner, 1), value)
+        if (attachments !== undefined) message.attachments = attachments
+        break
+      }
+      case 'file': {
+        const single = reader.nested(key, value)
+        const found = single === undefined ? undefined : file(single)
+        if (found !== undefined) message.file = found
+        break
+      }
+      case 'files': {
+        const files = reader.list(key, file, value)
+        if (files !== undefined) message.files = files
+        break
+      }
+      case 'md': {
+        const md = reader.tree(key, value)
+        if (md !== undefined) message.md = md
+        break
+      }
+      case 'mentions': {
+        const mentions = reader.list(key, (inner) => withDefined({ _id: inner.text('_id') ?? '' }, { username: inner.text('username'), name: inner.text('name') }), value)
+        if (mentions !== undefined) message.mentions = mentions
+        break
+      }
+      case 'channels': {
+        const channels = reader.list(key, (inner) => withDefined({ _id: inner.text('_id') ?? '' }, { name: inner.text('name'), fname: inner.text('fname') }), value)
+        if (channels !== undefined) message.channels = channels
+        break
+      }
+      case 'urls': {
+        const urls = reader.list(key, (inner) => {
+          const url = inner.text('url')
+          return url === undefined ? inner.flaw('url') : withDefined({ url }, { title: inner.text('title'), description: inner.text('description') })
+        }, value)
+        if (urls !== undefined) message.urls = urls
+        break
+      }
+    }
   }
-  reader.copyTexts(optionalTextFields, message)
-  const tcount = reader.count('tcount')
-  if (tcount !== undefined) message.tcount = tcount
-  const editedAt = reader.date('editedAt')
-  if (editedAt !== undefined) message.editedAt = editedAt
-  const editedBy = person(reader.nested('editedBy'))
-  if (editedBy !== undefined) message.editedBy = { _id: editedBy._id, username: editedBy.username }
-  if (record.pinned === true) message.pinned = true
-  else if (record.pinned !== undefined && record.pinned !== null && record.pinned !== false) reader.flaw('pinned')
-  if (record._hidden === true) message._hidden = true
-  const readReactions = reactions(reader, record.reactions)
-  if (readReactions !== undefined) message.reactions = readReactions
-  const attachments = reader.list('attachments', (inner) => attachment(inner, 1))
-  if (attachments !== undefined) message.attachments = attachments
-  const single = reader.nested('file')
-  if (single !== undefined) {
-    const found = file(single)
-    if (found !== undefined) message.file = found
-  }
-  const files = reader.list('files', file)
-  if (files !== undefined) message.files = files
-  const md = reader.tree('md')
-  if (md !== undefined) message.md = md
-  const mentions = reader.list('mentions', (inner) => {
-    const _id = inner.text('_id') ?? ''
-    return withDefined({ _id }, { username: inner.text('username'), name: inner.text('name') })
-  })
-  if (mentions !== undefined) message.mentions = mentions
-  const channels = reader.list('channels', (inner) => withDefined({ _id: inner.text('_id') ?? '' }, { name: inner.text('name'), fname: inner.text('fname') }))
-  if (channels !== undefined) message.channels = channels
-  const urls = reader.list('urls', (inner) => {
-    const url = inner.text('url')
-    return url === undefined ? inner.flaw('url') : withDefined({ url }, { title: inner.text('title'), description: inner.text('description') })
-  })
-  if (urls !== undefined) message.urls = urls
+  // Every message has an id, a time and an author: a missing one is a flaw too (one of another type was noted above).
+  for (const key of ['_id', 'ts', 'u'] as const) if (record[key] === undefined || record[key] === null) reader.flaw(key)
   return message
 }
 
@@ -270,7 +331,7 @@ export function readStoredMessage (stored: unknown, flaws: string[]): ExportMess
  */
 export function readStoredRoom (stored: unknown, rid: string): ExportRoom | null {
   if (!isRecord(stored)) return null
-  const reader = new FieldReader(stored, '', [])
+  const reader = new FieldReader(stored, [])
   const room: ExportRoom = { _id: reader.text('_id') ?? rid, t: reader.text('t') ?? '' }
   reader.copyTexts(['name', 'fname', 'topic'], room)
   if (Array.isArray(stored.usernames)) room.usernames = stored.usernames.filter((name): name is string => typeof name === 'string')
