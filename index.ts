@@ -41,7 +41,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   // and exports and jobs live in it, shared by every instance on that database.
   const backend = db === undefined
     ? undefined
-    : { ...createMongoHooks(db), repository: createMongoRepository(db), storage: createGridFsStorage(db) }
+    : { ...createMongoHooks(db), repository: createMongoRepository(db, { uploads: opts.mongo === false ? undefined : opts.mongo?.uploads }), storage: createGridFsStorage(db) }
   const options = await resolveOptions(opts, backend)
   const { limits } = options
   if (db !== undefined && opts.repository === undefined && !await hasMessageRangeIndex(db)) {
@@ -108,13 +108,14 @@ export { createGridFsStorage } from './lib/storage/gridfs.ts'
 export { createMongoHooks, createMongoRepository, hashLoginToken, type MongoRepositoryOptions } from './lib/backends/mongo.ts'
 export type { ExportStorage, StoragePreparation, ByteRange } from './lib/storage/storage.ts'
 export type { MongoDatabase } from './lib/backends/mongo-database.ts'
+export type { MongoUploadsOptions, S3ClientLike } from './lib/backends/upload-stores.ts'
 export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
 export type {
   RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed
 } from './lib/options.ts'
 export type {
-  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository
+  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository, UnavailableUpload
 } from './lib/model.ts'
 export { englishSentences, type Translate } from './lib/render/system-messages.ts'
 export {

@@ -97,6 +97,11 @@ export interface ExportMessage {
   sla?: string
 }
 
+/** An upload that exists but is not read by the repository (a store it does not read): why, in words for the manifest. */
+export interface UnavailableUpload {
+  unavailable: string
+}
+
 export interface MessageRangeQuery {
   rid: string
   /** inclusive */
@@ -114,9 +119,11 @@ export interface RoomRepository {
   /**
    * An upload's content, or `null` when it is not stored — or is not one of
    * room `rid`'s uploads: a message may name any file id, and an export of
-   * one room must never carry another room's file.
+   * one room must never carry another room's file. An upload that exists
+   * where this repository cannot read it answers why (`{ unavailable }`),
+   * which the manifest lists.
    */
-  openFile? (file: FileRef, rid: string): Promise<NodeJS.ReadableStream | null>
+  openFile? (file: FileRef, rid: string): Promise<NodeJS.ReadableStream | UnavailableUpload | null>
   /** the stored size of an upload of room `rid` (`null`: not stored, or not that room's), so a page can show it and decide to inline an image before the upload is archived */
   fileSize? (file: FileRef, rid: string): Promise<number | null>
 }

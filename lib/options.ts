@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
+import type { MongoUploadsOptions } from './backends/upload-stores.ts'
 import { InvalidOptionError } from './errors.ts'
 import { asError, callHost, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
 import { readStoredRoom } from './stored-message.ts'
@@ -77,8 +78,12 @@ export interface RoomsExportOptions {
   /** called once a file export has failed (not when the server closes); `error.message` is its status `error` */
   onExportFailed?: OnExportFailed
   secret?: string
-  /** `false`: never use the host's database; `{ db }`: use this one (no @fastify/mongodb needed) */
-  mongo?: false | { db: MongoDatabase }
+  /**
+   * `false`: never use the host's database; `{ db }`: use this one (no
+   * @fastify/mongodb needed); `uploads`: where the Rocket.Chat backend reads
+   * uploads kept outside GridFS (default: Rocket.Chat's own settings)
+   */
+  mongo?: false | { db?: MongoDatabase, uploads?: MongoUploadsOptions }
   /** merged into each route's `config` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }` for @fastify/rate-limit) */
   routeConfig?: FastifyContextConfig & Record<string, unknown>
   /** run before `authenticate` on the plugin's routes (rate limiting, the host's own checks) */
@@ -224,10 +229,17 @@ function resolveBasePath (basePath: string | undefined): string {
 export function resolveDatabase (mongo: RoomsExportOptions['mongo'], hostDb: MongoDatabase | undefined): MongoDatabase | undefined {
   if (mongo === undefined) return hostDb
   if (mongo === false) return undefined
-  if (typeof mongo !== 'object' || mongo === null || typeof (mongo.db as Partial<MongoDatabase> | undefined)?.collection !== 'function') {
-    fail('option "mongo" must be false or { db } with a MongoDB Db')
+  if (typeof mongo !== 'object' || mongo === null) fail('option "mongo" must be false or { db?, uploads? }')
+  rejectUnknownKeys(mongo, ['db', 'uploads'], 'mongo.')
+  if (mongo.db !== undefined && typeof (mongo.db as Partial<MongoDatabase>).collection !== 'function') fail('option "mongo.db" must be a MongoDB Db')
+  const { uploads } = mongo
+  if (uploads !== undefined) {
+    if (typeof uploads !== 'object' || uploads === null) fail('option "mongo.uploads" must be an object')
+    rejectUnknownKeys(uploads, ['fileSystemPath', 's3'], 'mongo.uploads.')
+    if (uploads.fileSystemPath !== undefined && typeof uploads.fileSystemPath !== 'string') fail('option "mongo.uploads.fileSystemPath" must be a string')
+    if (uploads.s3 !== undefined && (typeof uploads.s3?.client?.send !== 'function' || typeof uploads.s3.bucket !== 'string')) fail('option "mongo.uploads.s3" must be { client, bucket } with an S3Client of @aws-sdk/client-s3')
   }
-  return mongo.db
+  return mongo.db ?? hostDb
 }
 
 /** Per user, so another local account can neither read nor pre-create it. */

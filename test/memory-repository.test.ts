@@ -31,6 +31,6 @@ t.test('an upload is served for its own room only', async (t) => {
   t.equal(await repository.fileSize!(file, 'general'), null)
   t.equal(await repository.fileSize!(file, 'direct'), 13)
   const chunks: Buffer[] = []
-  for await (const chunk of (await repository.openFile!(file, 'direct'))!) chunks.push(chunk as Buffer)
+  for await (const chunk of (await repository.openFile!(file, 'direct')) as AsyncIterable<Buffer>) chunks.push(chunk)
   t.equal(Buffer.concat(chunks).toString(), 'private bytes')
 })

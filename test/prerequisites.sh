@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs besides npm packages, installed when missing (runs as `pretest`):
-# Debian's Chromium for the browser suite, the FerretDB build for the Mongo suite.
+# Debian's Chromium for the browser suite, the FerretDB build for the Mongo suite, the S3-compatible
+# server (gofakes3) for the upload-store and S3 storage suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +20,4 @@ fi
 if [ -z "${MONGODB_URL:-}" ]; then
   bash test/ferretdb/build.sh
 fi
+bash test/s3/build.sh

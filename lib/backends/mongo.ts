@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Document, GridFSBucket } from 'mongodb'
+import type { Document } from 'mongodb'
 import type { MongoDatabase } from './mongo-database.ts'
-import { asDb, mongoDriver } from './mongo-driver.ts'
+import { asDb } from './mongo-driver.ts'
+import { createUploadStores, type MongoUploadsOptions, type UploadRecord } from './upload-stores.ts'
 import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type MarkdownTree, type MessageAttachment, type RoomRepository } from '../model.ts'
 import type { BackendDefaults } from '../options.ts'
 
@@ -184,17 +185,21 @@ export interface MongoRepositoryOptions {
   largestTsRun?: number
   /** how often in a row a lost cursor is reopened (after 0.25, 0.5, 1, 2, 4 s …) before the read fails */
   cursorRetries?: number
+  /** where uploads outside GridFS are read from (Rocket.Chat's FileSystem and AmazonS3 stores) */
+  uploads?: MongoUploadsOptions
 }
 
-export function createMongoRepository (database: MongoDatabase, { batchSize = 1000, largestTsRun = 10_000, cursorRetries = 5 }: MongoRepositoryOptions = {}): RoomRepository {
+export function createMongoRepository (database: MongoDatabase, { batchSize = 1000, largestTsRun = 10_000, cursorRetries = 5, uploads }: MongoRepositoryOptions = {}): RoomRepository {
   const db = asDb(database)
   const messages = db.collection('rocketchat_message')
-  let uploadsOnce: Promise<GridFSBucket> | undefined
-  const uploads = async () => await (uploadsOnce ??= mongoDriver().then(({ GridFSBucket }) => new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })))
   const visible = { _hidden: { $ne: true } }
-  // Rocket.Chat's record of each upload (the GridFS bucket of the same name holds the bytes): its `rid` is the room it was posted in.
+  // Rocket.Chat's record of each upload: the room it was posted in (`rid`), its size, and the store holding its bytes.
   const uploadRecords = db.collection('rocketchat_uploads')
-  const isUploadOf = async (file: FileRef, rid: string) => await uploadRecords.countDocuments({ _id: file._id as unknown as Document['_id'], rid }, { limit: 1 }) > 0
+  const stores = createUploadStores(db, uploads)
+  const uploadOf = async (file: FileRef, rid: string) => await uploadRecords.findOne(
+    { _id: file._id as unknown as Document['_id'], rid },
+    { projection: { rid: 1, store: 1, size: 1, extension: 1, complete: 1, AmazonS3: 1, s3: 1 } }
+  ) as unknown as UploadRecord | null
 
   /** Every message of one instant, in `_id` order, a page at a time (keyset on `_id`). */
   async function * pagedRun (rid: string, ts: Date): AsyncGenerator<ExportMessage> {
@@ -272,17 +277,13 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
     },
 
     async openFile (file, rid) {
-      if (!await isUploadOf(file, rid)) return null
-      const bucket = await uploads()
-      const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1 }).toArray()
-      return stored === undefined ? null : bucket.openDownloadStream(stored._id)
+      const record = await uploadOf(file, rid)
+      return record === null ? null : await stores.open(record)
     },
 
     async fileSize (file, rid) {
-      if (!await isUploadOf(file, rid)) return null
-      const bucket = await uploads()
-      const [stored] = await bucket.find({ _id: file._id as unknown as Document['_id'] }, { limit: 1, projection: { length: 1 } }).toArray()
-      return stored === undefined ? null : stored.length
+      const record = await uploadOf(file, rid)
+      return record === null ? null : await stores.sizeOf(record)
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
-import type { ExportMessage, ExportRoom, ExportUser, FileRef } from '../model.ts'
+import type { ExportMessage, ExportRoom, ExportUser, FileRef, UnavailableUpload } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
 import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
@@ -329,7 +329,7 @@ export class FileExports {
     const openFile = this.deps.options.repository.openFile?.bind(this.deps.options.repository)
     for (const file of uploads) {
       signal.throwIfAborted()
-      let stream: NodeJS.ReadableStream | null
+      let stream: NodeJS.ReadableStream | UnavailableUpload | null
       try {
         watchdog.waitingOn(`opening the upload ${JSON.stringify(file._id)}`)
         stream = await raceAbort(openFile!(file, rid), signal, (late) => { (late as { destroy?: () => void } | null)?.destroy?.() })
@@ -341,6 +341,10 @@ export class FileExports {
       }
       if (stream === null) {
         assets.missing.push({ fileId: file._id, name: file.name, reason: 'not found' })
+        continue
+      }
+      if (isUnavailable(stream)) {
+        assets.missing.push({ fileId: file._id, name: file.name, reason: stream.unavailable.slice(0, 300) })
         continue
       }
       const sniffed = { active: false }
@@ -416,6 +420,10 @@ export class FileExports {
       this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
     }
   }
+}
+
+function isUnavailable (opened: NodeJS.ReadableStream | UnavailableUpload): opened is UnavailableUpload {
+  return typeof (opened as UnavailableUpload).unavailable === 'string' && typeof (opened as { pipe?: unknown }).pipe !== 'function'
 }
 
 /** A browser sniffs the first 512 bytes of a file. */

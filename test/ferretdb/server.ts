@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort, waitForPort } from '../helpers/local-server.ts'
 
 /** This folder: its build.sh and bin/ferretdb. A bundled caller (the benches) passes it, since it runs from elsewhere. */
 const ownFolder = fileURLToPath(new URL('./', import.meta.url))
@@ -12,29 +12,6 @@ export interface FerretDbProcess {
   stop (): Promise<void>
   /** starts it again on the same port and data */
   start (): Promise<void>
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function waitForPort (port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`FerretDB exited with ${child.exitCode}`)
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket()
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => { socket.destroy(); resolve(false) })
-      socket.connect(port, '127.0.0.1')
-    })
-    if (open) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`FerretDB did not listen on ${port}`)
 }
 
 /**
@@ -50,7 +27,7 @@ export async function startFerretDb (dataDirectory: string, folder = ownFolder):
     port,
     async start () {
       child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-sqlite-url', `file:${dataDirectory}/`], { stdio: 'ignore' })
-      await waitForPort(port, child)
+      await waitForPort(port, child, 'FerretDB')
     },
     async stop () {
       const running = child

@@ -1,0 +1,180 @@
+import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Db, Document } from 'mongodb'
+import type { UnavailableUpload } from '../model.ts'
+import { mongoDriver } from './mongo-driver.ts'
+
+/**
+ * Rocket.Chat keeps each upload's bytes in the store that was configured when
+ * it was uploaded (`FileUpload_Storage_Type` only chooses the store of new
+ * uploads), and says which in the upload's record in `rocketchat_uploads`:
+ * `store` is `GridFS:Uploads`, `FileSystem:Uploads`, `AmazonS3:Uploads`,
+ * `GoogleCloudStorage:Uploads`, `Webdav:Uploads` (or `MatrixRemote:Uploads`
+ * for a federated file). One room can mix them. Layouts as in Rocket.Chat's
+ * source (RocketChat/Rocket.Chat, apps/meteor/):
+ * - GridFS: the bucket `rocketchat_uploads`, the GridFS file's `_id` the
+ *   record's (server/ufs/ufs-gridfs.ts: `openUploadStreamWithId(fileId, …)`).
+ * - FileSystem: `<FileUpload_FileSystemPath>/<_id>`, or `<_id>.<extension>` for
+ *   a record with an `extension` (server/ufs/ufs-local.ts, `getFilePath`).
+ * - AmazonS3: the object key stored on the record, `AmazonS3.path`
+ *   (app/file-upload/ufs/AmazonS3/server.ts; written as
+ *   `<uniqueID>/uploads/<rid>/<userId>/<_id>` by app/file-upload/server/lib/FileUpload.ts),
+ *   else the legacy `s3.path` + `_id`, else `_id`.
+ * Settings are documents of `rocketchat_settings`: `_id` the setting's name, `value` its value.
+ */
+
+/** What an upload's record says, as far as reading its bytes goes. */
+export interface UploadRecord {
+  _id: string
+  rid: string
+  store?: string
+  size?: number
+  extension?: string
+  complete?: boolean
+  AmazonS3?: { path?: string }
+  s3?: { path?: string }
+}
+
+/** The part of an `@aws-sdk/client-s3` `S3Client` the plugin uses. */
+export interface S3ClientLike {
+  send: (command: never) => Promise<unknown>
+}
+
+export interface MongoUploadsOptions {
+  /** the folder of Rocket.Chat's FileSystem store; default: its `FileUpload_FileSystemPath` setting */
+  fileSystemPath?: string
+  /**
+   * for uploads in `AmazonS3:Uploads` (AWS or any S3-compatible server): a
+   * client of `@aws-sdk/client-s3` and the bucket; default: one made from
+   * Rocket.Chat's `FileUpload_S3_*` settings (bucket, region, `BucketURL` as
+   * the endpoint, `ForcePathStyle`, the access key), with the package installed
+   */
+  s3?: { client: S3ClientLike, bucket: string }
+}
+
+type Opened = NodeJS.ReadableStream | UnavailableUpload | null
+
+const settingNames = ['FileUpload_FileSystemPath', 'FileUpload_S3_Bucket', 'FileUpload_S3_Region', 'FileUpload_S3_BucketURL', 'FileUpload_S3_ForcePathStyle', 'FileUpload_S3_AWSAccessKeyId', 'FileUpload_S3_AWSSecretAccessKey']
+
+export interface UploadStores {
+  /** the upload's bytes, `null` when they are not there, or why they are not read */
+  open: (record: UploadRecord) => Promise<Opened>
+  /** the size its record gives, `null` when `open` would not give the bytes */
+  sizeOf: (record: UploadRecord) => Promise<number | null>
+}
+
+/** The bytes of an upload, from whichever store its record names. */
+export function createUploadStores (db: Db, options: MongoUploadsOptions = {}): UploadStores {
+  let settingsOnce: Promise<Map<string, unknown>> | undefined
+  const settings = async () => await (settingsOnce ??= db.collection('rocketchat_settings')
+    .find({ _id: { $in: settingNames as unknown as Document['_id'][] } }, { projection: { value: 1 } }).toArray()
+    .then((found) => new Map(found.map((setting) => [String(setting._id), setting.value]))))
+  let s3Once: Promise<{ client: S3ClientLike, bucket: string } | UnavailableUpload> | undefined
+  const s3 = async () => await (s3Once ??= options.s3 !== undefined ? Promise.resolve(options.s3) : s3FromSettings(await settings()))
+
+  async function fromGridFs (record: UploadRecord): Promise<Opened> {
+    const { GridFSBucket } = await mongoDriver()
+    const bucket = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
+    const [stored] = await bucket.find({ _id: record._id as unknown as Document['_id'] }, { limit: 1, projection: { _id: 1 } }).toArray()
+    return stored === undefined ? null : bucket.openDownloadStream(stored._id)
+  }
+
+  /** The FileSystem store's folder; Rocket.Chat's default is '' — which its store would read as the root of the disk: not configured. */
+  async function fileSystemFolder (): Promise<string | UnavailableUpload> {
+    const configured = options.fileSystemPath ?? (await settings()).get('FileUpload_FileSystemPath')
+    return typeof configured === 'string' && configured.trim() !== '' ? configured : { unavailable: 'stored in FileSystem:Uploads, whose folder is not configured (FileUpload_FileSystemPath)' }
+  }
+
+  async function fromFileSystem (record: UploadRecord): Promise<Opened> {
+    const configured = await fileSystemFolder()
+    if (typeof configured !== 'string') return configured
+    const name = typeof record.extension === 'string' && record.extension !== '' ? `${record._id}.${record.extension}` : record._id
+    // An id is Rocket.Chat's own (letters and digits); one that could leave the folder is no upload of its.
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) return null
+    try {
+      const handle = await open(join(configured, name))
+      return handle.createReadStream()
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return null
+      throw err
+    }
+  }
+
+  async function fromS3 (record: UploadRecord): Promise<Opened> {
+    const target = await s3()
+    if ('unavailable' in target) return target
+    const { GetObjectCommand } = await s3Sdk()
+    const key = record.AmazonS3?.path ?? (typeof record.s3?.path === 'string' ? `${record.s3.path}${record._id}` : record._id)
+    try {
+      const object = await target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }) as never) as { Body?: NodeJS.ReadableStream }
+      return object.Body ?? null
+    } catch (err) {
+      // A missing key is a missing upload; a missing bucket (a 404 too) is a store set up wrong: an error, logged.
+      if ((err as { name?: string }).name === 'NoSuchKey') return null
+      throw err
+    }
+  }
+
+  /** Whether the store the record names is one read here, and set up to be. */
+  async function isReadable (store: string): Promise<boolean> {
+    if (store === 'GridFS:Uploads') return true
+    if (store === 'FileSystem:Uploads') return typeof await fileSystemFolder() === 'string'
+    if (store === 'AmazonS3:Uploads') return !('unavailable' in await s3())
+    return false
+  }
+
+  return {
+    async open (record) {
+      // Rocket.Chat marks an upload complete once its bytes are all stored.
+      if (record.complete === false) return null
+      const store = record.store ?? 'GridFS:Uploads'
+      switch (store) {
+        case 'GridFS:Uploads': return await fromGridFs(record)
+        case 'FileSystem:Uploads': return await fromFileSystem(record)
+        case 'AmazonS3:Uploads': return await fromS3(record)
+        default: return { unavailable: `stored in ${store}, which this export does not read` }
+      }
+    },
+
+    async sizeOf (record) {
+      if (record.complete === false || !await isReadable(record.store ?? 'GridFS:Uploads')) return null
+      return typeof record.size === 'number' && Number.isFinite(record.size) && record.size >= 0 ? record.size : null
+    }
+  }
+}
+
+type S3Sdk = typeof import('@aws-sdk/client-s3')
+let sdk: Promise<S3Sdk> | undefined
+/** `@aws-sdk/client-s3`, an optional peer dependency like `mongodb`: imported once S3 is used. */
+export async function s3Sdk (): Promise<S3Sdk> {
+  const name = '@aws-sdk/client-s3'
+  sdk ??= import(name) as Promise<S3Sdk>
+  return await sdk
+}
+
+/** A client for the bucket Rocket.Chat's settings name; its credentials go to the client only, never to a log or an error. */
+async function s3FromSettings (settings: Map<string, unknown>): Promise<{ client: S3ClientLike, bucket: string } | UnavailableUpload> {
+  const text = (name: string) => {
+    const value = settings.get(name)
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  }
+  const bucket = text('FileUpload_S3_Bucket')
+  if (bucket === undefined) return { unavailable: 'stored in AmazonS3:Uploads, whose bucket is not configured (FileUpload_S3_Bucket)' }
+  let S3Client: S3Sdk['S3Client']
+  try {
+    ({ S3Client } = await s3Sdk())
+  } catch {
+    return { unavailable: 'stored in AmazonS3:Uploads; install @aws-sdk/client-s3 to read it' }
+  }
+  const endpoint = text('FileUpload_S3_BucketURL')
+  const accessKeyId = text('FileUpload_S3_AWSAccessKeyId')
+  const secretAccessKey = text('FileUpload_S3_AWSSecretAccessKey')
+  // As Rocket.Chat builds its client: region us-east-1 unless set, a BucketURL without a scheme is https.
+  const client = new S3Client({
+    region: text('FileUpload_S3_Region') ?? 'us-east-1',
+    ...(endpoint === undefined ? {} : { endpoint: /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}` }),
+    forcePathStyle: settings.get('FileUpload_S3_ForcePathStyle') === true,
+    ...(accessKeyId === undefined || secretAccessKey === undefined ? {} : { credentials: { accessKeyId, secretAccessKey } })
+  })
+  return { client, bucket }
+}
