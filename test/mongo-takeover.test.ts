@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import t from 'tap'
-import { createMongoRepository } from '../index.ts'
+import { createGridFsStorage, createMongoRepository } from '../index.ts'
 import { createMongoJobStore } from '../lib/export/mongo-jobs.ts'
 import { capturingLogger, heldRepository } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
@@ -162,6 +162,50 @@ t.test('closing an instance hands its running export over: another instance runs
   const done = await settle(other, rcUsers.admin, exportId)
   t.match(done.export, { status: 'done', attempt: 2, messages: 6 })
   t.same(await db.collection('rooms_export.files').find({}, { projection: { _id: 1 } }).toArray(), [{ _id: `${exportId}-2` }])
+})
+
+t.test('three instances killed in turn, each in the attempt it took over: the job fails once its attempts are used, and nothing any attempt stored is left', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  await insertMayMessages(db, 'big', 1500, () => randomBytes(512).toString('hex'))
+  const killable = async (mode: string) => {
+    const instance = spawn(process.execPath, [...process.execArgv, new URL('./helpers/instance-to-kill.ts', import.meta.url).pathname, server.url, '1000', mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+    t.teardown(() => { instance.kill('SIGKILL') })
+    const [line] = await once(createInterface({ input: instance.stdout }), 'line') as [string]
+    return { instance, said: JSON.parse(line) as { exportId?: string } }
+  }
+  const chunksOf = async (exportId: string, attempt: number) => await db.collection('rooms_export.chunks').countDocuments({ files_id: attempt === 1 ? exportId : `${exportId}-${attempt}` })
+  const first = await killable('json')
+  const exportId = first.said.exportId!
+  let running = first.instance
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    t.ok(await eventually(async () => await chunksOf(exportId, attempt) >= 1, 30_000), `attempt ${attempt} has stored part of its zip`)
+    running.kill('SIGKILL')
+    await once(running, 'exit')
+    if (attempt < 3) running = (await killable('takeover')).instance
+  }
+  const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 } })
+  const failed = await settle(survivor, rcUsers.admin, exportId)
+  t.same(failed, { success: true, export: { _id: exportId, rid: 'GENERAL', format: 'json', status: 'failed', messages: failed.export.messages, bytes: failed.export.bytes, createdAt: failed.export.createdAt, finishedAt: failed.export.finishedAt, error: 'the server running this export stopped', attempt: 3 } })
+  t.ok(await eventually(async () => await db.collection('rooms_export.chunks').countDocuments({}) === 0 && await db.collection('rooms_export.files').countDocuments({}) === 0, 10_000), 'no file and no chunk of any attempt')
+  t.same(await db.collection('rooms_export_slots').find().toArray(), [], 'its slots are free')
+  t.notOk((await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.leftovers, 'marked clean')
+})
+
+t.test('what a failed job stored is removed at the next sweep when its removal fails now; the failure is logged', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  await insertStoppedJob(db, 'used-up', rcUsers.admin, 'running', { attempt: 3, request: stoppedRequest })
+  const gridFs = createGridFsStorage(db)
+  let refusals = 1
+  const { logger, lines } = capturingLogger('info')
+  const app = await mongoApp(t, server.url, { storage: { ...gridFs, async remove (key) { if (refusals-- > 0) throw new Error('storage away'); await gridFs.remove(key) } }, limits: { instanceTimeoutMs: 1000 } }, logger)
+  t.match(lines.find((line) => line.msg === 'rooms.export: removing what a failed export stored failed'), { err: { message: 'the storage failed: storage away' } })
+  t.ok(await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: 'used-up' as never }))?.leftovers === undefined), 'the next sweep removed it')
+  t.match(lines.find((line) => line.msg === 'rooms.export: removed what the attempts of a failed export stored'), { exportId: 'used-up', attempts: 3 })
+  t.equal((await status(app, 'used-up')).export.status, 'failed')
 })
 
 t.test('a stopped job keeps its slots for its next attempt; a room deleted since fails it; attempts are bounded', async (t) => {

@@ -381,8 +381,27 @@ export class FileExports {
         await this.runAgain(job, job.request!)
           .catch((err: unknown) => { log.error({ err, exportId: job._id }, 'rooms.export: running again an export of a stopped server failed') })
       }
+      await this.removeLeftovers()
     }
     await this.removeExpired(new Date())
+  }
+
+  /**
+   * A job failed because every instance that ran it stopped leaves nothing
+   * stored: what any of its attempts wrote goes (a removal that fails is
+   * tried again at the next sweep).
+   */
+  private async removeLeftovers (): Promise<void> {
+    const { jobs, options, log } = this.deps
+    try {
+      for (const job of await jobs.findLeftovers!()) {
+        for (let attempt = 1; attempt <= job.attempt; attempt++) await options.storage.remove(storageKeyOf({ _id: job._id, attempt }))
+        await jobs.leftoversRemoved!(job._id)
+        log.info({ exportId: job._id, attempts: job.attempt }, 'rooms.export: removed what the attempts of a failed export stored')
+      }
+    } catch (err) {
+      log.error({ err }, 'rooms.export: removing what a failed export stored failed')
+    }
   }
 
   /** Expired exports lose their zip and their job record. */

@@ -92,6 +92,14 @@ export interface ExportJobStore {
    * is closing): it is left for another instance to take over at once.
    */
   handOver? (job: JobAttempt): Promise<void>
+  /**
+   * Jobs failed because their instance stopped and they could not run again
+   * (`takeOverStopped`, or a status read that found them so): what their
+   * attempts stored is still there until `leftoversRemoved`. Stores shared by
+   * several instances only.
+   */
+  findLeftovers? (): Promise<ExportJob[]>
+  leftoversRemoved? (id: string): Promise<void>
 }
 
 const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'

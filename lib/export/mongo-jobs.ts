@@ -112,7 +112,7 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
   }
 
   function toJob (document: Document): ExportJob {
-    const { heartbeatAt, ...job } = document
+    const { heartbeatAt, leftovers, ...job } = document
     // Records written before jobs had attempts were all first attempts.
     return { attempt: 1, ...job } as ExportJob
   }
@@ -131,7 +131,8 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
    */
   async function failIfStopped (document: Document, at: Date): Promise<Document> {
     if (!stopped(document, at) || runsAgain(document)) return document
-    const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: at, expiresAt: new Date(at.getTime() + exportTtlMs) }
+    // `leftovers`: what its attempts stored is still there, for the next sweep to remove.
+    const failed = { status: 'failed', error: 'the server running this export stopped', finishedAt: at, expiresAt: new Date(at.getTime() + exportTtlMs), leftovers: true }
     const { matchedCount } = await jobs.updateOne({ _id: document._id, status: document.status, heartbeatAt: document.heartbeatAt }, { $set: failed })
     if (matchedCount === 1) {
       await slots.deleteMany({ jobId: document._id })
@@ -227,6 +228,14 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
     async remove (id) {
       await jobs.deleteOne({ _id: key(id) })
       await slots.deleteMany({ jobId: id })
+    },
+
+    async findLeftovers () {
+      return (await jobs.find({ status: 'failed', leftovers: true }).toArray()).map(toJob)
+    },
+
+    async leftoversRemoved (id) {
+      await jobs.updateOne({ _id: key(id) }, { $unset: { leftovers: '' } })
     }
   }
 }
