@@ -201,13 +201,48 @@ export function errorReplies (errorTypes: ErrorType[]): Record<number, unknown> 
   return replies
 }
 
-/** The names the routes' `security` uses; add them to your OpenAPI `components.securitySchemes`. */
+/**
+ * The security schemes the routes' `security` names. The routes add them to
+ * the host's OpenAPI (or Swagger 2) document themselves (see
+ * `documentSecuritySchemes`); a host that lists them in its own
+ * `components.securitySchemes` keeps its own definitions.
+ */
 export const securitySchemes = {
   rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'the user id (Rocket.Chat REST credentials)' },
-  rocketChatAuthToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'the login token (Rocket.Chat REST credentials)' }
+  rocketChatAuthToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'the login token (Rocket.Chat REST credentials)' },
+  downloadLinkToken: { type: 'apiKey', in: 'query', name: 'token', description: 'the signed token of the download link in the "export ready" mail (rooms.export.download only)' }
 } as const
 
+/** Rocket.Chat's REST credentials: both headers together. */
 export const routeSecurity = [{ rocketChatUserId: [], rocketChatAuthToken: [] }]
+
+/** The download opens with the credentials, or with a mailed link's `token` alone. */
+export const downloadSecurity = [...routeSecurity, { downloadLinkToken: [] }]
+
+/** What @fastify/swagger gives a route's `config.swaggerTransform`: the route, and the document being built (OpenAPI 3 or Swagger 2). */
+export interface DocumentedRoute<Schema> {
+  schema: Schema
+  url: string
+  openapiObject?: { components?: { securitySchemes?: Record<string, unknown> } }
+  swaggerObject?: { securityDefinitions?: Record<string, unknown> }
+}
+
+/**
+ * Every route's `config.swaggerTransform`. @fastify/swagger looks up each
+ * scheme a route's `security` names in the document, and `app.swagger()`
+ * throws a TypeError for one the document lacks — as it does when a host
+ * registers @fastify/swagger plainly. So the routes put their schemes into the
+ * document being built, beside the host's own (a scheme of the same name the
+ * host defined wins); the route itself is documented as it is.
+ */
+export function documentSecuritySchemes<Schema> ({ schema, url, openapiObject, swaggerObject }: DocumentedRoute<Schema>): { schema: Schema, url: string } {
+  if (openapiObject !== undefined) {
+    openapiObject.components = { ...openapiObject.components, securitySchemes: { ...securitySchemes, ...openapiObject.components?.securitySchemes } }
+  } else {
+    swaggerObject!.securityDefinitions = { ...securitySchemes, ...swaggerObject!.securityDefinitions }
+  }
+  return { schema, url }
+}
 
 /** The zip itself, whole or a range of it. */
 export const ZipReplySchema = (description: string) => ({

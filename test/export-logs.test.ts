@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type RoomsExportOptions } from '../index.ts'
 import { redactTokens } from '../lib/routes/route-context.ts'
-import { capturingLogger, heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
+import { capturingLogger, heldRepository, hostHooks, temporaryDirectory, type LogLine } from './helpers/app.ts'
 import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
@@ -56,6 +56,40 @@ t.test('an export logs one info line when it starts and one when it ends', async
     { level: 30, msg: 'rooms.export: export done', exportId, userId: alice._id, rid: general._id, reqId, format: undefined, messages: 7, bytes: status.export.bytes }
   ])
   t.type(exportLines[1].ms, 'number')
+})
+
+t.test('an email export logs one info line when it starts and one once the mail server took it', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const { app, lines } = await loggedApp(t, { mailer: { transport: smtp.transport, from: 'exports@chat.example' } })
+  const sent = await postExport(app, alice, { rid: general._id, type: 'email', format: 'json', toEmails: ['auditor@example.com'], dateFrom: '2024-03-21', dateTo: '2024-03-22' })
+  t.same(sent.json(), { success: true, missing: [] })
+  await smtp.nextMail()
+  const reqId = lines.find((line) => line.msg === 'incoming request' && (line.req as { method: string }).method === 'POST')!.reqId
+  const exportLines = lines.filter((line) => line.msg.startsWith('rooms.export:'))
+  t.same(exportLines.map(({ level, msg, userId, rid, reqId, type, format, messages }) => ({ level, msg, userId, rid, reqId, type, format, messages })), [
+    { level: 30, msg: 'rooms.export: export started', userId: alice._id, rid: general._id, reqId, type: 'email', format: 'json', messages: undefined },
+    { level: 30, msg: 'rooms.export: export done', userId: alice._id, rid: general._id, reqId, type: 'email', format: undefined, messages: 7 }
+  ])
+  t.type(exportLines[1].ms, 'number')
+})
+
+t.test('a failed email export logs why at warn, as its answer says', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const mailer = { transport: smtp.transport, from: 'exports@chat.example' }
+  const failedLines = (lines: LogLine[]) => lines.filter((line) => line.msg === 'rooms.export: export failed').map(({ level, userId, rid, type, reason }) => ({ level, userId, rid, type, reason }))
+
+  const tooMany = await loggedApp(t, { mailer, limits: { maxEmailMessages: 1 } })
+  t.equal((await postExport(tooMany.app, alice, { rid: general._id, type: 'email' })).json().errorType, 'error-too-many-messages')
+  t.same(failedLines(tooMany.lines), [
+    { level: 40, userId: alice._id, rid: general._id, type: 'email', reason: 'error-too-many-messages: more than 1 messages; use a file export' }
+  ])
+
+  // A repository that fails is the server's fault: the answer is error-internal, the error handler logs the cause.
+  const memory = createMemoryRepository(fixtureData())
+  const broken = await loggedApp(t, { mailer, repository: { ...memory, async * findMessages () { yield * []; throw new Error('connection reset') } } })
+  t.equal((await postExport(broken.app, alice, { rid: general._id, type: 'email' })).json().errorType, 'error-internal')
+  t.same(failedLines(broken.lines), [{ level: 40, userId: alice._id, rid: general._id, type: 'email', reason: 'error-internal' }])
+  t.same(broken.lines.filter((line) => line.level >= 50).map(({ msg }) => msg), ['rooms.export: unexpected error'])
 })
 
 t.test('a routine shutdown logs the aborted export at warn, without a stack', async (t) => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -57,8 +57,12 @@ t.test('CommonJS: require(\'fastify-rooms-export\').default', async (t) => {
   t.notMatch(stdout, workerMissing, 'HTML rendered in the worker')
 })
 
-t.test('an esbuild bundle runs its exports from a folder with no node_modules: in one file, and with the render worker beside it', async (t) => {
+t.test('an esbuild bundle of a host that never uses MongoDB — no mongodb installed, nothing marked external — runs its exports from a folder with no node_modules: in one file, and with the render worker beside it', async (t) => {
   const directory = await installFixture('esbuild-bundle')
+  // A host that never uses MongoDB bundles without the driver: the plugin's import of it is left to run time.
+  t.notOk((await readdir(join(directory, 'node_modules'))).includes('mongodb'), 'mongodb is an optional peer: not installed')
+  const { scripts } = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  t.same(Object.values(scripts).filter((script) => script.includes('--external')), [], 'nothing marked external')
   await run('npm', ['run', 'bundle', '--silent'], { cwd: directory })
   const alone = join(work, 'bundle-alone')
   await cp(join(directory, 'bundle/host.mjs'), join(alone, 'host.mjs'))

@@ -7,10 +7,14 @@ let driver: Promise<typeof MongoDriver> | undefined
 /**
  * The `mongodb` driver — an optional peer dependency, so this resolves to the
  * host's own copy (the one its `Db` comes from: classes such as GridFSBucket
- * must match it), and is imported only once a database is in use.
+ * must match it), and is imported only once a database is in use. The name is
+ * held in a variable so that bundlers leave the import to run time: a host that
+ * never uses MongoDB bundles without it installed and without
+ * `--external:mongodb`.
  */
 export async function mongoDriver (): Promise<typeof MongoDriver> {
-  driver ??= import('mongodb')
+  const name = 'mongodb'
+  driver ??= import(name) as Promise<typeof MongoDriver>
   return await driver
 }
 

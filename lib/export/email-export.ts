@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { exportError } from '../errors.ts'
+import { ExportApiError, exportError } from '../errors.ts'
 import { headerSafe, MailTimeoutError, resolveRecipients, sendMail, type Recipients } from '../mail.ts'
 import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from '../model.ts'
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
@@ -46,8 +46,20 @@ export async function sendEmailExport (
   const { user } = request
   const recipients = await resolveRecipients(user, request.toUsers, request.toEmails, repository, limits)
   const slot = await slots.claim(user)
+  // As a file export's lines (`log` is the request's: each line carries its reqId); an email export has no exportId.
+  const logFields = { userId: user._id, rid: request.room._id, type: 'email' }
+  const startedAt = Date.now()
+  log.info({ ...logFields, format: request.format }, 'rooms.export: export started')
   try {
-    return await renderAndSend(options, request, recipients, log)
+    const { missing, messages } = await renderAndSend(options, request, recipients, log)
+    log.info({ ...logFields, messages, ms: Date.now() - startedAt }, 'rooms.export: export done')
+    return { missing }
+  } catch (err) {
+    // What the request answers; a cause that is not the request's own is logged with its stack
+    // where it happened (the mail server's refusal below) or by the error handler (error-internal).
+    const reason = err instanceof ExportApiError ? err.message : 'error-internal'
+    log.warn({ ...logFields, ms: Date.now() - startedAt, reason }, 'rooms.export: export failed')
+    throw err
   } finally {
     await slots.release(slot)
   }
@@ -58,7 +70,7 @@ async function renderAndSend (
   request: EmailExportRequest,
   recipients: Recipients,
   log: FastifyBaseLogger
-): Promise<{ missing: string[] }> {
+): Promise<{ missing: string[], messages: number }> {
   const { repository, limits, mailer } = options
   const { user, room, range } = request
 
@@ -155,7 +167,7 @@ async function renderAndSend (
   if (flawed.count > 0) logFlawedMessages(log, { userId: user._id, rid: room._id }, flawed)
   // The server took the mail for some recipients and refused others: those are reported like unknown users.
   const refused = rejected.flatMap((address) => recipients.reportedAs.get(address.toLowerCase()) ?? [address])
-  return { missing: [...recipients.missing, ...refused] }
+  return { missing: [...recipients.missing, ...refused], messages: messages.length }
 }
 
 /** Mail bodies stay under this: Gmail clips at about 102 KB. */

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { verifyDownloadToken } from '../export/download-link.ts'
 import { storageKeyOf } from '../export/jobs.ts'
 import { exportError } from '../errors.ts'
-import { DownloadQuerySchema, errorReplies, routeSecurity, ZipReplySchema } from '../schemas.ts'
+import { downloadSecurity, DownloadQuerySchema, errorReplies, ZipReplySchema } from '../schemas.ts'
 import type { ByteRange } from '../storage/storage.ts'
-import { findOwnExport, logSerializers, type RouteContext } from './route-context.ts'
+import { findOwnExport, logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 /**
  * `GET|HEAD …/rooms.export.download?exportId=`: the zip, streamed, to its
@@ -21,7 +21,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
       tags: ['rooms.export'],
       summary: 'Download a finished file export (zip)',
       description: 'Owner only (credentials), or anyone with the signed `token` of the "export ready" mail. Supports `Range`, `If-Range`, `If-None-Match` and `HEAD`.',
-      security: routeSecurity,
+      security: downloadSecurity,
       querystring: DownloadQuerySchema,
       response: {
         200: ZipReplySchema('the whole zip'),
@@ -30,7 +30,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
         ...errorReplies(['unauthorized', 'error-invalid-params', 'error-not-found', 'error-export-not-ready', 'error-export-failed', 'error-range-not-satisfiable', 'error-too-many-requests'])
       }
     },
-    config: { ...options.routeConfig, acceptsDownloadToken: true },
+    config: { ...routeConfigOf(options), acceptsDownloadToken: true },
     logSerializers,
     handler: async (request, reply) => {
       const { exportId, token } = request.query

@@ -7,7 +7,7 @@ import { beginning, InvalidBoundError, parseBound, type ResolvedRange } from '..
 import { findZone } from '../time/zones.ts'
 import { exportError } from '../errors.ts'
 import { EmailExportReplySchema, emailOnlyFields, errorReplies, ExportRequestBodySchema, FileExportReplySchema, routeSecurity, type ExportRequestBody } from '../schemas.ts'
-import { logSerializers, type RouteContext } from './route-context.ts'
+import { logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 interface CheckedBody {
   body: ExportRequestBody
@@ -79,7 +79,7 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
         415: errorReplies(['error-invalid-params'])[400]
       }
     },
-    config: options.routeConfig,
+    config: routeConfigOf(options),
     attachValidation: true,
     logSerializers
   }, async (request) => {

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ExportUser } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { exportError } from '../errors.ts'
+import { documentSecuritySchemes } from '../schemas.ts'
 
 /** What every route file is registered with. */
 export interface RouteContext {
@@ -12,6 +13,16 @@ export interface RouteContext {
   fileExports: FileExports
   jobs: ExportJobStore
   slots: ExportSlots
+}
+
+/**
+ * A route's `config`: the host's `routeConfig` over the plugin's own
+ * `swaggerTransform`, which adds the routes' security schemes to the host's
+ * OpenAPI document (a `swaggerTransform` in `routeConfig`, `false` too,
+ * replaces it — the host's document must then define the schemes).
+ */
+export function routeConfigOf (options: ResolvedOptions): Record<string, unknown> {
+  return { swaggerTransform: documentSecuritySchemes, ...options.routeConfig }
 }
 
 /**

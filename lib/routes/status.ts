@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { toExportStatus } from '../export/jobs.ts'
 import { errorReplies, ExportIdQuerySchema, ExportStatusReplySchema, routeSecurity } from '../schemas.ts'
-import { findOwnExport, logSerializers, type RouteContext } from './route-context.ts'
+import { findOwnExport, logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 /** `GET …/rooms.export.status?exportId=`: the owner's view of a file export's progress. */
 export const statusRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fastify, { options, jobs }) => {
@@ -17,7 +17,7 @@ export const statusRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
         ...errorReplies(['unauthorized', 'error-invalid-params', 'error-not-found', 'error-too-many-requests'])
       }
     },
-    config: options.routeConfig,
+    config: routeConfigOf(options),
     logSerializers
   }, async (request) => {
     const job = await findOwnExport(jobs, request.query.exportId, request.exportUser!)
