@@ -105,6 +105,7 @@ export { roomsExport }
 export { createMemoryRepository, type MemoryRepositoryData } from './lib/backends/memory.ts'
 export { createDirectoryStorage } from './lib/storage/directory.ts'
 export { createGridFsStorage } from './lib/storage/gridfs.ts'
+export { createS3Storage, type S3StorageOptions } from './lib/storage/s3.ts'
 export { createMongoHooks, createMongoRepository, hashLoginToken, type MongoRepositoryOptions } from './lib/backends/mongo.ts'
 export type { ExportStorage, StoragePreparation, ByteRange } from './lib/storage/storage.ts'
 export type { MongoDatabase } from './lib/backends/mongo-database.ts'

@@ -195,7 +195,7 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
   const visible = { _hidden: { $ne: true } }
   // Rocket.Chat's record of each upload: the room it was posted in (`rid`), its size, and the store holding its bytes.
   const uploadRecords = db.collection('rocketchat_uploads')
-  const stores = createUploadStores(db, uploads)
+  const stores = createUploadStores(database, uploads)
   const uploadOf = async (file: FileRef, rid: string) => await uploadRecords.findOne(
     { _id: file._id as unknown as Document['_id'], rid },
     { projection: { rid: 1, store: 1, size: 1, extension: 1, complete: 1, AmazonS3: 1, s3: 1 } }

@@ -1,8 +1,10 @@
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Db, Document } from 'mongodb'
+import type { Document } from 'mongodb'
 import type { UnavailableUpload } from '../model.ts'
-import { mongoDriver } from './mongo-driver.ts'
+import type { MongoDatabase } from './mongo-database.ts'
+import { asDb, mongoDriver } from './mongo-driver.ts'
+import { s3Sdk, type S3Sdk } from '../aws-sdk.ts'
 
 /**
  * Rocket.Chat keeps each upload's bytes in the store that was configured when
@@ -64,7 +66,8 @@ export interface UploadStores {
 }
 
 /** The bytes of an upload, from whichever store its record names. */
-export function createUploadStores (db: Db, options: MongoUploadsOptions = {}): UploadStores {
+export function createUploadStores (database: MongoDatabase, options: MongoUploadsOptions = {}): UploadStores {
+  const db = asDb(database)
   let settingsOnce: Promise<Map<string, unknown>> | undefined
   const settings = async () => await (settingsOnce ??= db.collection('rocketchat_settings')
     .find({ _id: { $in: settingNames as unknown as Document['_id'][] } }, { projection: { value: 1 } }).toArray()
@@ -141,15 +144,6 @@ export function createUploadStores (db: Db, options: MongoUploadsOptions = {}): 
       return typeof record.size === 'number' && Number.isFinite(record.size) && record.size >= 0 ? record.size : null
     }
   }
-}
-
-type S3Sdk = typeof import('@aws-sdk/client-s3')
-let sdk: Promise<S3Sdk> | undefined
-/** `@aws-sdk/client-s3`, an optional peer dependency like `mongodb`: imported once S3 is used. */
-export async function s3Sdk (): Promise<S3Sdk> {
-  const name = '@aws-sdk/client-s3'
-  sdk ??= import(name) as Promise<S3Sdk>
-  return await sdk
 }
 
 /** A client for the bucket Rocket.Chat's settings name; its credentials go to the client only, never to a log or an error. */

@@ -1,7 +1,8 @@
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { createMemoryJobStore, type ExportJob, type ExportJobStore } from '../export/jobs.ts'
+import type { ExportJobStore } from '../export/jobs.ts'
+import { createRecordedJobStore } from '../export/recorded-jobs.ts'
 import { UnsafeStorageError } from '../errors.ts'
 import { assertStorageKey, type ExportStorage } from './storage.ts'
 
@@ -81,19 +82,16 @@ export function createDirectoryStorage (directory: string): ExportStorage {
 
 /** Job records as `<id>.job.json` (written whole, then renamed into place); read back at start. */
 async function directoryJobStore (directory: string, pathOf: (key: string, suffix: string) => string, exportTtlMs: number): Promise<ExportJobStore> {
-  const restored: ExportJob[] = []
-  for (const name of await readdir(directory)) {
-    if (!name.endsWith(jobSuffix)) continue
-    const path = join(directory, name)
-    try {
-      restored.push(reviveJob(JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>))
-    } catch {
-      // A record cut short by a crash: its export is unknown, and the sweep removes its zip when it expires.
-      await rm(path, { force: true })
-    }
-  }
-  const records = {
-    async save (job: ExportJob) {
+  return await createRecordedJobStore({
+    async readAll () {
+      const records = []
+      for (const name of await readdir(directory)) {
+        if (!name.endsWith(jobSuffix)) continue
+        records.push({ id: name.slice(0, -jobSuffix.length), text: await readFile(join(directory, name), 'utf8') })
+      }
+      return records
+    },
+    async save (job) {
       const path = pathOf(job._id, jobSuffix)
       const file = await open(`${path}.tmp`, 'w', 0o600)
       try {
@@ -103,30 +101,12 @@ async function directoryJobStore (directory: string, pathOf: (key: string, suffi
       }
       await rename(`${path}.tmp`, path)
     },
-    async delete (id: string) {
-      await rm(pathOf(id, jobSuffix), { force: true })
+    // Also for a record read back that was not one (its id as listed).
+    async delete (id) {
+      await rm(join(directory, `${id}${jobSuffix}`), { force: true })
+    },
+    async removeUnfinishedWrite (id) {
+      await rm(pathOf(id, partialSuffix), { force: true })
     }
-  }
-  const jobs = createMemoryJobStore(restored, records)
-  // Exports that were running when the last server stopped cannot finish: they failed
-  // (their `.partial` is gone with the start-up sweep), and say so until they expire.
-  const now = new Date()
-  for (const job of restored) {
-    if (job.status === 'queued' || job.status === 'running') {
-      await rm(pathOf(job._id, partialSuffix), { force: true })
-      await jobs.update(job, { status: 'failed', error: 'the server stopped during the export', bytes: 0, finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) })
-    }
-  }
-  return jobs
-}
-
-function reviveJob (record: Record<string, unknown>): ExportJob {
-  const job = { ...record } as unknown as ExportJob
-  for (const field of ['createdAt', 'finishedAt', 'expiresAt'] as const) {
-    if (typeof record[field] === 'string') job[field] = new Date(record[field])
-  }
-  if (typeof job._id !== 'string' || !(job.createdAt instanceof Date)) throw new Error('not a job record')
-  // Records written before jobs had attempts were all first attempts.
-  job.attempt ??= 1
-  return job
+  }, exportTtlMs)
 }
