@@ -59,7 +59,7 @@ export async function callHost<T> (run: () => T | PromiseLike<T>, stage?: string
 }
 
 /** `fn` made safe to call (see `callHost`), `this` kept. */
-export function guard<A extends unknown[], R> (fn: (...args: A) => Promise<R>, self?: unknown, stage?: string): (...args: A) => Promise<R> {
+export function guard<A extends unknown[], R> (fn: (...args: A) => R | PromiseLike<R>, self?: unknown, stage?: string): (...args: A) => Promise<R> {
   return async (...args) => await callHost(() => fn.apply(self, args), stage)
 }
 

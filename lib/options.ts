@@ -16,11 +16,16 @@ import type { Translate } from './render/system-messages.ts'
 import { createDirectoryStorage } from './storage/directory.ts'
 import type { ExportStorage } from './storage/storage.ts'
 
-export type Authenticate = (request: FastifyRequest) => Promise<ExportUser | null>
-export type HasPermission = (user: ExportUser, permission: 'mail-messages', rid: string) => Promise<boolean>
-export type CanAccessRoom = (room: ExportRoom, user: ExportUser) => Promise<boolean>
-export type OnExportReady = (job: ExportJob, user: ExportUser) => Promise<void>
-export type OnExportFailed = (job: ExportJob, user: ExportUser, error: Error) => Promise<void>
+/** A hook may answer at once or with a promise: the plugin awaits either (through lib/host-code.ts). */
+type MaybePromise<T> = T | PromiseLike<T>
+/** A hook as the plugin calls it once guarded: always a promise. */
+type Guarded<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+
+export type Authenticate = (request: FastifyRequest) => MaybePromise<ExportUser | null>
+export type HasPermission = (user: ExportUser, permission: 'mail-messages', rid: string) => MaybePromise<boolean>
+export type CanAccessRoom = (room: ExportRoom, user: ExportUser) => MaybePromise<boolean>
+export type OnExportReady = (job: ExportJob, user: ExportUser) => MaybePromise<void>
+export type OnExportFailed = (job: ExportJob, user: ExportUser, error: Error) => MaybePromise<void>
 
 export interface MailerOptions {
   /** a nodemailer Transporter, or the options `nodemailer.createTransport()` takes */
@@ -102,17 +107,17 @@ export interface ResolvedMailer {
 }
 
 export interface ResolvedOptions {
-  authenticate: Authenticate
-  hasPermission: HasPermission
-  canAccessRoom: CanAccessRoom
+  authenticate: Guarded<Authenticate>
+  hasPermission: Guarded<HasPermission>
+  canAccessRoom: Guarded<CanAccessRoom>
   repository: RoomRepository
   storage: ExportStorage
   mailer: ResolvedMailer | null
   basePath: string
   publicUrl: string | null
   limits: ExportLimits
-  onExportReady: OnExportReady | null
-  onExportFailed: OnExportFailed | null
+  onExportReady: Guarded<OnExportReady> | null
+  onExportFailed: Guarded<OnExportFailed> | null
   secret: string
   routeConfig: Record<string, unknown>
   onRequest: onRequestHookHandler[]

@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import roomsExport, { createMemoryRepository, type ExportStorage, type RoomRepository, type RoomsExportOptions } from '../index.ts'
 import { buildApp, capturingLogger, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
-import { postExport, waitForExport } from './helpers/exports.ts'
+import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
 import { createDirectoryStorage } from '../index.ts'
 import { asError } from '../lib/host-code.ts'
@@ -156,4 +156,21 @@ t.test('findMessages throwing when called, or while iterated: the export fails, 
     ['export failed: the repository failed', 'the repository failed: no cursor'],
     ['export failed: the repository failed', 'the repository failed: host code failed with the number 5 instead of an Error']
   ])
+})
+
+t.test('hooks may answer synchronously: the plugin awaits a value as it awaits a promise', async (t) => {
+  const users = [alice]
+  const readyFor: string[] = []
+  const app = await buildApp(t, {
+    authenticate: (request) => users.find((user) => user._id === request.headers['x-user-id']) ?? null,
+    hasPermission: (user) => user.username === 'alice',
+    canAccessRoom: (room) => room.t === 'c',
+    onExportReady: (job) => { readyFor.push(job._id) }
+  })
+  const { exportId } = (await postExport(app, alice, htmlExport)).json()
+  t.equal((await waitForExport(app, alice, exportId)).export.status, 'done')
+  t.ok(await eventually(async () => readyFor.length === 1), 'onExportReady ran')
+  t.same(readyFor, [exportId])
+  const refused = await postExport(app, alice, { ...htmlExport, rid: 'room-secret' })
+  t.same(refused.json(), { success: false, error: '[error-not-allowed]', errorType: 'error-not-allowed', details: 'you have no access to this room' })
 })

@@ -24,6 +24,9 @@ expect(app.register(roomsExport, { ...hooks, repository, unknownOption: 1 })).ty
 
 expect<RoomsExportOptions>().type.toBeAssignableFrom({ mongo: false as const, routeConfig: { rateLimit: { max: 5 } }, onRequest: async () => {} })
 expect<RoomsExportOptions['onExportFailed']>().type.toBeAssignableFrom(async (job: ExportJob, user: ExportUser, error: Error) => { void job; void user; void error })
+// A hook may answer at once or with a promise.
+expect<RoomsExportOptions>().type.toBeAssignableFrom({ authenticate: () => null, hasPermission: () => true, canAccessRoom: async () => true, onExportReady: () => {} })
+expect<RoomsExportOptions>().type.not.toBeAssignableFrom({ hasPermission: () => 'yes' })
 expect(createDirectoryStorage('/tmp/x')).type.toBeAssignableTo<ExportStorage>()
 expect(repository).type.toBeAssignableTo<RoomRepository>()
 expect(errorTable['error-too-many-requests']).type.toBe<429>()
