@@ -10,25 +10,14 @@ import { FileExports } from './lib/export/file-export.ts'
 import { createMemoryJobStore } from './lib/export/jobs.ts'
 import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
 import { createExportSlots } from './lib/export/slots.ts'
-import type { ExportUser } from './lib/model.ts'
 import { resolveDatabase, resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { htmlWorkerAvailable } from './lib/render/html-worker.ts'
 import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
-import type { RouteContext } from './lib/routes/route-context.ts'
+import { decorateExportUser, setExportUser } from './lib/routes/export-user.ts'
+import { acceptsDownloadToken, type RouteContext } from './lib/routes/route-context.ts'
 import { statusRoute } from './lib/routes/status.ts'
 import { createGridFsStorage } from './lib/storage/gridfs.ts'
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** the user `authenticate` returned for this request (routes of this plugin only) */
-    exportUser: ExportUser | null
-  }
-  interface FastifyContextConfig {
-    /** the download route also opens with a signed link's token instead of credentials */
-    acceptsDownloadToken?: boolean
-  }
-}
 
 /** `fastify.mongo.db` when the host registered @fastify/mongodb (with a database) before this plugin. */
 function hostDatabase (fastify: FastifyInstance): MongoDatabase | undefined {
@@ -54,7 +43,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   await options.storage.prepare?.({ abandonedAfterMs: limits.stallTimeoutMs, expiredAfterMs: limits.exportTtlMs })
   const jobs = db !== undefined
     ? await createMongoJobStore(asDb(db), limits)
-    : await options.storage.createJobStore?.(limits.exportTtlMs) ?? createMemoryJobStore()
+    : await options.storage.createJobStore?.(limits) ?? createMemoryJobStore()
   if (options.mailer !== null && options.publicUrl !== null && opts.secret === undefined) {
     fastify.log.warn('rooms.export: no "secret" option: mailed download links are signed with a random key, so they stop working when the server restarts and differ between instances')
   }
@@ -71,7 +60,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   // Strict, non-coercing validation and the Rocket.Chat error shape hold in this plugin's scope only.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   fastify.setErrorHandler(handleError)
-  fastify.decorateRequest('exportUser', null)
+  decorateExportUser(fastify)
   // The API takes JSON only; Fastify's text/plain parser would turn a wrong Content-Type into a confusing schema error.
   fastify.removeContentTypeParser('text/plain')
 
@@ -80,10 +69,10 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   for (const hook of options.onRequest) fastify.addHook('onRequest', hook)
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const query = request.query as { token?: unknown }
-    if (request.routeOptions.config.acceptsDownloadToken === true && query.token !== undefined) return payload
+    if (acceptsDownloadToken(request) && query.token !== undefined) return payload
     const user = await options.authenticate(request)
     if (user === null || user === undefined) throw new ExportApiError('unauthorized')
-    request.exportUser = user
+    setExportUser(request, user)
     return payload
   })
 
@@ -110,7 +99,7 @@ export { createMongoHooks, createMongoRepository, hashLoginToken, type MongoRepo
 export type { ExportStorage, StoragePreparation, ByteRange } from './lib/storage/storage.ts'
 export type { MongoDatabase } from './lib/backends/mongo-database.ts'
 export type { MongoUploadsOptions, S3ClientLike } from './lib/backends/upload-stores.ts'
-export type { ExportJob, ExportJobStore, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
+export type { ExportJob, ExportJobStore, JobStoreSettings, JobAttempt, JobRequest, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
 export type {
   RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed

@@ -2,35 +2,57 @@ import type { MarkdownTree, MarkupNode } from './markup/tree.ts'
 
 export type { MarkdownTree, MarkupNode }
 
-/**
+/*
  * The Rocket.Chat-shaped data model the plugin reads. Hosts supply it through a
  * `RoomRepository`; the memory and Mongo backends implement it.
  */
+
+/**
+ * A user as Rocket.Chat stores one (`users`): what `authenticate` returns
+ * for the requester, and what `findUsersByUsernames` returns for the people
+ * an export names or mails.
+ */
 export interface ExportUser {
+  /** the user's id: file exports are its own, and only it may read their status and download them */
   _id: string
   username: string
+  /** the display name, shown with the username */
   name?: string
+  /** where the "export ready" mail, an email export to oneself, or to this user as a recipient goes: the first valid address, verified ones first */
   emails?: { address: string, verified?: boolean }[]
+  /** the language of dates and times (and `translate`'s `language`), as `de` or `pt-BR`; `en` when absent or unknown */
   language?: string
+  /** the user's global roles; not read by the plugin (for a host's own hooks) */
   roles?: string[]
 }
 
+/** A room as Rocket.Chat stores one (`rocketchat_room`). */
 export interface ExportRoom {
   _id: string
+  /** the room type: `c` public channel, `p` private group, `d` direct messages, `l` omnichannel, … */
   t: string
+  /** the room's name: the archive's file name (the room's id when absent) */
   name?: string
+  /** the display name: the export's title, before `name` */
   fname?: string
   topic?: string
+  /** the members' usernames, as Rocket.Chat keeps them on direct rooms; not read by the plugin (for a host's `canAccessRoom`) */
   usernames?: string[]
 }
 
+/** An upload a message carries (`file`, `files`). */
 export interface FileRef {
+  /** the upload's id (`rocketchat_uploads`), given to `openFile` and `fileSize` */
   _id: string
+  /** its file name, kept (made safe) in the archive: `assets/<_id>-<name>` */
   name: string
+  /** its MIME type: images are shown in the page, others linked */
   type?: string
+  /** its size as the message claims it, shown when the repository has no `fileSize` */
   size?: number
 }
 
+/** An attachment of a message (`attachments`): an upload's preview, a quote, an integration's card. */
 export interface MessageAttachment {
   title?: string
   title_link?: string
@@ -60,11 +82,20 @@ export interface MessageUrl {
   description?: string
 }
 
+/**
+ * A message as Rocket.Chat stores one (`rocketchat_message`). What a
+ * repository returns is read field by field: a field of another type than
+ * declared here is left out, never trusted.
+ */
 export interface ExportMessage {
   _id: string
+  /** the room's id */
   rid: string
+  /** when it was sent */
   ts: Date
+  /** its text (Rocket.Chat's markdown); on a system message, what the event names (a username, a topic, …) */
   msg: string
+  /** its author */
   u: { _id: string, username: string, name?: string }
   /** system message type (uj, ul, au, ru, r, …) */
   t?: string
@@ -72,14 +103,18 @@ export interface ExportMessage {
   tmid?: string
   /** reply count, on a thread parent */
   tcount?: number
+  /** when and by whom it was last edited */
   editedAt?: Date
   editedBy?: { _id: string, username: string }
   pinned?: boolean
   /** edit-history copies: never exported */
   _hidden?: boolean
+  /** by emoji shortcode (`:+1:`), with who reacted */
   reactions?: Record<string, { usernames: string[] }>
   attachments?: MessageAttachment[]
+  /** the message's upload (Rocket.Chat's older field; `files` holds them all) */
   file?: FileRef
+  /** the message's uploads */
   files?: FileRef[]
   /** the markup tree Rocket.Chat stored for `msg`; when present it is rendered instead of parsing `msg` */
   md?: MarkdownTree
@@ -102,7 +137,9 @@ export interface UnavailableUpload {
   unavailable: string
 }
 
+/** The messages `findMessages` is asked for: one room's, sent between `from` and `to`. */
 export interface MessageRangeQuery {
+  /** the room's id */
   rid: string
   /** inclusive */
   from: Date
@@ -110,21 +147,63 @@ export interface MessageRangeQuery {
   to: Date
 }
 
+/**
+ * Where the plugin reads rooms, messages, users and uploads (the `repository`
+ * option; `createMemoryRepository`, `createMongoRepository`).
+ *
+ * The plugin calls every method through a guard: a synchronous throw is a
+ * rejection too. A failure during a file export fails it (its status reads
+ * `the repository failed`; the log and `onExportFailed` get the error); during
+ * a request it is answered 500 `error-internal` and logged. A call or an
+ * iteration that makes no progress for `limits.stallTimeoutMs` fails the
+ * export. What comes back is read field by field (see `ExportMessage`).
+ */
 export interface RoomRepository {
+  /**
+   * The room, or `null` when there is none (answered 400
+   * `error-invalid-room`). Called for every export request once
+   * `hasPermission` allowed it, and again when an export is run again after
+   * its server stopped (a room gone by then fails it).
+   */
   findRoomById (rid: string): Promise<ExportRoom | null>
-  /** `from <= ts <= to`, ascending `ts` then `_id`, `_hidden` ones may be included (the plugin drops them). */
+  /**
+   * The room's messages with `from <= ts <= to`, in ascending `ts`, then
+   * `_id` (byte order, as MongoDB sorts strings); `_hidden` ones may be
+   * included (the plugin drops them). Called once per file export, and per
+   * email export of a date range; read as the export goes, and left
+   * unfinished (its `return()` called) when the export stops.
+   */
   findMessages (query: MessageRangeQuery): AsyncIterable<ExportMessage>
+  /**
+   * The messages of room `rid` among `ids`, in any order; unknown ids and
+   * other rooms' messages are left out. Serves email exports of chosen
+   * `messages`, and the parent of a thread reply when it is not in the
+   * export (a failure then fails the export).
+   */
   findMessagesByIds (rid: string, ids: string[]): AsyncIterable<ExportMessage>
+  /**
+   * The users among `usernames`, in any order; unknown ones are left out.
+   * Serves email exports' `toUsers` (their addresses; a failure fails the
+   * request) and the display names of people system messages name (a
+   * failure keeps the username).
+   */
   findUsersByUsernames (usernames: string[]): Promise<ExportUser[]>
   /**
    * An upload's content, or `null` when it is not stored — or is not one of
    * room `rid`'s uploads: a message may name any file id, and an export of
    * one room must never carry another room's file. An upload that exists
    * where this repository cannot read it answers why (`{ unavailable }`),
-   * which the manifest lists.
+   * which the manifest lists. Called once per upload of a file export,
+   * which archives it under `assets/`; without this method file exports
+   * carry no uploads.
    */
   openFile? (file: FileRef, rid: string): Promise<NodeJS.ReadableStream | UnavailableUpload | null>
-  /** the stored size of an upload of room `rid` (`null`: not stored, or not that room's), so a page can show it and decide to inline an image before the upload is archived */
+  /**
+   * The stored size in bytes of an upload of room `rid` (`null`: not stored,
+   * or not that room's), so a page can show it and decide to inline an image
+   * before the upload is archived. Without this method the size the message
+   * claims is shown.
+   */
   fileSize? (file: FileRef, rid: string): Promise<number | null>
 }
 

@@ -21,81 +21,306 @@ type MaybePromise<T> = T | PromiseLike<T>
 /** A hook as the plugin calls it once guarded: always a promise. */
 type Guarded<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
 
+/**
+ * Who is asking: called for every request to the plugin's routes, in
+ * `preParsing` — after the host's `onRequest` hooks and route hooks (such as
+ * those of @fastify/rate-limit), before the body is parsed — except a
+ * download that carries a mailed link's `token`.
+ *
+ * Return the user, or `null` (or `undefined`) for a request without valid
+ * credentials: it is answered 401 `unauthorized`. A throw or rejection fails
+ * the request: 500 `error-internal`, logged (an error with a 4xx `statusCode`
+ * keeps that status).
+ *
+ * The user is what file exports record as their owner (`_id`) and what the
+ * other hooks receive; see `ExportUser` for the fields the plugin reads.
+ */
 export type Authenticate = (request: FastifyRequest) => MaybePromise<ExportUser | null>
+
+/**
+ * Whether `user` holds Rocket.Chat's `permission` in room `rid`: called for
+ * every `POST rooms.export` (file and email) whose body is valid, before the
+ * room is read. Always asked for `'mail-messages'`, the permission Rocket.Chat
+ * requires for exports.
+ *
+ * Return `false` to answer 403 `error-action-not-allowed`. A throw or
+ * rejection fails the request as in `Authenticate`.
+ */
 export type HasPermission = (user: ExportUser, permission: 'mail-messages', rid: string) => MaybePromise<boolean>
+
+/**
+ * Whether `user` may read `room` (a member, or a public channel): called for
+ * every `POST rooms.export` once `hasPermission` allowed it and the
+ * repository found the room.
+ *
+ * Return `false` to answer 403 `error-not-allowed`. A throw or rejection
+ * fails the request as in `Authenticate`.
+ */
 export type CanAccessRoom = (room: ExportRoom, user: ExportUser) => MaybePromise<boolean>
+
+/**
+ * Called once a file export is `done` — its zip stored and downloadable —
+ * on the server that ran it, before the "export ready" mail (when a `mailer`
+ * is set and the user has an address) is sent. `user` is the requester (an
+ * export run again after its server stopped gets the fields `JobRequest`
+ * keeps: `_id`, `username`, `name`, `language`, `emails`).
+ *
+ * The plugin awaits it; what it returns is ignored. A throw or rejection is
+ * logged; the export stays `done` and the mail is still sent.
+ */
 export type OnExportReady = (job: ExportJob, user: ExportUser) => MaybePromise<void>
+
+/**
+ * Called once a file export has failed, on the server that ran it: `job` as
+ * its status now reads (`status: 'failed'`), `user` the requester (as for
+ * `OnExportReady`), `error.message` the status's `error` and `error.cause`
+ * what failed, as thrown (a host's own message included).
+ *
+ * Not called for exports stopped because the server closes (they are failed
+ * or handed to another instance), nor for one marked failed because the
+ * server running it stopped. The plugin awaits it; a throw or rejection is
+ * logged and changes nothing.
+ */
 export type OnExportFailed = (job: ExportJob, user: ExportUser, error: Error) => MaybePromise<void>
 
+/** The mail server and sender of email exports and "export ready" mails. */
 export interface MailerOptions {
-  /** a nodemailer Transporter, or the options `nodemailer.createTransport()` takes */
+  /**
+   * A nodemailer `Transporter` (used as it is, never closed by the plugin),
+   * or what `nodemailer.createTransport()` takes: then the plugin creates
+   * the transport and closes it with the server (options given as an object
+   * get nodemailer's connection, greeting and socket timeouts from
+   * `limits.mailTimeoutMs`, unless they set them).
+   */
   transport: Transporter | Parameters<typeof nodemailer.createTransport>[0]
-  /** the From: of every mail */
+  /** The `From:` of every mail: one address, or `Name <address>`. */
   from: string
 }
 
+/**
+ * Limits, timeouts and retention. Each is a positive integer unless noted;
+ * any left out keeps its default. Those marked "extension" are not in
+ * Rocket.Chat's API.
+ */
 export interface ExportLimits {
-  /** exports queued or running for one user (an email export holds a slot while it renders and sends) */
+  /**
+   * Exports queued or running for one user; an email export holds a slot
+   * while it renders and sends. One more is answered 429
+   * `error-too-many-requests`.
+   * @default 1
+   */
   concurrentExportsPerUser: number
-  /** exports queued or running in all */
+  /**
+   * Exports (file and email) queued or running in all; one more is answered
+   * 429 `error-too-many-requests`.
+   * @default 4
+   */
   concurrentExports: number
-  /** messages in one email export */
+  /**
+   * Messages in one email export; more is answered `error-too-many-messages`.
+   * @default 1000
+   */
   maxEmailMessages: number
-  /** bytes of one email export's rendered body (or JSON attachment) */
+  /**
+   * Bytes of one email export: the rendered HTML body plus its attachment
+   * (the JSON document, or the HTML page of an export too long for a mail
+   * body); more is answered `error-too-many-messages`.
+   * @default 10485760 (10 MiB)
+   */
   maxEmailBytes: number
-  /** addresses in one email export */
+  /**
+   * Addresses one email export goes to, after de-duplication; more is
+   * answered `error-invalid-recipient`.
+   * @default 20
+   */
   maxRecipients: number
-  /** lower-case domains email exports may go to; `undefined` allows any */
+  /**
+   * The domains email exports may go to (exact match, case-insensitive; no
+   * subdomains); `undefined` allows any. An array of non-empty strings.
+   * @default undefined
+   */
   allowedEmailDomains: string[] | undefined
-  /** how long a finished file export stays downloadable */
+  /**
+   * How long a finished file export (done or failed) stays: its status and
+   * download answer until then; then its zip and its job record are removed.
+   * @default 86400000 (24 hours)
+   */
   exportTtlMs: number
-  /** messages per HTML file; bigger exports are split into numbered parts (extension) */
+  /**
+   * Extension: messages per HTML file; a bigger HTML export is split into
+   * linked, numbered parts.
+   * @default 10000
+   */
   htmlMessagesPerPart: number
-  /** a file export whose repository, upload stream or storage makes no progress this long fails */
+  /**
+   * A file export whose repository, upload stream or storage makes no
+   * progress this long fails (so does an email export's read of messages).
+   * Also how long clean-up after a failure is retried, and the age of an
+   * unfinished write that a storage's `prepare` may remove.
+   * @default 60000 (60 seconds)
+   */
   stallTimeoutMs: number
-  /** a file export of more messages than this fails */
+  /**
+   * A file export of more messages than this fails.
+   * @default 5000000
+   */
   maxExportMessages: number
-  /** a file export whose zip grows past this many bytes fails */
+  /**
+   * A file export whose zip grows past this many bytes fails.
+   * @default 2147483648 (2 GiB)
+   */
   maxExportBytes: number
-  /** `app.close()` waits at most this long for running exports to clean up */
+  /**
+   * `app.close()` waits at most this long for running exports to stop and
+   * clean up; what is left is removed by the sweep at the next start.
+   * @default 10000 (10 seconds)
+   */
   closeTimeoutMs: number
-  /** every SMTP exchange (email exports, "export ready" mails) ends within this */
+  /**
+   * Every SMTP exchange (an email export, an "export ready" mail) ends within
+   * this; an email export that times out is answered 502
+   * `error-email-send-failed`.
+   * @default 30000 (30 seconds)
+   */
   mailTimeoutMs: number
-  /** image uploads up to this size are shown in the page; bigger ones are linked (extension) */
+  /**
+   * Extension: image uploads up to this many bytes are shown in the HTML
+   * page; bigger ones are linked.
+   * @default 5242880 (5 MiB)
+   */
   inlineImageBytes: number
-  /** with MongoDB: an instance silent this long (no heartbeat, by the database's clock) has stopped, and its exports are run again elsewhere (extension) */
+  /**
+   * Extension, for job stores shared by several instances (MongoDB's, or a
+   * storage's `createJobStore`): an instance whose running exports wrote no
+   * heartbeat this long has stopped, and another runs them again. At least
+   * 1000.
+   * @default 30000 (30 seconds)
+   */
   instanceTimeoutMs: number
-  /** with MongoDB: how many times a file export is started in all when the instances running it stop (extension) */
+  /**
+   * Extension, for job stores shared by several instances (as
+   * `instanceTimeoutMs`): how many times a file export is started in all when
+   * the instances running it stop; then it reads `failed`.
+   * @default 3
+   */
   exportAttempts: number
 }
 
+/**
+ * The plugin's options. The hooks (`authenticate`, `hasPermission`,
+ * `canAccessRoom`) and `repository` are required unless a MongoDB database is
+ * in use (see `mongo`), which supplies Rocket.Chat's. Anything missing or
+ * malformed, and any unknown key, fails `app.ready()` with an error naming
+ * the option (code `FST_ROOMS_EXPORT_INVALID_OPTION`). The object is never
+ * modified.
+ */
 export interface RoomsExportOptions {
+  /**
+   * Who is asking (see `Authenticate`).
+   * @default with MongoDB: Rocket.Chat's login tokens (`X-User-Id` and `X-Auth-Token` headers, a user not deactivated); else required
+   */
   authenticate?: Authenticate
+  /**
+   * Whether the user may export the room (see `HasPermission`).
+   * @default with MongoDB: one of the user's roles, global or in the room, is granted the permission in `rocketchat_permissions`; else required
+   */
   hasPermission?: HasPermission
+  /**
+   * Whether the user may read the room (see `CanAccessRoom`).
+   * @default with MongoDB: a public channel (`t: 'c'`), or the user has a subscription to the room; else required
+   */
   canAccessRoom?: CanAccessRoom
+  /**
+   * Where rooms, messages, users and uploads are read (see `RoomRepository`).
+   * @default with MongoDB: Rocket.Chat's collections (`createMongoRepository`); else required
+   */
   repository?: RoomRepository
+  /**
+   * Where finished file exports are kept (see `ExportStorage`;
+   * `createDirectoryStorage`, `createS3Storage`, `createGridFsStorage`).
+   * With MongoDB the job records live in the database whatever the storage;
+   * without, a storage with `createJobStore` keeps them beside the exports,
+   * else they are in memory (lost at a restart).
+   * @default with MongoDB: GridFS in that database; else a private directory, `os.tmpdir()/fastify-rooms-export-<uid>`
+   */
   storage?: ExportStorage
+  /**
+   * The mail server for email exports and "export ready" mails (see
+   * `MailerOptions`).
+   * @default none: email exports answer `error-email-not-configured`, and no "export ready" mail is sent
+   */
   mailer?: MailerOptions
+  /**
+   * Where the routes go, under Fastify's `prefix`: starts with `/` and does
+   * not end with one, or `''`.
+   * @default '/api/v1'
+   */
   basePath?: string
+  /**
+   * The server's absolute `http(s)` URL as clients reach it (a trailing `/`
+   * is dropped): "export ready" mails then carry a signed download link.
+   * @default none: "export ready" mails name the export id instead of a link
+   */
   publicUrl?: string
+  /**
+   * Limits, timeouts and retention (see `ExportLimits`); keys left out keep
+   * their defaults.
+   * @default {} (every default of `ExportLimits`)
+   */
   limits?: Partial<ExportLimits>
+  /**
+   * Called once a file export is done (see `OnExportReady`).
+   * @default none
+   */
   onExportReady?: OnExportReady
-  /** called once a file export has failed (not when the server closes); `error.message` is its status `error` */
+  /**
+   * Called once a file export has failed, not when the server closes (see
+   * `OnExportFailed`); `error.message` is its status's `error`.
+   * @default none
+   */
   onExportFailed?: OnExportFailed
+  /**
+   * The key that signs mailed download links: at least 16 characters. Set it
+   * (the same on every instance) for links that outlive a restart and work
+   * on any instance.
+   * @default 32 random bytes per registration: links stop working at a restart (`ready()` warns when links are mailed)
+   */
   secret?: string
   /**
-   * `false`: never use the host's database; `{ db }`: use this one (no
-   * @fastify/mongodb needed); `uploads`: where the Rocket.Chat backend reads
-   * uploads kept outside GridFS (default: Rocket.Chat's own settings)
+   * The MongoDB database holding Rocket.Chat's collections, which supplies
+   * the hooks and repository left out and keeps jobs (and, by default,
+   * exports): `false` never uses one; `{ db }` uses that `Db` without
+   * `@fastify/mongodb`. `uploads`: where the Rocket.Chat repository reads
+   * uploads kept outside GridFS (see `MongoUploadsOptions`).
+   * @default the host's `fastify.mongo.db` when `@fastify/mongodb` was registered before this plugin, else none
    */
   mongo?: false | { db?: MongoDatabase, uploads?: MongoUploadsOptions }
-  /** merged into each route's `config` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }` for @fastify/rate-limit) */
+  /**
+   * Merged into each of the plugin's routes' `config`, over the plugin's own
+   * `swaggerTransform` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }`
+   * for @fastify/rate-limit).
+   * @default {}
+   */
   routeConfig?: FastifyContextConfig & Record<string, unknown>
-  /** run before `authenticate` on the plugin's routes (rate limiting, the host's own checks) */
+  /**
+   * `onRequest` hooks of the plugin's routes only, run before `authenticate`
+   * (the host's own checks, rate limiting).
+   * @default []
+   */
   onRequest?: onRequestHookHandler | onRequestHookHandler[]
-  /** the export's sentences in the requester's language, by Rocket.Chat i18n key; `undefined` keeps the English */
+  /**
+   * The export's sentences (system messages) in the requester's language
+   * (see `Translate`).
+   * @default none: the built-in English (`englishSentences`)
+   */
   translate?: Translate
-  /** `false`: render HTML exports on the main thread (in 1 ms slices) instead of a worker thread of the lowest priority */
+  /**
+   * Where HTML file exports render: `true` in a worker thread of the lowest
+   * priority, so the server's requests come first; `false` on the main
+   * thread, in 1 ms slices. When the worker's file is missing (the plugin
+   * bundled into one file) they render on the main thread, with a warning.
+   * @default true
+   */
   renderInWorker?: boolean
 }
 

@@ -182,7 +182,7 @@ t.test('a full disk: the status names ENOSPC, not an abort', async (t) => {
   t.same(status, failedStatus(status, exportId, 'json', 'export failed: the storage failed (ENOSPC)'))
 })
 
-t.test('close() with a stalled repository returns at once; the job is recorded failed and nothing is stored', async (t) => {
+t.test('close() with a stalled repository returns at once; nothing is stored, and the job is handed over: the next start on the directory runs it again', async (t) => {
   const directory = await temporaryDirectory(t)
   const { repository, read } = stallingRepository(2)
   const app = Fastify()
@@ -196,7 +196,15 @@ t.test('close() with a stalled repository returns at once; the job is recorded f
   t.ok(read.returned, 'the read was closed')
   t.same(await storedFiles(directory), [])
   const record = JSON.parse(await readFile(join(directory, `${exportId}.job.json`), 'utf8'))
-  t.match(record, { _id: exportId, status: 'failed', error: 'the server shut down during the export' })
+  t.match(record, { _id: exportId, status: 'running', attempt: 1, heartbeatAt: new Date(0).toISOString() })
+  t.equal(record.owner, undefined, 'no owner to wait for')
+  const next = Fastify()
+  t.teardown(() => next.close())
+  await next.register(roomsExport, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(directory) })
+  await next.ready()
+  const done = await waitForExport(next, alice, exportId)
+  t.match(done.export, { status: 'done', attempt: 2 })
+  t.same(await storedFiles(directory), [`${exportId}-2.zip`])
 })
 
 t.test('close() gives up on clean-up that cannot finish after closeTimeoutMs, and says so', async (t) => {

@@ -33,11 +33,12 @@ async function installFixture (name: string): Promise<string> {
   return directory
 }
 
-t.test('the tarball holds the build, the licence and the readme — no sources, maps or tests', async (t) => {
+t.test('the tarball holds the build, the licence, the readme and its docs — no sources, maps or tests', async (t) => {
   const { stdout } = await run('tar', ['-tzf', tarball])
   const files = stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''))
   t.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts') && files.includes('LICENSE') && files.includes('README.md'))
-  t.same(files.filter((file) => !/^(dist\/.*\.(js|d\.ts)|dist\/schema\.json|LICENSE|README\.md|package\.json)$/.test(file)), [], 'nothing else')
+  t.same(files.filter((file) => !/^(dist\/.*\.(js|d\.ts)|dist\/schema\.json|docs\/[a-z-]+\.(md|png)|LICENSE|README\.md|package\.json)$/.test(file)), [], 'nothing else')
+  t.ok(files.includes('docs/storage.md'), 'the docs the README links to')
   const { stdout: schema } = await run('tar', ['-xzOf', tarball, 'package/dist/schema.json'])
   t.equal(schema, exportDocumentJsonSchema, 'the JSON export\'s schema ships as fastify-rooms-export/schema.json')
 })

@@ -3,7 +3,7 @@ import t from 'tap'
 import roomsExport, { createMemoryRepository, type RoomsExportOptions } from '../index.ts'
 import { buildApp, hostHooks, temporaryDirectory } from './helpers/app.ts'
 import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
-import { alice, fixtureData, general } from './helpers/fixtures.ts'
+import { alice, authHeaders, fixtureData, general } from './helpers/fixtures.ts'
 import { readZip } from './helpers/zip.ts'
 
 const complete = (): RoomsExportOptions => ({ ...hostHooks(), repository: createMemoryRepository(fixtureData()) })
@@ -100,6 +100,23 @@ t.test('the host\'s routes keep Fastify\'s defaults: coercion, validation errors
   t.same(Object.keys(badJson.json()).sort(), ['code', 'error', 'message', 'statusCode'], 'Fastify\'s error shape')
   const boom = await app.inject({ url: '/host/boom' })
   t.same(boom.json(), { statusCode: 500, error: 'Internal Server Error', message: 'host failure' })
+})
+
+t.test('the authenticated user is kept on the plugin\'s own requests only', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/host/who', async (request) => ({ decorated: 'exportUser' in request }))
+  await app.register(roomsExport, complete())
+  await app.ready()
+  t.same((await app.inject({ url: '/host/who' })).json(), { decorated: false }, 'no exportUser on the host\'s requests')
+  const status = await app.inject({ url: '/api/v1/rooms.export.status?exportId=none', headers: authHeaders(alice) })
+  t.equal(status.json().errorType, 'error-not-found', 'the plugin\'s route reads its user')
+
+  // Only the download opens with a signed link's token: set on another route through routeConfig, the token is no credential there.
+  const tokenEverywhere = await buildApp(t, { routeConfig: { acceptsDownloadToken: true } })
+  const response = await tokenEverywhere.inject({ method: 'POST', url: '/api/v1/rooms.export?token=x', payload: { rid: general._id, type: 'file', format: 'json' } })
+  t.equal(response.statusCode, 401)
+  t.same(response.json(), { success: false, error: 'unauthorized' })
 })
 
 t.test('hook failures answer 500 in the API shape without leaking internals', async (t) => {

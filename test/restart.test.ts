@@ -38,7 +38,7 @@ t.test('after a restart on the same directory, a finished export still downloads
   t.equal(signed.statusCode, 200, 'a link mailed before the restart still opens it')
 })
 
-t.test('at start, expired exports go; so do crash-left writes, and a job that was running reads failed', async (t) => {
+t.test('at start, expired exports go; so do crash-left writes, and a job whose server stopped (no owner, silent) reads failed', async (t) => {
   const directory = await temporaryDirectory(t)
   const first = await startServer(t, directory, { limits: { exportTtlMs: 200 } })
   const { exportId } = (await postExport(first, alice, { rid: general._id, type: 'file', format: 'json' })).json()
@@ -53,15 +53,15 @@ t.test('at start, expired exports go; so do crash-left writes, and a job that wa
   await new Promise((resolve) => setTimeout(resolve, 300))
 
   const second = await startServer(t, directory, { limits: { exportTtlMs: 60_000 } })
-  t.same((await readdir(directory)).sort(), ['crashed.job.json'], 'the expired zip and its record, the partial, a torn record and a foreign one are gone')
+  t.same((await readdir(directory)).sort(), [`crashed.1.${Date.parse(createdAt)}.claim`, 'crashed.job.json'], 'the expired zip and its record, the partial, a torn record and a foreign one are gone; the claim of the one that failed the job stays with the job')
   const expired = await second.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(expired.statusCode, 404)
   const crashed = await second.inject({ url: '/api/v1/rooms.export.status?exportId=crashed', headers: authHeaders(alice) })
   const { finishedAt } = crashed.json().export
   t.same(crashed.json(), {
     success: true,
-    export: { _id: 'crashed', rid: general._id, format: 'html', status: 'failed', messages: 40, bytes: 0, createdAt, finishedAt, error: 'the server stopped during the export' }
+    export: { _id: 'crashed', rid: general._id, format: 'html', status: 'failed', messages: 40, bytes: 0, createdAt, finishedAt, error: 'the server running this export stopped' }
   })
   const download = await second.inject({ url: '/api/v1/rooms.export.download?exportId=crashed', headers: authHeaders(alice) })
-  t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'the server stopped during the export' })
+  t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'the server running this export stopped' })
 })

@@ -178,14 +178,31 @@ export function hashLoginToken (token: string): string {
   return createHash('sha256').update(token).digest('base64')
 }
 
+/** How `createMongoRepository` reads Rocket.Chat's collections. */
 export interface MongoRepositoryOptions {
-  /** documents per cursor batch */
+  /**
+   * Messages per cursor batch (and per page of one instant's messages).
+   * @default 1000
+   */
   batchSize?: number
-  /** messages on one `ts` held in memory before that instant is read alone, paged by `_id` */
+  /**
+   * Messages sharing one `ts` held in memory to be ordered by `_id`; an
+   * instant with more is read again alone, paged by `_id`.
+   * @default 10000
+   */
   largestTsRun?: number
-  /** how often in a row a lost cursor is reopened (after 0.25, 0.5, 1, 2, 4 s …) before the read fails */
+  /**
+   * How often in a row a lost cursor (a dropped connection, a stepped-down
+   * primary, a killed cursor) is reopened where the read was, after 0.25,
+   * 0.5, 1, 2, 4 s…, before the read fails.
+   * @default 5
+   */
   cursorRetries?: number
-  /** where uploads outside GridFS are read from (Rocket.Chat's FileSystem and AmazonS3 stores) */
+  /**
+   * Where uploads outside GridFS are read from (Rocket.Chat's FileSystem and
+   * AmazonS3 stores; see `MongoUploadsOptions`).
+   * @default Rocket.Chat's own settings
+   */
   uploads?: MongoUploadsOptions
 }
 

@@ -37,19 +37,34 @@ export interface UploadRecord {
   s3?: { path?: string }
 }
 
-/** The part of an `@aws-sdk/client-s3` `S3Client` the plugin uses. */
+/**
+ * An `S3Client` of `@aws-sdk/client-s3`, typed by the one method the plugin
+ * calls, so a host's types need no `@aws-sdk` package unless it uses S3. The
+ * plugin sends it the SDK's own commands (and `createS3Storage` hands it to
+ * `@aws-sdk/lib-storage`): pass a real `S3Client`. Its credentials are
+ * never logged.
+ */
 export interface S3ClientLike {
   send: (command: never) => Promise<unknown>
 }
 
+/**
+ * Where the Rocket.Chat repository (`createMongoRepository`, `mongo.uploads`)
+ * reads uploads kept outside GridFS. Each upload is read from the store its
+ * record in `rocketchat_uploads` names; one in a store not set up (or not
+ * read: Google Cloud Storage, WebDAV) is listed in the export's manifest as
+ * unavailable, with why.
+ */
 export interface MongoUploadsOptions {
-  /** the folder of Rocket.Chat's FileSystem store; default: its `FileUpload_FileSystemPath` setting */
+  /**
+   * The folder of Rocket.Chat's FileSystem store (`FileSystem:Uploads`).
+   * @default Rocket.Chat's `FileUpload_FileSystemPath` setting, read once, at the first upload that needs it
+   */
   fileSystemPath?: string
   /**
-   * for uploads in `AmazonS3:Uploads` (AWS or any S3-compatible server): a
-   * client of `@aws-sdk/client-s3` and the bucket; default: one made from
-   * Rocket.Chat's `FileUpload_S3_*` settings (bucket, region, `BucketURL` as
-   * the endpoint, `ForcePathStyle`, the access key), with the package installed
+   * For uploads in `AmazonS3:Uploads` (AWS or any S3-compatible server): a
+   * client of `@aws-sdk/client-s3` and the bucket.
+   * @default a client made from Rocket.Chat's `FileUpload_S3_*` settings (bucket, region or `us-east-1`, `BucketURL` as the endpoint, `ForcePathStyle`, the access key), read once, when `@aws-sdk/client-s3` is installed
    */
   s3?: { client: S3ClientLike, bucket: string }
 }

@@ -433,6 +433,7 @@ export class FileExports {
     for (const [, { controller }] of running) controller.abort(new ShutdownError())
     if (outcome !== 'timeout') outcome = await Promise.race([Promise.all(running.map(([, { finished }]) => finished)), deadline])
     clearTimeout(timer)
+    await this.deps.jobs.close?.()
     if (outcome === 'timeout') {
       this.closing.abort()
       const unfinished = [...this.running.keys()]

@@ -52,6 +52,16 @@ export function storageKeyOf ({ _id: id, attempt }: JobAttempt): string {
   return attempt === 1 ? id : `${id}-${attempt}`
 }
 
+/** What a job store shared by several processes or instances is told at start (from `limits`). */
+export interface JobStoreSettings {
+  /** a finished job (and its zip) is kept this long */
+  exportTtlMs: number
+  /** a job or slot whose heartbeat is older than this belongs to a process or instance that stopped */
+  instanceTimeoutMs: number
+  /** how many times a job is started in all when the processes or instances running it stop */
+  exportAttempts: number
+}
+
 export interface SlotLimits {
   perUser: number
   overall: number
@@ -100,6 +110,8 @@ export interface ExportJobStore {
    */
   findLeftovers? (): Promise<ExportJob[]>
   leftoversRemoved? (id: string): Promise<void>
+  /** The server is closing (after its exports stopped): a store shared by processes stops counting this one among the living. */
+  close? (): Promise<void>
 }
 
 const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'

@@ -1,6 +1,6 @@
 import type { Db, Document } from 'mongodb'
 import { isDuplicateKey } from '../backends/mongo-driver.ts'
-import type { ExportJob, ExportJobStore, JobAttempt, SlotLimits } from './jobs.ts'
+import type { ExportJob, ExportJobStore, JobAttempt, JobStoreSettings, SlotLimits } from './jobs.ts'
 
 /**
  * Jobs in MongoDB, shared by every server instance on the database: status,
@@ -40,17 +40,9 @@ export function databaseClock (db: Db): () => Promise<Date> {
   }
 }
 
-export interface MongoJobSettings {
-  exportTtlMs: number
-  /** a job or slot whose heartbeat is older than this (by the database's clock) belongs to an instance that stopped */
-  instanceTimeoutMs: number
-  /** how many times a job is started in all when the instances running it stop */
-  exportAttempts: number
-}
-
 const activeStatuses = ['queued', 'running']
 
-export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeoutMs, exportAttempts }: MongoJobSettings): Promise<ExportJobStore> {
+export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeoutMs, exportAttempts }: JobStoreSettings): Promise<ExportJobStore> {
   const consistent = { readPreference: 'primary', writeConcern: { w: 'majority' } } as const
   const jobs = db.collection('rooms_export_jobs', consistent)
   const slots = db.collection('rooms_export_slots', consistent)

@@ -1,53 +1,257 @@
-import { createMemoryJobStore, type ExportJob, type ExportJobStore } from './jobs.ts'
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { ExportJob, ExportJobStore, JobStoreSettings } from './jobs.ts'
 
 /**
  * Where a storage keeps job records beside its exports (a directory's
- * `<id>.job.json` files, an S3 bucket's `jobs/<id>.json` objects): each
- * written whole, read back at start.
+ * `<id>.job.json` files, an S3 bucket's `jobs/<id>.json` objects), shared by
+ * every process that uses the same place.
  */
 export interface JobRecordPlace {
-  /** every record's id and text */
-  readAll (): Promise<Array<{ id: string, text: string }>>
-  save (job: ExportJob): Promise<void>
+  /** every record's id, with a version that changes whenever the record is written */
+  list (): Promise<Array<{ id: string, version: string }>>
+  /** one record's text, or `null` when there is none */
+  read (id: string): Promise<string | null>
+  /** writes the record whole: a reader sees the old text or the new, never a part */
+  save (id: string, text: string): Promise<void>
   delete (id: string): Promise<void>
-  /** what an export that was running when the server stopped left of its zip */
-  removeUnfinishedWrite (id: string): Promise<void>
+  /** creates the marker `name` of job `id` unless it exists: `true` for the one caller of all processes that created it */
+  claim (id: string, name: string): Promise<boolean>
+  /** the markers of job `id` go with it */
+  deleteClaims (id: string): Promise<void>
 }
+
+/** Who runs a job: this registration of the plugin, in this process, on this host. */
+interface JobOwner {
+  instance: string
+  pid: number
+  host: string
+}
+
+/** A job as its record holds it: the running one names its owner and when it last said it was alive. */
+type RecordedJob = ExportJob & { owner?: JobOwner, heartbeatAt?: Date, leftovers?: boolean }
+
+/** Registrations of this process whose store is open: a record of this pid naming another instance is a dead one's. */
+const openInstances = new Set<string>()
+
+const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
 
 /**
- * Jobs in memory, written through to `place`, so a restart on the same place
- * keeps finished exports downloadable until they expire. Exports that were
- * running when the last server stopped cannot finish: they read failed (what
- * they wrote goes), and say so until they expire.
+ * Jobs recorded in `place`, which several processes (cluster workers, a
+ * rolling restart, parallel test files, two registrations) may share: status
+ * and downloads answer for every job there. Each process runs its own jobs
+ * and rewrites their records (with a heartbeat) at least every third of
+ * `instanceTimeoutMs`. A running job is stopped only when its heartbeat is
+ * older than `instanceTimeoutMs` and its owner, if on this host, no longer
+ * runs — then exactly one process (the one whose claim marker is created)
+ * runs it again, or fails it once its attempts are used. Concurrency slots
+ * are counted per process.
  */
-export async function createRecordedJobStore (place: JobRecordPlace, exportTtlMs: number): Promise<ExportJobStore> {
-  const restored: ExportJob[] = []
-  for (const { id, text } of await place.readAll()) {
+export async function createRecordedJobStore (place: JobRecordPlace, { exportTtlMs, instanceTimeoutMs, exportAttempts }: JobStoreSettings): Promise<ExportJobStore> {
+  const self: JobOwner = { instance: randomBytes(9).toString('base64url'), pid: process.pid, host: hostname() }
+  openInstances.add(self.instance)
+  const heartbeatEveryMs = Math.ceil(instanceTimeoutMs / 3)
+  /** this process's queued and running jobs, with their latest progress, and when their record was last written */
+  const own = new Map<string, { job: ExportJob, savedAt: number }>()
+  /** slot holders without a job record: holder id → user id */
+  const holders = new Map<string, string>()
+  /** records parsed, by id and version: a sweep reads again only what changed */
+  const parsed = new Map<string, { version: string, job: RecordedJob }>()
+
+  const write = async (job: RecordedJob) => { await place.save(job._id, JSON.stringify(job)) }
+  const writeOwned = async (job: ExportJob) => { await write({ ...job, owner: self, heartbeatAt: new Date() }) }
+
+  async function readRecord (id: string): Promise<RecordedJob | null> {
+    const text = await place.read(id)
+    return text === null ? null : parseRecord(text)
+  }
+
+  async function allRecords (): Promise<RecordedJob[]> {
+    const records: RecordedJob[] = []
+    const listed = new Set<string>()
+    for (const { id, version } of await place.list()) {
+      listed.add(id)
+      let entry = parsed.get(id)
+      if (entry?.version !== version) {
+        const text = await place.read(id)
+        // Removed since it was listed.
+        if (text === null) continue
+        const job = parseRecord(text)
+        if (job === null) {
+          // Not a record this plugin wrote whole (they are written whole): nothing to keep.
+          await place.delete(id)
+          continue
+        }
+        entry = { version, job }
+        parsed.set(id, entry)
+      }
+      records.push({ ...entry.job })
+    }
+    for (const id of parsed.keys()) if (!listed.has(id)) parsed.delete(id)
+    return records
+  }
+
+  function ownerRuns (owner: JobOwner | undefined): boolean {
+    // A job handed over (or recorded without an owner) waits for nobody.
+    if (owner === undefined) return false
+    // On another host only the heartbeat can tell.
+    if (owner.host !== self.host) return false
+    if (owner.pid === process.pid) return openInstances.has(owner.instance)
     try {
-      restored.push(reviveJob(JSON.parse(text) as Record<string, unknown>))
-    } catch {
-      // A record cut short by a crash: its export is unknown, and the sweep removes its zip when it expires.
+      process.kill(owner.pid, 0)
+      return true
+    } catch (err) {
+      // EPERM: the pid runs, as another user.
+      return (err as NodeJS.ErrnoException).code === 'EPERM'
+    }
+  }
+
+  const stopped = (record: RecordedJob, now: number) =>
+    active(record) && record.owner?.instance !== self.instance &&
+    (record.heartbeatAt ?? record.createdAt).getTime() < now - instanceTimeoutMs &&
+    !ownerRuns(record.owner)
+
+  const slotFree = (userId: string, limits: { perUser: number, overall: number }) => {
+    const users = [...holders.values(), ...[...own.values()].map(({ job }) => job.userId)]
+    return users.length < limits.overall && users.filter((user) => user === userId).length < limits.perUser
+  }
+
+  const store: ExportJobStore = {
+    async insertIfSlotFree (job, limits) {
+      if (!slotFree(job.userId, limits)) return false
+      own.set(job._id, { job: { ...job }, savedAt: Date.now() })
+      await writeOwned(job)
+      return true
+    },
+
+    async claimSlot (holderId, userId, limits) {
+      if (!slotFree(userId, limits)) return false
+      holders.set(holderId, userId)
+      return true
+    },
+
+    async releaseSlot (holderId) {
+      holders.delete(holderId)
+    },
+
+    async update ({ _id: id, attempt }, patch) {
+      // The record decides: another process may have run the job again since.
+      const record = await readRecord(id)
+      if (record === null || record.attempt !== attempt) return
+      const mine = own.get(id)
+      if (mine !== undefined && mine.job.attempt === attempt) own.delete(id)
+      const { owner, heartbeatAt, ...job } = record
+      await write({ ...job, ...patch })
+    },
+
+    async updateActive ({ _id: id, attempt }, patch) {
+      const mine = own.get(id)
+      if (mine === undefined || mine.job.attempt !== attempt) return false
+      Object.assign(mine.job, patch)
+      if (patch.status === undefined && Date.now() - mine.savedAt < heartbeatEveryMs) return true
+      const record = await readRecord(id)
+      if (record === null || record.attempt !== attempt || !active(record)) {
+        // Failed or run again by another process, which took this one for stopped.
+        own.delete(id)
+        return false
+      }
+      mine.savedAt = Date.now()
+      if (!active(mine.job)) own.delete(id)
+      await writeOwned(mine.job)
+      return true
+    },
+
+    async findById (id) {
+      const mine = own.get(id)
+      // This process's own running job: its counts are fresher than its record.
+      if (mine !== undefined) return { ...mine.job }
+      const record = await readRecord(id)
+      return record === null ? null : asJob(record)
+    },
+
+    async findExpired (now) {
+      return (await allRecords()).filter((record) => record.expiresAt !== undefined && record.expiresAt <= now).map(asJob)
+    },
+
+    async remove (id) {
+      own.delete(id)
+      parsed.delete(id)
       await place.delete(id)
+      await place.deleteClaims(id)
+    },
+
+    /**
+     * The claim's name holds the attempt and the heartbeat seen, so only one
+     * process acts on one silence of one attempt; an owner that wrote again
+     * meanwhile (it was slow, not gone) gives a new silence a new name.
+     */
+    async takeOverStopped () {
+      const now = Date.now()
+      const taken: ExportJob[] = []
+      for (const record of await allRecords()) {
+        if (!stopped(record, now)) continue
+        const silentSince = (record.heartbeatAt ?? record.createdAt).getTime()
+        if (!await place.claim(record._id, `${record._id}.${record.attempt}.${silentSince}`)) continue
+        const { owner, heartbeatAt, ...job } = record
+        if (job.request !== undefined && job.attempt < exportAttempts) {
+          const next: ExportJob = { ...job, status: 'queued', attempt: job.attempt + 1, messages: 0, bytes: 0 }
+          own.set(next._id, { job: next, savedAt: Date.now() })
+          await writeOwned(next)
+          taken.push({ ...next })
+        } else {
+          // `leftovers`: what its attempts stored is still there, for the next sweep to remove.
+          const finishedAt = new Date(now)
+          await write({ ...job, status: 'failed', error: 'the server running this export stopped', bytes: 0, finishedAt, expiresAt: new Date(now + exportTtlMs), leftovers: true })
+        }
+      }
+      return taken
+    },
+
+    /** Without an owner and silent since 1970: the next sweep of any process (this one's after a restart) takes it over. */
+    async handOver ({ _id: id, attempt }) {
+      own.delete(id)
+      const record = await readRecord(id)
+      if (record === null || record.attempt !== attempt || !active(record)) return
+      const { owner, heartbeatAt, ...job } = record
+      await write({ ...job, heartbeatAt: new Date(0) })
+    },
+
+    async findLeftovers () {
+      return (await allRecords()).filter((record) => record.leftovers === true).map(asJob)
+    },
+
+    async leftoversRemoved (id) {
+      const record = await readRecord(id)
+      if (record === null) return
+      const { leftovers, ...job } = record
+      await write(job)
+    },
+
+    async close () {
+      openInstances.delete(self.instance)
     }
   }
-  const jobs = createMemoryJobStore(restored, place)
-  const now = new Date()
-  for (const job of restored) {
-    if (job.status === 'queued' || job.status === 'running') {
-      await place.removeUnfinishedWrite(job._id)
-      await jobs.update(job, { status: 'failed', error: 'the server stopped during the export', bytes: 0, finishedAt: now, expiresAt: new Date(now.getTime() + exportTtlMs) })
-    }
-  }
-  return jobs
+  return store
 }
 
-function reviveJob (record: Record<string, unknown>): ExportJob {
-  const job = { ...record } as unknown as ExportJob
-  for (const field of ['createdAt', 'finishedAt', 'expiresAt'] as const) {
-    if (typeof record[field] === 'string') job[field] = new Date(record[field])
-  }
-  if (typeof job._id !== 'string' || !(job.createdAt instanceof Date)) throw new Error('not a job record')
-  // Records written before jobs had attempts were all first attempts.
-  job.attempt ??= 1
+/** A record as the job it is: who ran it is the store's business. */
+function asJob ({ owner, heartbeatAt, leftovers, ...job }: RecordedJob): ExportJob {
   return job
+}
+
+/** A record's job, or `null` for a text that is none (records are written whole, so it is not ours). */
+function parseRecord (text: string): RecordedJob | null {
+  try {
+    const record = JSON.parse(text) as Record<string, unknown>
+    const job = { ...record } as unknown as RecordedJob
+    for (const field of ['createdAt', 'finishedAt', 'expiresAt', 'heartbeatAt'] as const) {
+      if (typeof record[field] === 'string') job[field] = new Date(record[field])
+    }
+    if (typeof job._id !== 'string' || !(job.createdAt instanceof Date) || Number.isNaN(job.createdAt.getTime())) return null
+    // Records written before jobs had attempts were all first attempts.
+    job.attempt ??= 1
+    return job
+  } catch {
+    return null
+  }
 }

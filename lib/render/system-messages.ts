@@ -1,14 +1,22 @@
 import type { ExportMessage } from '../model.ts'
 
 /**
- * A host's translations of the export's sentences, by Rocket.Chat i18n key
- * (`User_added_to`, `set__username__as__role_`, …), with the values to put in
- * (`{ user_added: 'Bob Builder' }`). `undefined` keeps the built-in English.
- * `{{name}}` placeholders in what it returns are filled in, so Rocket.Chat's
- * own i18n strings can be returned as they are.
- * Sentences read as "<actor> <text>", the way Rocket.Chat shows them, so a
- * translation is the text after the actor's name (Rocket.Chat's own strings
- * are written that way).
+ * A host's translation of one of the export's sentences (system messages),
+ * by Rocket.Chat i18n key (`User_added_to`, `set__username__as__role_`, …;
+ * `englishSentences` has every key and its English). Called while an export
+ * renders, for each system message, with the sentence's variables each as
+ * its own placeholder (`{ user_added: '{{user_added}}' }`, never the values)
+ * and the requester's language (`de`, `pt-BR`; `en` by default).
+ *
+ * Return the translation, whose `{{name}}` placeholders the plugin fills in
+ * (so Rocket.Chat's own i18n strings can be returned as they are), or
+ * `undefined` to keep the English. Sentences read as "<actor> <text>", the
+ * way Rocket.Chat shows them, so a translation is the text after the actor's
+ * name (Rocket.Chat's own strings are written that way).
+ *
+ * It must answer synchronously: anything but a string (a promise too) keeps
+ * the English. A throw fails the export (its status reads `the host's
+ * translate failed`; an email export is answered 500 `error-internal`).
  */
 export type Translate = (key: string, vars: Record<string, string>, language: string) => string | undefined
 

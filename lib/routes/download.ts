@@ -4,6 +4,7 @@ import { storageKeyOf } from '../export/jobs.ts'
 import { exportError } from '../errors.ts'
 import { downloadSecurity, DownloadQuerySchema, errorReplies, ZipReplySchema } from '../schemas.ts'
 import type { ByteRange } from '../storage/storage.ts'
+import { exportUserOf } from './export-user.ts'
 import { findOwnExport, logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 /**
@@ -38,7 +39,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
         throw exportError('error-not-found', 'no such export, or the link has expired')
       }
       // A valid token stands in for the owner's credentials; without one, the caller must be the owner.
-      const job = await findOwnExport(jobs, exportId, token === undefined ? request.exportUser! : 'signed-link')
+      const job = await findOwnExport(jobs, exportId, token === undefined ? exportUserOf(request) : 'signed-link')
       if (job.status === 'failed') throw exportError('error-export-failed', job.error)
       if (job.status !== 'done') throw exportError('error-export-not-ready', `the export is ${job.status}`)
 

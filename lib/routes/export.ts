@@ -7,6 +7,7 @@ import { beginning, InvalidBoundError, parseBound, type ResolvedRange } from '..
 import { findZone } from '../time/zones.ts'
 import { exportError } from '../errors.ts'
 import { EmailExportReplySchema, emailOnlyFields, errorReplies, ExportRequestBodySchema, FileExportReplySchema, routeSecurity, type ExportRequestBody } from '../schemas.ts'
+import { exportUserOf } from './export-user.ts'
 import { logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 interface CheckedBody {
@@ -83,7 +84,7 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
     attachValidation: true,
     logSerializers
   }, async (request) => {
-    const user = request.exportUser!
+    const user = exportUserOf(request)
     const { body, format, range } = checkBody(request.body, request.validationError?.validation, new Date())
 
     if (!await options.hasPermission(user, 'mail-messages', body.rid)) {

@@ -26,6 +26,20 @@ export function routeConfigOf (options: ResolvedOptions): Record<string, unknown
 }
 
 /**
+ * The download route's `config` flag: the route also opens with a signed
+ * link's `token` instead of credentials. Typed here, not on Fastify's
+ * `FastifyContextConfig`, which would offer it on every route of the host.
+ */
+export interface DownloadTokenConfig {
+  acceptsDownloadToken?: boolean
+}
+
+/** Whether `request`'s route opens with a signed link's token (the download, see `DownloadTokenConfig`). */
+export function acceptsDownloadToken (request: FastifyRequest): boolean {
+  return (request.routeOptions.config as DownloadTokenConfig).acceptsDownloadToken === true
+}
+
+/**
  * The export only for the user who asked for it, and only until it expires:
  * anything else is "not found", so ids of other users' exports reveal nothing.
  */

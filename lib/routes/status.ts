@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { toExportStatus } from '../export/jobs.ts'
 import { errorReplies, ExportIdQuerySchema, ExportStatusReplySchema, routeSecurity } from '../schemas.ts'
+import { exportUserOf } from './export-user.ts'
 import { findOwnExport, logSerializers, routeConfigOf, type RouteContext } from './route-context.ts'
 
 /** `GET …/rooms.export.status?exportId=`: the owner's view of a file export's progress. */
@@ -20,7 +21,7 @@ export const statusRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
     config: routeConfigOf(options),
     logSerializers
   }, async (request) => {
-    const job = await findOwnExport(jobs, request.query.exportId, request.exportUser!)
+    const job = await findOwnExport(jobs, request.query.exportId, exportUserOf(request))
     return { success: true as const, export: toExportStatus(job) }
   })
 }

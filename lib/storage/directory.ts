@@ -1,14 +1,16 @@
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import type { ExportJobStore } from '../export/jobs.ts'
-import { createRecordedJobStore } from '../export/recorded-jobs.ts'
+import { createRecordedJobStore, type JobRecordPlace } from '../export/recorded-jobs.ts'
 import { UnsafeStorageError } from '../errors.ts'
-import { assertStorageKey, type ExportStorage } from './storage.ts'
+import { assertStorageKey, isStorageKey, recordAccountsFor, type ExportStorage, type StoragePreparation } from './storage.ts'
 
 const zipSuffix = '.zip'
 const partialSuffix = '.zip.partial'
 const jobSuffix = '.job.json'
+const claimSuffix = '.claim'
+const temporarySuffix = '.tmp'
 
 /**
  * Exports as files in one private directory (0700, files 0600). A file is
@@ -34,13 +36,17 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       if ((info.mode & 0o022) !== 0) throw new UnsafeStorageError(`storage directory ${directory} is writable by group or others; chmod 700 it or use another`)
       // Our own directory, once readable by others (an older version made it 0755): close it.
       if ((info.mode & 0o077) !== 0) await chmod(directory, 0o700)
+      // What a crash left that no job accounts for. Other processes may be using the directory:
+      // what a job record names (a `.partial` being written, a claim) is the jobs' to remove.
       const now = Date.now()
-      for (const name of await readdir(directory)) {
-        const limit = name.endsWith(partialSuffix) ? abandonedAfterMs : name.endsWith(zipSuffix) ? expiredAfterMs : null
+      const names = await readdir(directory)
+      const recorded = new Set(names.filter((name) => name.endsWith(jobSuffix)).map((name) => name.slice(0, -jobSuffix.length)))
+      for (const name of names) {
+        const limit = leftAfterMs(name, recordAccountsFor(name, recorded), { abandonedAfterMs, expiredAfterMs })
         if (limit === null) continue
         const path = join(directory, name)
-        const { mtimeMs } = await stat(path)
-        if (now - mtimeMs > limit) await rm(path, { force: true })
+        const info = await stat(path).catch(absentAsNull)
+        if (info !== null && now - info.mtimeMs > limit) await rm(path, { force: true })
       }
     },
 
@@ -70,43 +76,83 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       }
     },
 
+    // The `.partial` too: a take-over removes what a stopped process was writing.
     async remove (key) {
       await rm(pathOf(key), { force: true })
+      await rm(pathOf(key, partialSuffix), { force: true })
     },
 
-    async createJobStore (exportTtlMs) {
-      return await directoryJobStore(directory, pathOf, exportTtlMs)
+    async createJobStore (settings) {
+      return await createRecordedJobStore(directoryRecords(directory, pathOf), settings)
     }
   }
 }
 
-/** Job records as `<id>.job.json` (written whole, then renamed into place); read back at start. */
-async function directoryJobStore (directory: string, pathOf: (key: string, suffix: string) => string, exportTtlMs: number): Promise<ExportJobStore> {
-  return await createRecordedJobStore({
-    async readAll () {
+/**
+ * Job records as `<id>.job.json` (written to a file of their own, then renamed
+ * into place); claims as `<name>.claim`, created exclusively.
+ */
+function directoryRecords (directory: string, pathOf: (key: string, suffix: string) => string): JobRecordPlace {
+  const recordPath = (id: string) => pathOf(id, jobSuffix)
+  return {
+    async list () {
       const records = []
       for (const name of await readdir(directory)) {
         if (!name.endsWith(jobSuffix)) continue
-        records.push({ id: name.slice(0, -jobSuffix.length), text: await readFile(join(directory, name), 'utf8') })
+        const info = await stat(join(directory, name)).catch(absentAsNull)
+        if (info !== null) records.push({ id: name.slice(0, -jobSuffix.length), version: `${info.mtimeMs}:${info.size}:${info.ino}` })
       }
       return records
     },
-    async save (job) {
-      const path = pathOf(job._id, jobSuffix)
-      const file = await open(`${path}.tmp`, 'w', 0o600)
-      try {
-        await file.writeFile(JSON.stringify(job))
-      } finally {
-        await file.close()
-      }
-      await rename(`${path}.tmp`, path)
+    // Any id a client sends comes here: one that is no key names no record.
+    async read (id) {
+      if (!isStorageKey(id)) return null
+      return await readFile(recordPath(id), 'utf8').catch(absentAsNull)
     },
-    // Also for a record read back that was not one (its id as listed).
+    async save (id, text) {
+      const path = recordPath(id)
+      // A temporary name of this writer's own: two processes writing one record never share a file.
+      const temporary = `${path}.${randomBytes(6).toString('hex')}${temporarySuffix}`
+      try {
+        await writeFile(temporary, text, { mode: 0o600 })
+        await rename(temporary, path)
+      } catch (err) {
+        await rm(temporary, { force: true })
+        throw err
+      }
+    },
     async delete (id) {
       await rm(join(directory, `${id}${jobSuffix}`), { force: true })
     },
-    async removeUnfinishedWrite (id) {
-      await rm(pathOf(id, partialSuffix), { force: true })
+    async claim (id, name) {
+      assertStorageKey(id)
+      try {
+        await (await open(join(directory, `${name}${claimSuffix}`), 'wx', 0o600)).close()
+        return true
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+        throw err
+      }
+    },
+    async deleteClaims (id) {
+      assertStorageKey(id)
+      for (const name of await readdir(directory)) {
+        if (name.startsWith(`${id}.`) && name.endsWith(claimSuffix)) await rm(join(directory, name), { force: true })
+      }
     }
-  }, exportTtlMs)
+  }
+}
+
+/** How old a file of the directory is when a start-up sweep removes it; `null`: never (not ours, or its job's). */
+function leftAfterMs (name: string, recorded: boolean, { abandonedAfterMs, expiredAfterMs }: StoragePreparation): number | null {
+  if (name.endsWith(partialSuffix)) return recorded ? null : abandonedAfterMs
+  if (name.endsWith(zipSuffix)) return expiredAfterMs
+  if (name.endsWith(temporarySuffix)) return abandonedAfterMs
+  if (name.endsWith(claimSuffix)) return recorded ? null : 0
+  return null
+}
+
+function absentAsNull (err: unknown): null {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+  throw err
 }

@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { s3Sdk, s3Uploads } from '../aws-sdk.ts'
 import type { S3ClientLike } from '../backends/upload-stores.ts'
 import { createRecordedJobStore } from '../export/recorded-jobs.ts'
-import { assertStorageKey, type ExportStorage } from './storage.ts'
+import { assertStorageKey, isStorageKey, recordAccountsFor, type ExportStorage } from './storage.ts'
 
 export interface S3StorageOptions {
   /** an `S3Client` of `@aws-sdk/client-s3` (AWS, or any S3-compatible server: MinIO, Ceph, …) */
@@ -37,14 +37,14 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
   }
   const isMissing = (err: unknown) => (err as { name?: string }).name === 'NoSuchKey'
 
-  /** Every object under `under`, with its last change. */
-  async function list (under: string): Promise<Array<{ key: string, modified: Date }>> {
+  /** Every object under `under`, with its last change and its version (the ETag). */
+  async function list (under: string): Promise<Array<{ key: string, modified: Date, version: string }>> {
     const { ListObjectsV2Command } = await s3Sdk()
-    const objects: Array<{ key: string, modified: Date }> = []
+    const objects: Array<{ key: string, modified: Date, version: string }> = []
     let token: string | undefined
     do {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: under, ContinuationToken: token }))
-      for (const object of page.Contents ?? []) objects.push({ key: object.Key!, modified: object.LastModified! })
+      for (const object of page.Contents ?? []) objects.push({ key: object.Key!, modified: object.LastModified!, version: `${object.ETag}:${object.LastModified!.getTime()}` })
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined
     } while (token !== undefined)
     return objects
@@ -55,14 +55,20 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
   }
 
-  /** Multipart uploads never completed (their parts cost storage until aborted) under `key`, or all of them. */
+  /**
+   * Multipart uploads never completed (their parts cost storage until aborted)
+   * of `key`, or all of them but those a job record accounts for (another
+   * process may be writing them).
+   */
   async function abortUnfinished (olderThan: Date, key?: string): Promise<void> {
+    const recorded = key === undefined ? new Set((await list(`${prefix}jobs/`)).map((record) => record.key.slice(`${prefix}jobs/`.length, -'.json'.length))) : null
     const { ListMultipartUploadsCommand, AbortMultipartUploadCommand } = await s3Sdk()
     // Some S3-compatible servers (gofakes3) answer NoSuchUpload where S3 lists none.
     const { Uploads: uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key ?? prefix }))
       .catch((err: unknown) => { if ((err as { name?: string }).name === 'NoSuchUpload') return { Uploads: [] }; throw err })
     for (const upload of uploads) {
       if (upload.Initiated !== undefined && upload.Initiated > olderThan) continue
+      if (recorded !== null && recordAccountsFor(upload.Key!.slice(prefix.length), recorded)) continue
       await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }))
     }
   }
@@ -102,33 +108,56 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
       }
     },
 
+    // An upload under way too: a take-over removes what a stopped process was writing.
     async remove (key) {
       await removeObject(objectKey(key))
+      await abortUnfinished(new Date(), objectKey(key))
     },
 
-    async createJobStore (exportTtlMs) {
+    async createJobStore (settings) {
       const { GetObjectCommand, PutObjectCommand } = await s3Sdk()
+      const recordsUnder = `${prefix}jobs/`
+      const claimsUnder = `${prefix}claims/`
       return await createRecordedJobStore({
-        async readAll () {
-          const records = []
-          for (const { key } of await list(`${prefix}jobs/`)) {
-            const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-            records.push({ id: key.slice(`${prefix}jobs/`.length, -'.json'.length), text: await object.Body!.transformToString() })
+        async list () {
+          return (await list(recordsUnder)).map(({ key, version }) => ({ id: key.slice(recordsUnder.length, -'.json'.length), version }))
+        },
+        // Any id a client sends comes here: one that is no key names no record.
+        async read (id) {
+          if (!isStorageKey(id)) return null
+          try {
+            const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: recordKey(id) }))
+            return await object.Body!.transformToString()
+          } catch (err) {
+            if (isMissing(err)) return null
+            throw err
           }
-          return records
         },
-        async save (job) {
+        async save (id, text) {
           // One PUT: an object is replaced whole, never seen half written.
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: recordKey(job._id), Body: JSON.stringify(job), ContentType: 'application/json' }))
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: recordKey(id), Body: text, ContentType: 'application/json' }))
         },
-        // Also for a record read back that was not one (its id as listed).
         async delete (id) {
-          await removeObject(`${prefix}jobs/${id}.json`)
+          await removeObject(recordKey(id))
         },
-        async removeUnfinishedWrite (id) {
-          await abortUnfinished(new Date(), objectKey(id))
+        // A conditional write (AWS S3 since 2024, MinIO, Ceph): of several processes, one creates the object.
+        async claim (id, name) {
+          assertStorageKey(id)
+          try {
+            await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${claimsUnder}${name}`, Body: '', IfNoneMatch: '*' }))
+            return true
+          } catch (err) {
+            const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+            // 412: it exists; 409: another conditional write of it is under way.
+            if (status === 412 || status === 409) return false
+            throw err
+          }
+        },
+        async deleteClaims (id) {
+          assertStorageKey(id)
+          for (const { key } of await list(`${claimsUnder}${id}.`)) await removeObject(key)
         }
-      }, exportTtlMs)
+      }, settings)
     }
   }
 }

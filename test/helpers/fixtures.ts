@@ -68,3 +68,12 @@ export function fixtureData (): MemoryRepositoryData & { files: NonNullable<Memo
     files: { 'file-1': { rid: general._id, content: 'PDF-BYTES' } }
   }
 }
+
+/** The fixture with `extra` more messages in #general on the 21st, a second apart, each its own text. */
+export function fixtureDataWithMore (extra: number): ReturnType<typeof fixtureData> {
+  const data = fixtureData()
+  for (let index = 0; index < extra; index++) {
+    data.messages.push(message(general._id, `2024-03-21T12:${String(Math.floor(index / 60) % 60).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}.000Z`, `message ${index} of a room shared by processes`, { _id: `more-${index}` }))
+  }
+  return data
+}
