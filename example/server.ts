@@ -1,6 +1,8 @@
 /**
  * The demo host server: a chat server's side of the plugin, on the embedded
  * in-memory repository. `npm start`, then paste the printed curl commands.
+ * Environment: PORT (3000), HOST (127.0.0.1), LOG_LEVEL (info) and
+ * EXPORT_SECRET (signs the mailed download links). See docs/demo.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,7 +16,11 @@ const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 const mailDirectory = join(process.cwd(), 'demo-mail')
 
-/** Mail goes to ./demo-mail/*.eml instead of an SMTP server: open them with any mail client. */
+/**
+ * Mail goes to ./demo-mail/*.eml (under the working directory) instead of an SMTP server:
+ * the email exports, and the "export ready" mail with its signed download link that each
+ * finished file export sends. Open them with any mail client.
+ */
 const folderTransport: Transport = {
   name: 'demo-folder',
   version: '1.0.0',
