@@ -116,51 +116,47 @@ export interface ExportJobStore {
 
 const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
 
-/** Where a store keeps its records beyond memory: called on every status change and removal. */
-export interface JobRecords {
-  save (job: ExportJob): Promise<void>
-  delete (id: string): Promise<void>
-}
-
 /**
- * Jobs in this process's memory — with `records`, also written through to
- * them (status changes only: progress counts are not worth a write), so a
- * restart can start from `restored`.
+ * Concurrency slots counted in this process: its queued and running jobs
+ * (the users `jobUsers` lists, one per job) and the holders without a job
+ * record (email exports).
  */
-export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobRecords): ExportJobStore {
-  const jobs = new Map(restored.map((job) => [job._id, { ...job }]))
-  /** slot holders without a job record: holder id → user id */
+export function createProcessSlots (jobUsers: () => Iterable<string>): Pick<ExportJobStore, 'claimSlot' | 'releaseSlot'> & { free (userId: string, limits: SlotLimits): boolean } {
+  /** holder id → user id */
   const holders = new Map<string, string>()
-  const slotFree = (userId: string, limits: SlotLimits) => {
-    let running = holders.size
-    let runningForUser = [...holders.values()].filter((holder) => holder === userId).length
-    for (const other of jobs.values()) {
-      if (!active(other)) continue
-      running++
-      if (other.userId === userId) runningForUser++
-    }
-    return running < limits.overall && runningForUser < limits.perUser
-  }
-  const store: ExportJobStore = {
-    async insertIfSlotFree (job, limits) {
-      if (!slotFree(job.userId, limits)) return false
-      jobs.set(job._id, { ...job })
-      await records?.save(job)
-      return true
+  const slots = {
+    free (userId: string, limits: SlotLimits) {
+      const users = [...holders.values(), ...jobUsers()]
+      return users.length < limits.overall && users.filter((user) => user === userId).length < limits.perUser
     },
-    async claimSlot (holderId, userId, limits) {
-      if (!slotFree(userId, limits)) return false
+    async claimSlot (holderId: string, userId: string, limits: SlotLimits) {
+      if (!slots.free(userId, limits)) return false
       holders.set(holderId, userId)
       return true
     },
-    async releaseSlot (holderId) {
+    async releaseSlot (holderId: string) {
       holders.delete(holderId)
+    }
+  }
+  return slots
+}
+
+/** Jobs in this process's memory: gone with it. */
+export function createMemoryJobStore (): ExportJobStore {
+  const jobs = new Map<string, ExportJob>()
+  const { free, claimSlot, releaseSlot } = createProcessSlots(() => [...jobs.values()].filter(active).map((job) => job.userId))
+  const store: ExportJobStore = {
+    async insertIfSlotFree (job, limits) {
+      if (!free(job.userId, limits)) return false
+      jobs.set(job._id, { ...job })
+      return true
     },
+    claimSlot,
+    releaseSlot,
     async update ({ _id: id, attempt }, patch) {
       const job = jobs.get(id)
       if (job === undefined || job.attempt !== attempt) return
       Object.assign(job, patch)
-      if (patch.status !== undefined) await records?.save({ ...job })
     },
     async updateActive (attempt, patch) {
       const job = jobs.get(attempt._id)
@@ -177,7 +173,6 @@ export function createMemoryJobStore (restored: ExportJob[] = [], records?: JobR
     },
     async remove (id) {
       jobs.delete(id)
-      await records?.delete(id)
     }
   }
   return store

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { ExportJob, ExportJobStore, JobStoreSettings } from './jobs.ts'
+import { createProcessSlots, type ExportJob, type ExportJobStore, type JobStoreSettings } from './jobs.ts'
 
 /**
  * Where a storage keeps job records beside its exports (a directory's
@@ -53,8 +53,7 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
   const heartbeatEveryMs = Math.ceil(instanceTimeoutMs / 3)
   /** this process's queued and running jobs, with their latest progress, and when their record was last written */
   const own = new Map<string, { job: ExportJob, savedAt: number }>()
-  /** slot holders without a job record: holder id → user id */
-  const holders = new Map<string, string>()
+  const { free, claimSlot, releaseSlot } = createProcessSlots(() => [...own.values()].map(({ job }) => job.userId))
   /** records parsed, by id and version: a sweep reads again only what changed */
   const parsed = new Map<string, { version: string, job: RecordedJob }>()
 
@@ -111,37 +110,25 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
     (record.heartbeatAt ?? record.createdAt).getTime() < now - instanceTimeoutMs &&
     !ownerRuns(record.owner)
 
-  const slotFree = (userId: string, limits: { perUser: number, overall: number }) => {
-    const users = [...holders.values(), ...[...own.values()].map(({ job }) => job.userId)]
-    return users.length < limits.overall && users.filter((user) => user === userId).length < limits.perUser
-  }
-
   const store: ExportJobStore = {
     async insertIfSlotFree (job, limits) {
-      if (!slotFree(job.userId, limits)) return false
+      if (!free(job.userId, limits)) return false
       own.set(job._id, { job: { ...job }, savedAt: Date.now() })
       await writeOwned(job)
       return true
     },
 
-    async claimSlot (holderId, userId, limits) {
-      if (!slotFree(userId, limits)) return false
-      holders.set(holderId, userId)
-      return true
-    },
-
-    async releaseSlot (holderId) {
-      holders.delete(holderId)
-    },
+    claimSlot,
+    releaseSlot,
 
     async update ({ _id: id, attempt }, patch) {
       // The record decides: another process may have run the job again since.
       const record = await readRecord(id)
       if (record === null || record.attempt !== attempt) return
-      const mine = own.get(id)
-      if (mine !== undefined && mine.job.attempt === attempt) own.delete(id)
       const { owner, heartbeatAt, ...job } = record
       await write({ ...job, ...patch })
+      // Only now: until the record says so, status reads must not fall back to the older record.
+      if (own.get(id)?.job.attempt === attempt) own.delete(id)
     },
 
     async updateActive ({ _id: id, attempt }, patch) {
@@ -156,8 +143,9 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
         return false
       }
       mine.savedAt = Date.now()
-      if (!active(mine.job)) own.delete(id)
       await writeOwned(mine.job)
+      // A finished job's status comes from its record from now on — not before it is written.
+      if (!active(mine.job)) own.delete(id)
       return true
     },
 
