@@ -12,8 +12,10 @@ import { createMongoJobStore } from './lib/export/mongo-jobs.ts'
 import { createExportSlots } from './lib/export/slots.ts'
 import { resolveDatabase, resolveOptions, type RoomsExportOptions } from './lib/options.ts'
 import { htmlWorkerAvailable } from './lib/render/html-worker.ts'
+import { cancelRoute } from './lib/routes/cancel.ts'
 import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
+import { listRoute } from './lib/routes/list.ts'
 import { decorateExportUser, setExportUser } from './lib/routes/export-user.ts'
 import { acceptsDownloadToken, type RouteContext } from './lib/routes/route-context.ts'
 import { statusRoute } from './lib/routes/status.ts'
@@ -86,6 +88,8 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   await fastify.register(exportRoute, context)
   await fastify.register(statusRoute, context)
   await fastify.register(downloadRoute, context)
+  await fastify.register(cancelRoute, context)
+  await fastify.register(listRoute, context)
 }
 
 export default fp(roomsExport, { name: 'fastify-rooms-export', fastify: '5.x', encapsulate: true })

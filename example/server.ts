@@ -60,7 +60,7 @@ await app.register(roomsExport, {
   secret: process.env.EXPORT_SECRET ?? 'demo-secret-change-me-in-production'
 })
 
-app.get('/', async () => ({ service: 'fastify-rooms-export demo', routes: ['POST /api/v1/rooms.export', 'GET /api/v1/rooms.export.status', 'GET /api/v1/rooms.export.download'] }))
+app.get('/', async () => ({ service: 'fastify-rooms-export demo', routes: ['POST /api/v1/rooms.export', 'GET /api/v1/rooms.export.status', 'GET /api/v1/rooms.export.download', 'POST /api/v1/rooms.export.cancel', 'GET /api/v1/rooms.export.list'] }))
 
 await app.listen({ port, host })
 
@@ -83,6 +83,12 @@ curl -s -o export.zip '${base}/rooms.export.download?exportId=EXPORT_ID' ${auth}
 # 4. an email export (the mail lands in ${mailDirectory})
 curl -s -X POST ${base}/rooms.export ${auth} -H 'Content-Type: application/json' \\
   -d '{"rid":"GENERAL","type":"email","toUsers":["mod","nobody"],"toEmails":["auditor@example.com"],"subject":"Week 10","dateFrom":"2024-03-04","dateTo":"2024-03-08"}'
+
+# 5. cancel an export, and list yours
+curl -s -X POST ${base}/rooms.export.cancel ${auth} -H 'Content-Type: application/json' -d '{"exportId":"EXPORT_ID"}'
+curl -s '${base}/rooms.export.list?offset=0&count=25' ${auth}
+
+# or all of it from a client that draws the progress bar: npm run demo:client (-- --cancel)
 
 # a user without the mail-messages permission
 curl -s -X POST ${base}/rooms.export -H 'X-User-Id: demo-user' -H 'X-Auth-Token: demo-user-token' -H 'Content-Type: application/json' -d '{"rid":"GENERAL","type":"file","format":"json"}'

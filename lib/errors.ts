@@ -22,6 +22,7 @@ export const errorTable = {
   'error-not-found': 404,
   'error-export-not-ready': 409,
   'error-export-failed': 409,
+  'error-export-cancelled': 409,
   'error-range-not-satisfiable': 416,
   'error-internal': 500
 } as const

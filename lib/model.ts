@@ -205,6 +205,13 @@ export interface RoomRepository {
    * claims is shown.
    */
   fileSize? (file: FileRef, rid: string): Promise<number | null>
+  /**
+   * How many messages `findMessages` yields for the same query, leaving out
+   * `_hidden` edit-history copies — counted once when a file export starts,
+   * for the status's `total` and `progress`. Without this method (or when
+   * it fails: it is only for display) the status has neither.
+   */
+  countMessages? (query: MessageRangeQuery): Promise<number>
 }
 
 /** The export order: ascending `ts`, then `_id` (byte order, as MongoDB sorts strings). */

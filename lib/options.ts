@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { FastifyContextConfig, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { MongoDatabase } from './backends/mongo-database.ts'
 import type { MongoUploadsOptions } from './backends/upload-stores.ts'
+import { createExportMetrics, noMetrics, type ExportMetrics, type MetricsRegistry } from './metrics.ts'
 import { InvalidOptionError } from './errors.ts'
 import { asError, callHost, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
 import { readStoredRoom } from './stored-message.ts'
@@ -322,6 +323,17 @@ export interface RoomsExportOptions {
    * @default true
    */
   renderInWorker?: boolean
+  /**
+   * Prometheus metrics in the host's `prom-client` registry (with
+   * `fastify-metrics`: `app.metrics.client.register`):
+   * `rooms_export_exports_total{type,format,outcome}` (done, failed,
+   * cancelled, refused), `rooms_export_duration_seconds{type,format}`,
+   * `rooms_export_running`, `rooms_export_messages_total{type,format}` and
+   * `rooms_export_bytes_total{type,format}` (of exports that ended done).
+   * Needs `prom-client` installed (an optional peer dependency).
+   * @default none: no metrics
+   */
+  metrics?: { registry: MetricsRegistry }
 }
 
 export interface ResolvedMailer {
@@ -348,6 +360,7 @@ export interface ResolvedOptions {
   onRequest: onRequestHookHandler[]
   translate: Translate | null
   renderInWorker: boolean
+  metrics: ExportMetrics
 }
 
 export const defaultLimits: ExportLimits = {
@@ -481,7 +494,7 @@ function defaultExportDirectory (): string {
 /** The options this plugin reads, and those Fastify's `register` itself hands every plugin. */
 const knownOptions = new Set<string>([
   'authenticate', 'hasPermission', 'canAccessRoom', 'repository', 'storage', 'mailer', 'basePath', 'publicUrl', 'limits',
-  'onExportReady', 'onExportFailed', 'secret', 'mongo', 'routeConfig', 'onRequest', 'translate', 'renderInWorker',
+  'onExportReady', 'onExportFailed', 'secret', 'mongo', 'routeConfig', 'onRequest', 'translate', 'renderInWorker', 'metrics',
   'prefix', 'logLevel', 'logSerializers'
 ] satisfies Array<keyof RoomsExportOptions | 'prefix' | 'logLevel' | 'logSerializers'>)
 
@@ -508,7 +521,7 @@ function resolveStorage (storage: unknown): ExportStorage | undefined {
 
 /** The repository's methods as the plugin calls them: see lib/host-code.ts. */
 function guardedRepository (repository: RoomRepository): RoomRepository {
-  const { openFile, fileSize } = repository
+  const { openFile, fileSize, countMessages } = repository
   const stage = 'the repository'
   return {
     findRoomById: async (rid) => readStoredRoom(await callHost(() => repository.findRoomById(rid), stage), rid),
@@ -516,7 +529,8 @@ function guardedRepository (repository: RoomRepository): RoomRepository {
     findMessagesByIds: guardIterable(repository.findMessagesByIds, repository, stage),
     findUsersByUsernames: guard(repository.findUsersByUsernames, repository, stage),
     ...(openFile === undefined ? {} : { openFile: guard(openFile, repository, stage) }),
-    ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository, stage) })
+    ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository, stage) }),
+    ...(countMessages === undefined ? {} : { countMessages: guard(countMessages, repository, stage) })
   }
 }
 
@@ -575,6 +589,16 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
     routeConfig: { ...routeConfig },
     onRequest,
     translate: translate === undefined ? null : guardedTranslate(translate),
-    renderInWorker: options.renderInWorker ?? true
+    renderInWorker: options.renderInWorker ?? true,
+    metrics: await resolveMetrics(options.metrics)
   }
+}
+
+async function resolveMetrics (metrics: RoomsExportOptions['metrics']): Promise<ExportMetrics> {
+  if (metrics === undefined) return noMetrics
+  if (typeof metrics !== 'object' || metrics === null) fail('option "metrics" must be an object: { registry }')
+  rejectUnknownKeys(metrics, ['registry'], 'metrics.')
+  const { registry } = metrics
+  if (typeof registry?.registerMetric !== 'function' || typeof registry.getSingleMetric !== 'function') fail('option "metrics.registry" must be a prom-client Registry')
+  return await createExportMetrics(registry)
 }

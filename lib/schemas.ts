@@ -62,9 +62,11 @@ export const ExportStatusSchema = Type.Object({
   _id: Type.String(),
   rid: Type.String(),
   format: OneOfStrings(['html', 'json']),
-  status: OneOfStrings(['queued', 'running', 'done', 'failed']),
+  status: OneOfStrings(['queued', 'running', 'done', 'failed', 'cancelled']),
   messages: Type.Integer(),
   bytes: Type.Integer(),
+  total: Type.Optional(Type.Integer({ minimum: 0, description: 'how many messages the export will hold, counted when it started (when the repository can count)' })),
+  progress: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '`messages / total` (four places, rounded down), 1 once done' })),
   createdAt: IsoInstant,
   finishedAt: Type.Optional(IsoInstant),
   error: Type.Optional(Type.String()),
@@ -75,6 +77,30 @@ export type ExportStatus = Static<typeof ExportStatusSchema>
 export const ExportStatusReplySchema = Type.Object({
   success: Type.Literal(true),
   export: ExportStatusSchema
+})
+
+export const CancelBodySchema = Type.Object({
+  exportId: Type.String({ minLength: 1, maxLength: 128 })
+}, { additionalProperties: false })
+
+export const CancelReplySchema = Type.Object({
+  success: Type.Literal(true)
+})
+
+/** A non-negative whole number in a query string (validation does not coerce). */
+const QueryInteger = (description: string) => Type.String({ pattern: '^[0-9]{1,9}$', description })
+
+export const ListQuerySchema = Type.Object({
+  offset: Type.Optional(QueryInteger('exports to skip, newest first; default 0')),
+  count: Type.Optional(QueryInteger('exports in the page, 1 to 100; default 25'))
+}, { additionalProperties: false })
+
+export const ListReplySchema = Type.Object({
+  success: Type.Literal(true),
+  exports: Type.Array(ExportStatusSchema),
+  offset: Type.Integer({ minimum: 0 }),
+  count: Type.Integer({ minimum: 0, description: 'exports in this page' }),
+  total: Type.Integer({ minimum: 0, description: 'the caller\'s exports in all (not expired)' })
 })
 
 // The JSON export document (SPEC §4), exported for consumers who validate archives.

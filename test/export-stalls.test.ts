@@ -56,9 +56,21 @@ function endlessRepository (): RoomRepository {
 
 const openDescriptors = async () => (await readdir('/proc/self/fd')).length
 
-const failedStatus = (status: { export: { createdAt: string, finishedAt: string, messages: number } }, exportId: string, format: string, error: string) => ({
+/** A failed export's whole status; `total` as counted at its start, and `progress` as far as it got. */
+const failedStatus = (status: { export: { createdAt: string, finishedAt: string, messages: number, total?: number } }, exportId: string, format: string, error: string) => ({
   success: true,
-  export: { _id: exportId, rid: general._id, format, status: 'failed', messages: status.export.messages, bytes: 0, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt, error }
+  export: {
+    _id: exportId,
+    rid: general._id,
+    format,
+    status: 'failed',
+    messages: status.export.messages,
+    ...(status.export.total === undefined ? {} : { total: status.export.total, progress: Math.min(0.9999, Math.floor(status.export.messages / status.export.total * 10_000) / 10_000) }),
+    bytes: 0,
+    createdAt: status.export.createdAt,
+    finishedAt: status.export.finishedAt,
+    error
+  }
 })
 
 async function assertSlotFree (t: Test, app: Awaited<ReturnType<typeof buildApp>>) {

@@ -27,7 +27,7 @@ t.test('a JSON file export: answer, status, download and the whole archive', asy
   t.match(finishedAt, isoPattern)
   t.same(status, {
     success: true,
-    export: { _id: exportId, rid: general._id, format: 'json', status: 'done', messages: 7, bytes: download.rawPayload.length, createdAt, finishedAt }
+    export: { _id: exportId, rid: general._id, format: 'json', status: 'done', messages: 7, total: 7, progress: 1, bytes: download.rawPayload.length, createdAt, finishedAt }
   })
   const today = new Date().toISOString().slice(0, 10)
   t.same(download.headers['content-type'], 'application/zip')
@@ -261,7 +261,7 @@ t.test('a running export: status counts, download 409 until done', async (t) => 
   }
   // bytes: the zip's first local header is out before the first message's bytes are compressed
   t.ok(Number.isInteger(status.export.bytes) && status.export.bytes >= 0)
-  t.same(status, { success: true, export: { _id: exportId, rid: general._id, format: 'json', status: 'running', messages: 1, bytes: status.export.bytes, createdAt: status.export.createdAt } })
+  t.same(status, { success: true, export: { _id: exportId, rid: general._id, format: 'json', status: 'running', messages: 1, total: 9, progress: 0.1111, bytes: status.export.bytes, createdAt: status.export.createdAt } })
   const early = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
   t.equal(early.statusCode, 409)
   t.same(early.json(), { success: false, error: '[error-export-not-ready]', errorType: 'error-export-not-ready', details: 'the export is running' })

@@ -39,7 +39,7 @@ t.test('SPEC §3 through the Rocket.Chat hooks, and the archive with its uploads
   t.equal(started.statusCode, 200)
   const { exportId } = started.json()
   const status = await settle(app, rcUsers.admin, exportId)
-  t.same(status.export, { _id: exportId, rid: 'GENERAL', format: 'json', status: 'done', messages: 6, bytes: status.export.bytes, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt })
+  t.same(status.export, { _id: exportId, rid: 'GENERAL', format: 'json', status: 'done', messages: 6, total: 6, progress: 1, bytes: status.export.bytes, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt })
   const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
   t.equal(download.statusCode, 200)
   t.equal(download.rawPayload.length, status.export.bytes)

@@ -105,7 +105,7 @@ t.test('an instance killed mid-export: another runs the job again from the start
   const done = await settle(survivor, rcUsers.admin, exportId)
   t.same(done, {
     success: true,
-    export: { _id: exportId, rid: 'GENERAL', format: 'html', status: 'done', messages: 1506, bytes: done.export.bytes, createdAt: done.export.createdAt, finishedAt: done.export.finishedAt, attempt: 2 }
+    export: { _id: exportId, rid: 'GENERAL', format: 'html', status: 'done', messages: 1506, total: 1506, progress: 1, bytes: done.export.bytes, createdAt: done.export.createdAt, finishedAt: done.export.finishedAt, attempt: 2 }
   })
   const download = await survivor.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })
   t.equal(download.statusCode, 200)
@@ -187,7 +187,7 @@ t.test('three instances killed in turn, each in the attempt it took over: the jo
   }
   const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 } })
   const failed = await settle(survivor, rcUsers.admin, exportId)
-  t.same(failed, { success: true, export: { _id: exportId, rid: 'GENERAL', format: 'json', status: 'failed', messages: failed.export.messages, bytes: failed.export.bytes, createdAt: failed.export.createdAt, finishedAt: failed.export.finishedAt, error: 'the server running this export stopped', attempt: 3 } })
+  t.same(failed, { success: true, export: { _id: exportId, rid: 'GENERAL', format: 'json', status: 'failed', messages: failed.export.messages, total: 1506, progress: failed.export.progress, bytes: failed.export.bytes, createdAt: failed.export.createdAt, finishedAt: failed.export.finishedAt, error: 'the server running this export stopped', attempt: 3 } })
   t.ok(await eventually(async () => await db.collection('rooms_export.chunks').countDocuments({}) === 0 && await db.collection('rooms_export.files').countDocuments({}) === 0, 10_000), 'no file and no chunk of any attempt')
   t.same(await db.collection('rooms_export_slots').find().toArray(), [], 'its slots are free')
   t.notOk((await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.leftovers, 'marked clean')

@@ -36,7 +36,9 @@ const routeSecurity = {
   '/api/v1/rooms.export': { post: [credentials] },
   '/api/v1/rooms.export.status': { get: [credentials] },
   // The download also opens with the mailed link's token alone.
-  '/api/v1/rooms.export.download': { get: [credentials, { downloadLinkToken: [] }], head: [credentials, { downloadLinkToken: [] }] }
+  '/api/v1/rooms.export.download': { get: [credentials, { downloadLinkToken: [] }], head: [credentials, { downloadLinkToken: [] }] },
+  '/api/v1/rooms.export.cancel': { post: [credentials] },
+  '/api/v1/rooms.export.list': { get: [credentials] }
 }
 const schemes = {
   rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'the user id (Rocket.Chat REST credentials)' },

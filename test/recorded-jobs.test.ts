@@ -87,3 +87,19 @@ t.test('progress reaches the record with the heartbeat, a third of the instance 
   t.ok((memory.record('c').heartbeatAt as string) > written, 'a newer heartbeat')
   await jobs.close!()
 })
+
+t.test('a job that has just ended holds no slot while its record is being written', async (t) => {
+  const memory = placeInMemory()
+  const jobs = await createRecordedJobStore(memory.place, settings)
+  const one = { perUser: 1, overall: 1 }
+  await jobs.insertIfSlotFree(job('d'), one)
+  t.equal(await jobs.insertIfSlotFree(job('e'), one), false, 'the one slot is taken')
+  const release = memory.holdSaves()
+  const finishing = jobs.updateActive({ _id: 'd', attempt: 1 }, { status: 'done' })
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.match(await jobs.findById('d'), { status: 'done' })
+  t.equal(await jobs.claimSlot('mail', 'user', one), true, 'done: its slot is free')
+  release()
+  await finishing
+  await jobs.close!()
+})

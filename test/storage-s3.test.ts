@@ -140,7 +140,7 @@ t.test('shared by instances: a job of a live instance is left alone; one silent 
   await put('rooms-export/silent.zip', 'what the stopped instance stored')
   const [first, second] = await Promise.all([hostOn(t, s3, bucket, { instanceTimeoutMs: 1000 }), hostOn(t, s3, bucket, { instanceTimeoutMs: 1000 })])
   const done = await waitForExport(first, alice, 'silent')
-  t.same(done, { success: true, export: { _id: 'silent', rid: general._id, format: 'json', status: 'done', messages: 7, bytes: done.export.bytes, createdAt: done.export.createdAt, finishedAt: done.export.finishedAt, attempt: 2 } })
+  t.same(done, { success: true, export: { _id: 'silent', rid: general._id, format: 'json', status: 'done', messages: 7, total: 7, progress: 1, bytes: done.export.bytes, createdAt: done.export.createdAt, finishedAt: done.export.finishedAt, attempt: 2 } })
   t.same(await waitForExport(second, alice, 'silent'), done, 'both instances answer for it')
   t.match((await second.inject({ url: '/api/v1/rooms.export.status?exportId=alive', headers: authHeaders(alice) })).json().export, { status: 'running', messages: 3 }, 'a heartbeat within the timeout: its owner lives')
   const { objects } = await contents(s3, bucket)

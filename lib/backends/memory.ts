@@ -53,6 +53,16 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
       }
     },
 
+    async countMessages ({ rid, from, to }) {
+      const list = messagesByRoom.get(rid) ?? []
+      const end = to.getTime()
+      let count = 0
+      for (let index = firstAtOrAfter(list, from.getTime()); index < list.length && list[index].ts.getTime() <= end; index++) {
+        if (list[index]._hidden !== true) count++
+      }
+      return count
+    },
+
     async * findMessagesByIds (rid, ids) {
       const wanted = new Set(ids)
       for (const message of messagesByRoom.get(rid) ?? []) {

@@ -283,6 +283,11 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
       }
     },
 
+    // The export's own filter, on the same { rid, ts } index.
+    async countMessages ({ rid, from, to }) {
+      return await messages.countDocuments({ rid, ...visible, ts: { $gte: from, $lte: to } })
+    },
+
     async * findMessagesByIds (rid, ids) {
       const found = await messages.find({ _id: { $in: ids as unknown as Document['_id'][] }, rid, ...visible }, { projection: messageProjection, sort: { ts: 1, _id: 1 } }).toArray()
       for (const document of found) yield toMessage(document)

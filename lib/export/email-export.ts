@@ -45,7 +45,11 @@ export async function sendEmailExport (
   const { repository, limits } = options
   const { user } = request
   const recipients = await resolveRecipients(user, request.toUsers, request.toEmails, repository, limits)
-  const slot = await slots.claim(user)
+  const slot = await slots.claim(user).catch((err: unknown) => {
+    if (err instanceof ExportApiError && err.errorType === 'error-too-many-requests') options.metrics.refused('email', request.format)
+    throw err
+  })
+  options.metrics.started()
   // As a file export's lines (`log` is the request's: each line carries its reqId); an email export has no exportId.
   const logFields = { userId: user._id, rid: request.room._id, type: 'email' }
   const startedAt = Date.now()
@@ -53,12 +57,14 @@ export async function sendEmailExport (
   try {
     const { missing, messages } = await renderAndSend(options, request, recipients, log)
     log.info({ ...logFields, messages, ms: Date.now() - startedAt }, 'rooms.export: export done')
+    options.metrics.ended('email', request.format, 'done', { seconds: (Date.now() - startedAt) / 1000, messages, bytes: 0 })
     return { missing }
   } catch (err) {
     // What the request answers; a cause that is not the request's own is logged with its stack
     // where it happened (the mail server's refusal below) or by the error handler (error-internal).
     const reason = err instanceof ExportApiError ? err.message : 'error-internal'
     log.warn({ ...logFields, ms: Date.now() - startedAt, reason }, 'rooms.export: export failed')
+    options.metrics.ended('email', request.format, 'failed', { seconds: (Date.now() - startedAt) / 1000, messages: 0, bytes: 0 })
     throw err
   } finally {
     await slots.release(slot)

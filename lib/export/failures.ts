@@ -30,6 +30,14 @@ export class JobLostError extends Error {
   }
 }
 
+/** Its owner cancelled the export (`rooms.export.cancel`). */
+export class CancelledError extends Error {
+  constructor () {
+    super('the export was cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
 /** `app.close()` stopped the export. */
 export class ShutdownError extends Error {
   constructor () {

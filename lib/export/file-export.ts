@@ -18,7 +18,7 @@ import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
 import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessages } from './context.ts'
 import { announceExport } from './export-ready.ts'
-import { ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
+import { CancelledError, ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
 import { storageKeyOf, type ExportFormat, type ExportJob, type ExportJobStore, type JobRequest } from './jobs.ts'
 import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
@@ -116,7 +116,10 @@ export class FileExports {
       request
     }
     const claimed = await jobs.insertIfSlotFree(job, slotLimits(options.limits))
-    if (!claimed) throw tooManyExports()
+    if (!claimed) {
+      options.metrics.refused('file', format)
+      throw tooManyExports()
+    }
 
     log.info({ exportId: job._id, userId: user._id, rid: room._id, reqId, format }, 'rooms.export: export started')
     this.launch(job, { user, reqId }, room, range)
@@ -184,6 +187,8 @@ export class FileExports {
       await progressWrites
     }
     const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { controller.abort(stall) })
+    options.metrics.started()
+    const figures = () => ({ seconds: (Date.now() - startedAt) / 1000, messages: progress.messages, bytes: progress.bytes })
     const logFields = { exportId: job._id, userId: user._id, rid: room._id, reqId, ...(job.attempt > 1 ? { attempt: job.attempt } : {}) }
 
     const archive = new ExportArchive(controller.signal, watchdog)
@@ -195,6 +200,8 @@ export class FileExports {
 
     try {
       await writeOwn({ status: 'running' })
+      const total = await this.countMessages(job, range, controller.signal, watchdog)
+      if (total !== undefined) await writeOwn({ total })
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
       const flawed = new FlawedMessages()
@@ -242,6 +249,7 @@ export class FileExports {
         expiresAt: new Date(finishedAt.getTime() + limits.exportTtlMs)
       }
       await writeOwn(done)
+      options.metrics.ended('file', job.format, 'done', figures())
       if (flawed.count > 0) logFlawedMessages(log, logFields, flawed)
       log.info({ ...logFields, messages: progress.messages, bytes: progress.bytes, ms: Date.now() - startedAt }, 'rooms.export: export done')
       await announceExport(this.deps, { ...job, ...done }, user, room, range.timezone)
@@ -255,7 +263,12 @@ export class FileExports {
       toStorage.destroy(cause as Error)
       const reason = failureReason(cause, watchdog.currentStage)
       const failedFields = { ...logFields, messages: progress.messages, ms: Date.now() - startedAt, reason }
-      if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
+      // Cancelled here, or (the record says so) through another instance.
+      const cancelled = cause instanceof CancelledError || (cause instanceof JobLostError && (await jobs.findById(job._id).catch(() => null))?.status === 'cancelled')
+      // Stopped here by the server closing, or by another instance that runs it now: it ends elsewhere.
+      options.metrics.ended('file', job.format, cancelled ? 'cancelled' : cause instanceof ShutdownError || cause instanceof JobLostError ? null : 'failed', figures())
+      if (cancelled) log.info({ ...logFields, messages: progress.messages, ms: Date.now() - startedAt }, 'rooms.export: export cancelled')
+      else if (cause instanceof ShutdownError) log.warn(failedFields, 'rooms.export: export aborted by shutdown')
       else log.error({ ...failedFields, err: cause }, 'rooms.export: export failed')
       // A storage that ignores its destroyed source gets one more stall period to let go.
       await raceAbort(stored.catch(() => {}), this.cleanUpSignal()).catch(() => {})
@@ -263,9 +276,57 @@ export class FileExports {
       // Shut down where another instance can take the job over, it is handed over rather than failed;
       // a lost job's record already says what became of it. Either way what this attempt stored goes.
       const handOver = cause instanceof ShutdownError && jobs.handOver !== undefined
-      const failed = await this.discard(job, reason, progress.messages, !handOver && !(cause instanceof JobLostError))
+      // A cancelled or lost job's record already says what became of it.
+      const failed = await this.discard(job, reason, progress.messages, !handOver && !(cause instanceof JobLostError) && !cancelled)
       if (handOver) await this.handOver(job)
-      if (!(cause instanceof ShutdownError)) await this.reportFailure(failed, user, reason, cause)
+      if (!(cause instanceof ShutdownError) && !cancelled) await this.reportFailure(failed, user, reason, cause)
+    }
+  }
+
+  /**
+   * The status's `total`, counted once at the start: it is only for display,
+   * so a repository that cannot count (or fails to) costs the figure, not
+   * the export.
+   */
+  private async countMessages (job: ExportJob, range: ResolvedRange, signal: AbortSignal, watchdog: StallWatchdog): Promise<number | undefined> {
+    const { repository } = this.deps.options
+    if (repository.countMessages === undefined) return undefined
+    watchdog.waitingOn('counting the messages')
+    try {
+      const total = await raceAbort(repository.countMessages({ rid: job.rid, from: range.from, to: range.to }), signal)
+      return Number.isSafeInteger(total) && total >= 0 ? total : undefined
+    } catch (err) {
+      signal.throwIfAborted()
+      this.deps.log.warn({ err, exportId: job._id }, 'rooms.export: counting the messages failed; the status shows no total')
+      return undefined
+    }
+  }
+
+  /**
+   * The owner's cancel: a queued or running export stops — nothing stays
+   * stored, its slot is free at once, it reads `cancelled`; a finished one
+   * (done or failed) is removed; a cancelled one stays as it is.
+   */
+  async cancel (job: ExportJob): Promise<void> {
+    const { jobs, options, log } = this.deps
+    let current: ExportJob | null = job
+    if (job.status === 'queued' || job.status === 'running') {
+      const finishedAt = new Date()
+      const cancelled: Partial<ExportJob> = { status: 'cancelled', bytes: 0, finishedAt, expiresAt: new Date(finishedAt.getTime() + options.limits.exportTtlMs) }
+      if (await jobs.cancel(job, cancelled)) {
+        // Running here: stopped now. Running elsewhere: its instance reads the record at its next write.
+        this.running.get(job._id)?.controller.abort(new CancelledError())
+        log.info({ exportId: job._id, userId: job.userId }, 'rooms.export: export cancelled by its owner')
+        return
+      }
+      // It ended meanwhile: cancelled as the finished export it now is.
+      current = await jobs.findById(job._id)
+    }
+    if (current?.status === 'done' || current?.status === 'failed') {
+      // Every attempt's key: a job failed because its instances stopped may still hold earlier ones.
+      for (let attempt = 1; attempt <= current.attempt; attempt++) await options.storage.remove(storageKeyOf({ _id: current._id, attempt }))
+      await jobs.remove(current._id)
+      log.info({ exportId: current._id, userId: current.userId, status: current.status }, 'rooms.export: finished export removed by its owner')
     }
   }
 

@@ -2,7 +2,7 @@ import type { ExportUser } from '../model.ts'
 import type { ExportStatus } from '../schemas.ts'
 
 export type ExportFormat = 'html' | 'json'
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed'
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
 /** One file export, from the request to its expiry. */
 export interface ExportJob {
@@ -13,6 +13,8 @@ export interface ExportJob {
   status: JobStatus
   /** messages written so far */
   messages: number
+  /** how many messages the export will hold, counted at its start (when the repository can count) */
+  total?: number
   /** bytes of the stored zip so far */
   bytes: number
   /** of the whole stored zip, once done: the download's strong ETag */
@@ -62,6 +64,23 @@ export interface JobStoreSettings {
   exportAttempts: number
 }
 
+/** A page of a list: `count` items after the first `offset`. */
+export interface JobPage {
+  offset: number
+  count: number
+}
+
+/** Newest first (`createdAt`, then `_id`, both descending): the order of a user's list. */
+export function newestFirst (a: ExportJob, b: ExportJob): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || Number(b._id > a._id) - Number(b._id < a._id)
+}
+
+/** A user's jobs not expired at `now`, newest first, paged. */
+export function pageOfUser (jobs: Iterable<ExportJob>, userId: string, { offset, count }: JobPage, now: Date): { jobs: ExportJob[], total: number } {
+  const own = [...jobs].filter((job) => job.userId === userId && (job.expiresAt === undefined || job.expiresAt > now)).sort(newestFirst)
+  return { jobs: own.slice(offset, offset + count), total: own.length }
+}
+
 export interface SlotLimits {
   perUser: number
   overall: number
@@ -86,7 +105,15 @@ export interface ExportJobStore {
    * (this one looked stopped) — and the attempt must stop.
    */
   updateActive (job: JobAttempt, patch: Partial<Omit<ExportJob, '_id'>>): Promise<boolean>
+  /**
+   * Ends a queued or running job as its owner asked (`patch`: `cancelled`,
+   * with its times), and frees its slots — unless it has ended meanwhile:
+   * `false` then. The instance running it sees the record at its next write.
+   */
+  cancel (job: JobAttempt, patch: Partial<Omit<ExportJob, '_id'>>): Promise<boolean>
   findById (id: string): Promise<ExportJob | null>
+  /** One user's jobs not expired at `now`, newest first: the page asked for, and how many there are in all. */
+  findByUser (userId: string, page: JobPage, now: Date): Promise<{ jobs: ExportJob[], total: number }>
   findExpired (now: Date): Promise<ExportJob[]>
   remove (id: string): Promise<void>
   /**
@@ -164,9 +191,19 @@ export function createMemoryJobStore (): ExportJobStore {
       await store.update(attempt, patch)
       return true
     },
+    async cancel (attempt, patch) {
+      const job = jobs.get(attempt._id)
+      if (job === undefined || job.attempt !== attempt.attempt || !active(job)) return false
+      Object.assign(job, patch)
+      return true
+    },
     async findById (id) {
       const job = jobs.get(id)
       return job === undefined ? null : { ...job }
+    },
+    async findByUser (userId, page, now) {
+      const found = pageOfUser(jobs.values(), userId, page, now)
+      return { jobs: found.jobs.map((job) => ({ ...job })), total: found.total }
     },
     async findExpired (now) {
       return [...jobs.values()].filter((job) => job.expiresAt !== undefined && job.expiresAt <= now).map((job) => ({ ...job }))
@@ -188,8 +225,22 @@ export function toExportStatus (job: ExportJob): ExportStatus {
     bytes: job.bytes,
     createdAt: job.createdAt.toISOString()
   }
+  if (job.total !== undefined) status.total = job.total
+  const progress = progressOf(job)
+  if (progress !== undefined) status.progress = progress
   if (job.finishedAt !== undefined) status.finishedAt = job.finishedAt.toISOString()
   if (job.error !== undefined) status.error = job.error
   if (job.attempt > 1) status.attempt = job.attempt
   return status
+}
+
+/**
+ * `messages / total`, 0 to 1, rounded down to four places (so it reaches 1
+ * only when done); 1 once done, even when no total was counted.
+ */
+function progressOf ({ status, messages, total }: ExportJob): number | undefined {
+  if (status === 'done') return 1
+  if (total === undefined) return undefined
+  if (total === 0) return 0
+  return Math.min(0.9999, Math.floor(messages / total * 10_000) / 10_000)
 }

@@ -47,6 +47,7 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
   const jobs = db.collection('rooms_export_jobs', consistent)
   const slots = db.collection('rooms_export_slots', consistent)
   await jobs.createIndex({ expiresAt: 1 })
+  await jobs.createIndex({ userId: 1, createdAt: -1 })
   await slots.createIndex({ jobId: 1 })
   const now = databaseClock(db)
 
@@ -168,6 +169,20 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
     async findById (id) {
       const document = await jobs.findOne({ _id: key(id) })
       return document === null ? null : toJob(await failIfStopped(document, await now()))
+    },
+
+    async cancel (attempt, patch) {
+      const { matchedCount } = await jobs.updateOne({ ...attemptFilter(attempt), status: { $in: activeStatuses } }, { $set: { ...patch, heartbeatAt: await now() } })
+      if (matchedCount === 0) return false
+      await slots.deleteMany({ jobId: attempt._id })
+      return true
+    },
+
+    // Expired by the database's clock, as the sweep decides.
+    async findByUser (userId, { offset, count }) {
+      const filter = { userId, $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: await now() } }] }
+      const page = await jobs.find(filter, { sort: { createdAt: -1, _id: -1 }, skip: offset, limit: count }).toArray()
+      return { jobs: page.map(toJob), total: await jobs.countDocuments(filter) }
     },
 
     async findExpired () {

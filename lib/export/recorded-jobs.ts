@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { createProcessSlots, type ExportJob, type ExportJobStore, type JobStoreSettings } from './jobs.ts'
+import { createProcessSlots, pageOfUser, type ExportJob, type ExportJobStore, type JobStoreSettings } from './jobs.ts'
 
 /**
  * Where a storage keeps job records beside its exports (a directory's
@@ -53,7 +53,8 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
   const heartbeatEveryMs = Math.ceil(instanceTimeoutMs / 3)
   /** this process's queued and running jobs, with their latest progress, and when their record was last written */
   const own = new Map<string, { job: ExportJob, savedAt: number }>()
-  const { free, claimSlot, releaseSlot } = createProcessSlots(() => [...own.values()].map(({ job }) => job.userId))
+  // A job that has just ended stays in `own` until its record says so: it holds no slot meanwhile.
+  const { free, claimSlot, releaseSlot } = createProcessSlots(() => [...own.values()].filter(({ job }) => active(job)).map(({ job }) => job.userId))
   /** records parsed, by id and version: a sweep reads again only what changed */
   const parsed = new Map<string, { version: string, job: RecordedJob }>()
 
@@ -155,6 +156,25 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
       if (mine !== undefined) return { ...mine.job }
       const record = await readRecord(id)
       return record === null ? null : asJob(record)
+    },
+
+    async cancel ({ _id: id, attempt }, patch) {
+      const record = await readRecord(id)
+      if (record === null || record.attempt !== attempt || !active(record)) return false
+      const { owner, heartbeatAt, ...job } = record
+      // Running here: its counts (and total) are fresher than its record.
+      const mine = own.get(id)?.job
+      await write({ ...job, ...(mine?.attempt === attempt ? mine : {}), ...patch })
+      // Its slot is free from now: the running attempt, here or elsewhere, stops at its next write.
+      own.delete(id)
+      return true
+    },
+
+    async findByUser (userId, page, now) {
+      const records = new Map((await allRecords()).map((record) => [record._id, asJob(record)]))
+      // This process's running jobs: their counts are fresher than their records.
+      for (const { job } of own.values()) records.set(job._id, { ...job })
+      return pageOfUser(records.values(), userId, page, now)
     },
 
     async findExpired (now) {

@@ -28,7 +28,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
         200: ZipReplySchema('the whole zip'),
         206: ZipReplySchema('one byte range of the zip (`Content-Range`)'),
         304: { description: 'not modified: `If-None-Match` matched the ETag', type: 'null' },
-        ...errorReplies(['unauthorized', 'error-invalid-params', 'error-not-found', 'error-export-not-ready', 'error-export-failed', 'error-range-not-satisfiable', 'error-too-many-requests'])
+        ...errorReplies(['unauthorized', 'error-invalid-params', 'error-not-found', 'error-export-not-ready', 'error-export-failed', 'error-export-cancelled', 'error-range-not-satisfiable', 'error-too-many-requests'])
       }
     },
     config: { ...routeConfigOf(options), acceptsDownloadToken: true },
@@ -41,6 +41,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
       // A valid token stands in for the owner's credentials; without one, the caller must be the owner.
       const job = await findOwnExport(jobs, exportId, token === undefined ? exportUserOf(request) : 'signed-link')
       if (job.status === 'failed') throw exportError('error-export-failed', job.error)
+      if (job.status === 'cancelled') throw exportError('error-export-cancelled', 'the export was cancelled')
       if (job.status !== 'done') throw exportError('error-export-not-ready', `the export is ${job.status}`)
 
       // Everything that can fail is decided before the stored file is opened, so a failure never holds it open;

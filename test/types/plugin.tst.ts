@@ -2,6 +2,7 @@
 // own "exports") to dist/index.d.ts, so `npm run build` must run first (npm run test:types does).
 import { Readable } from 'node:stream'
 import Fastify, { type FastifyContextConfig } from 'fastify'
+import { Registry } from 'prom-client'
 import { expect } from 'tstyche'
 import roomsExport, {
   createDirectoryStorage, createMemoryRepository, createS3Storage, errorTable, securitySchemes,
@@ -106,3 +107,10 @@ expect<ExportStorage>().type.toBeAssignableFrom({
   }
 })
 expect<ExportStorage>().type.not.toBeAssignableFrom({ ...ownStorage, createJobStore: async (exportTtlMs: number) => { void exportTtlMs; return jobStore } })
+
+// Metrics: a prom-client Registry, typed by shape (the host's types need no prom-client otherwise).
+expect(app.register(roomsExport, { ...hooks, repository, metrics: { registry: new Registry() } })).type.not.toRaiseError()
+expect(app.register(roomsExport, { ...hooks, repository, metrics: { registry: {} } })).type.toRaiseError()
+// countMessages: optional, the same query as findMessages.
+expect<RoomRepository['countMessages']>().type.toBe<((query: { rid: string, from: Date, to: Date }) => Promise<number>) | undefined>()
+expect<ExportJob['status']>().type.toBe<'queued' | 'running' | 'done' | 'failed' | 'cancelled'>()
