@@ -58,6 +58,20 @@ t.test('CommonJS: require(\'fastify-rooms-export\').default', async (t) => {
   t.notMatch(stdout, workerMissing, 'HTML rendered in the worker')
 })
 
+t.test('fastify-metrics with prom-client installed beside the plugin: its /metrics shows the plugin\'s metrics', async (t) => {
+  const directory = await installFixture('metrics')
+  const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
+  t.match(stdout, exported)
+  const metrics = stdout.split('\n').filter((line) => line.startsWith('rooms_export_')).sort()
+  t.same(metrics, [
+    'rooms_export_exports_total{type="file",format="html",outcome="done"} 1',
+    'rooms_export_exports_total{type="file",format="json",outcome="done"} 1',
+    'rooms_export_messages_total{type="file",format="html"} 1',
+    'rooms_export_messages_total{type="file",format="json"} 1',
+    'rooms_export_running 0'
+  ])
+})
+
 t.test('an esbuild bundle of a host that never uses MongoDB — no mongodb installed, nothing marked external — runs its exports from a folder with no node_modules: in one file, and with the render worker beside it', async (t) => {
   const directory = await installFixture('esbuild-bundle')
   // A host that never uses MongoDB bundles without the driver: the plugin's import of it is left to run time.

@@ -41,9 +41,11 @@ async function exportOne (app, format) {
   return zip.length
 }
 
-export async function exportAndCheck (app) {
+/** Both exports, then `beforeClose` (a host's own checks), then the app closed. */
+export async function exportAndCheck (app, beforeClose = async () => {}) {
   const jsonBytes = await exportOne(app, 'json')
   const htmlBytes = await exportOne(app, 'html')
+  await beforeClose()
   await app.close()
   console.log(`ok: exported 1 message as JSON (${jsonBytes} bytes) and as HTML (${htmlBytes} bytes)`)
 }
