@@ -1,7 +1,9 @@
+import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
 import t from 'tap'
-import { buildApp } from './helpers/app.ts'
-import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import roomsExport, { createDirectoryStorage, createMemoryRepository } from '../index.ts'
+import { buildApp, capturingLogger, hostHooks, temporaryDirectory } from './helpers/app.ts'
+import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, dave, fixtureData, general, message } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 
@@ -167,28 +169,51 @@ t.test('"export ready" mail: a signed link that opens that export, without crede
   t.same(wrongExport.json(), notFound)
 })
 
-t.test('"export ready" mail without publicUrl names the export id; an expired link is refused', async (t) => {
+t.test('"export ready" mail without publicUrl names the export id', async (t) => {
   const smtp = await startSmtpServer(t)
-  const app = await buildApp(t, { mailer: { transport: smtp.transport, from }, limits: { exportTtlMs: 1 } })
+  const app = await buildApp(t, { mailer: { transport: smtp.transport, from } })
   const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
   const mail = await smtp.nextMail()
   t.match(mail.text, `Export id: ${exportId}\n`)
   t.match(mail.html as string, `export id <code>${exportId}</code>`)
-  const { signDownloadToken } = await import('../lib/export/download-link.ts')
-  const expired = signDownloadToken('whatever-secret-123', exportId, new Date(Date.now() - 1))
-  const response = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}&token=${encodeURIComponent(expired)}` })
-  t.equal(response.statusCode, 404)
 })
 
-t.test('a user without an address gets no "export ready" mail; a failing mail server does not fail the export', async (t) => {
+t.test('a link signed with the server\'s own secret opens its export until its expiry, and not from then on', async (t) => {
+  const secret = 'the-servers-own-secret-1234'
+  const app = await buildApp(t, { secret })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  const { signDownloadToken, verifyDownloadToken } = await import('../lib/export/download-link.ts')
+  const download = async (token: string) => await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}&token=${encodeURIComponent(token)}` })
+  t.equal((await download(signDownloadToken(secret, exportId, new Date(Date.now() + 60_000)))).statusCode, 200, 'the same secret and export, not expired: it opens')
+  const expired = await download(signDownloadToken(secret, exportId, new Date(Date.now() - 1)))
+  t.equal(expired.statusCode, 404)
+  t.same(expired.json(), { success: false, error: '[error-not-found]', errorType: 'error-not-found', details: 'no such export, or the link has expired' })
+  // At the expiry's millisecond the link is already dead.
+  const expiresAt = new Date('2026-01-01T00:00:00.000Z')
+  const token = signDownloadToken(secret, exportId, expiresAt)
+  t.equal(verifyDownloadToken(secret, exportId, token, new Date(expiresAt.getTime() - 1)), true)
+  t.equal(verifyDownloadToken(secret, exportId, token, expiresAt), false)
+  t.equal(verifyDownloadToken(secret, exportId, token, new Date(expiresAt.getTime() + 1)), false)
+})
+
+t.test('a user without an address gets no "export ready" mail; a failing mail server does not fail the export, and is logged', async (t) => {
   const refusing = await startSmtpServer(t, { rejectWith: 'no thanks' })
-  const app = await buildApp(t, { mailer: { transport: refusing.transport, from } })
+  const { logger, lines } = capturingLogger('error')
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  await app.register(roomsExport, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(await temporaryDirectory(t)), mailer: { transport: refusing.transport, from } })
   const { carol } = await import('./helpers/fixtures.ts')
+  const exportIds: string[] = []
   for (const user of [carol, alice]) {
-    const zip = await exportToZip(app, user, { rid: general._id, type: 'file', format: 'json' })
-    t.ok(zip.length > 0)
+    const started = (await postExport(app, user, { rid: general._id, type: 'file', format: 'json' })).json()
+    t.equal((await waitForExport(app, user, started.exportId)).export.status, 'done', `${user.username}'s export is done`)
+    exportIds.push(started.exportId)
   }
-  t.same(refusing.mails, [])
+  t.ok(await eventually(async () => lines.length === 1), 'the refusal is logged')
+  t.same(refusing.attempts, [['alice@example.com']], 'only alice\'s mail was tried: carol has no address')
+  t.same(refusing.mails, [], 'and the server took none')
+  t.same(lines.map(({ msg, exportId }) => ({ msg, exportId })), [{ msg: 'rooms.export: export-ready mail failed', exportId: exportIds[1] }])
 })
 
 t.test('a mail that would pass ~100 KB keeps the first messages in its body and attaches the whole export as a page', async (t) => {

@@ -68,7 +68,7 @@ t.test('a job failed by another instance while it still ran (its attempts used) 
   const other = await mongoApp(t, server.url, { limits: { exportAttempts: 1 } })
   const { exportId } = (await post(running, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
   // The running instance looks stopped to the other one (a long pause, a partition): its heartbeat is old.
-  await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running')
+  t.ok(await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running'), 'the job runs')
   await db.collection('rooms_export_jobs').updateOne({ _id: exportId as never }, { $set: { heartbeatAt: new Date(Date.now() - 120_000) } })
   const seen = (await other.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
   t.match(seen.export, { status: 'failed', error: 'the server running this export stopped' })

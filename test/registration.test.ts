@@ -70,10 +70,10 @@ t.test('Fastify prefix and basePath compose; the plugin can be registered twice'
   const payload = { rid: general._id, type: 'file', format: 'json' }
   const v2 = await postExport(app, alice, payload, '/api/v2/rooms.export')
   t.equal(v2.statusCode, 200)
-  await waitForExport(app, alice, v2.json().exportId, '/api/v2')
+  t.equal((await waitForExport(app, alice, v2.json().exportId, '/api/v2')).export.status, 'done', 'its status and export under /api/v2')
   const prefixed = await postExport(app, alice, payload, '/chat/rooms.export')
   t.equal(prefixed.statusCode, 200)
-  await waitForExport(app, alice, prefixed.json().exportId, '/chat')
+  t.equal((await waitForExport(app, alice, prefixed.json().exportId, '/chat')).export.status, 'done', 'its status and export under /chat')
   const unregistered = await postExport(app, alice, payload, '/api/v1/rooms.export')
   t.equal(unregistered.statusCode, 404)
   t.same(unregistered.json(), { message: 'Route POST:/api/v1/rooms.export not found', error: 'Not Found', statusCode: 404 }, 'the host\'s own 404')

@@ -60,5 +60,5 @@ t.test('a consumer that stops reading holds the writer; the signal frees it', as
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.ok(waits.length > 0, 'it waited on the consumer')
   controller.abort(new Error('gone'))
-  await t.rejects(writing)
+  await t.rejects(writing, { name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'gone' } }, 'aborted, the signal\'s reason as its cause')
 })

@@ -28,7 +28,10 @@ const driverVersion = (JSON.parse(readFileSync(new URL('../package.json', import
  * free loopback port.
  */
 export async function startMongo (t: Test): Promise<MongoServer> {
-  t.comment(`MongoDB driver ${driverVersion}`)
+  // The driver-6 run says which major it must be on: a loader that quietly failed would run driver 7 twice.
+  const expected = process.env.MONGODB_DRIVER_MAJOR
+  if (expected !== undefined) t.equal(driverVersion.split('.')[0], expected, `MongoDB driver ${driverVersion}, as this run asks (${expected})`)
+  else t.comment(`MongoDB driver ${driverVersion}`)
   const database = `rooms_export_test_${process.pid}_${++databaseCounter}`
   if (process.env.MONGODB_URL !== undefined) {
     const url = new URL(process.env.MONGODB_URL)

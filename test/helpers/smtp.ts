@@ -9,6 +9,8 @@ export interface TestSmtpServer {
   mails: ParsedMail[]
   /** the envelope recipients of each accepted mail */
   envelopes: string[][]
+  /** the envelope recipients of every mail that reached DATA, refused ones too */
+  attempts: string[][]
   /** resolves with the next accepted mail (or one already waiting) */
   nextMail (): Promise<ParsedMail>
   transport: { host: string, port: number, secure: false, ignoreTLS: true }
@@ -28,6 +30,7 @@ export async function startSmtpServer (t: Test, behaviour: SmtpBehaviour = {}): 
   const { rejectWith, refuseRecipients = [], holdData } = behaviour
   const mails: ParsedMail[] = []
   const envelopes: string[][] = []
+  const attempts: string[][] = []
   const waiting: ((mail: ParsedMail) => void)[] = []
   let delivered = 0
   const server = new SMTPServer({
@@ -39,6 +42,7 @@ export async function startSmtpServer (t: Test, behaviour: SmtpBehaviour = {}): 
       else callback()
     },
     onData (stream, session, callback) {
+      attempts.push(session.envelope.rcptTo.map((rcpt) => rcpt.address))
       simpleParser(stream).then(async (mail) => {
         await holdData
         if (rejectWith !== undefined) {
@@ -59,6 +63,7 @@ export async function startSmtpServer (t: Test, behaviour: SmtpBehaviour = {}): 
     port,
     mails,
     envelopes,
+    attempts,
     async nextMail () {
       if (delivered < mails.length) return mails[delivered++]
       return await new Promise<ParsedMail>((resolve) => waiting.push((mail) => { delivered++; resolve(mail) }))
