@@ -77,6 +77,8 @@ t.test('onExportReady that throws synchronously: logged, the export stays done a
   t.equal((await waitForExport(app, alice, exportId)).export.status, 'done')
   const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: { 'x-user-id': alice._id, 'x-auth-token': 'token-alice' } })
   t.equal(download.statusCode, 200)
+  // The hook runs once the status says done: its failure is logged a moment later.
+  t.ok(await eventually(async () => lines.some((line) => line.msg === 'rooms.export: onExportReady failed')))
   t.match(lines.filter((line) => line.msg === 'rooms.export: onExportReady failed'), [{ exportId, err: { message: 'notifier down' } }])
 })
 

@@ -63,16 +63,23 @@ t.test('a job failed by another instance while it still ran (its attempts used) 
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
+  // The running instance reaches the database through a proxy the test can pause: a partition.
+  const proxy = await startPausableProxy(t, Number(new URL(server.url).port))
   const held = heldRepository(createMongoRepository(db))
-  const running = await mongoApp(t, server.url, { repository: held.repository })
+  const running = await mongoApp(t, server.url.replace(/:\d+\//, `:${proxy.port}/`), { repository: held.repository })
   const other = await mongoApp(t, server.url, { limits: { exportAttempts: 1 } })
   const { exportId } = (await post(running, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
-  // The running instance looks stopped to the other one (a long pause, a partition): its heartbeat is old.
   t.ok(await eventually(async () => (await db.collection('rooms_export_jobs').findOne({ _id: exportId as never }))?.status === 'running'), 'the job runs')
+  await held.reading
+  // Cut off, its heartbeat grows old and the other instance fails the job. (Were its progress writes to
+  // go on meanwhile, FerretDB v1, which writes an update as the whole document, could put back the
+  // status it read: conditional updates are not atomic there.)
+  proxy.pause()
   await db.collection('rooms_export_jobs').updateOne({ _id: exportId as never }, { $set: { heartbeatAt: new Date(Date.now() - 120_000) } })
   const seen = (await other.inject({ url: `/api/v1/rooms.export.status?exportId=${exportId}`, headers: rcHeaders(rcUsers.admin) })).json()
   t.match(seen.export, { status: 'failed', error: 'the server running this export stopped' })
   t.equal(await db.collection('rooms_export_slots').countDocuments({ jobId: exportId }), 0, 'the instance that failed it freed its slots')
+  proxy.resume()
   // Its next progress write (every 250 ms, even while the read waits) finds the job no longer running.
   await new Promise((resolve) => setTimeout(resolve, 600))
   held.release()
