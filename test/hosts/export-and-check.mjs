@@ -1,7 +1,11 @@
 // Shared by every host fixture (copied next to it): a JSON and an HTML file export through the
-// plugin's routes — start, wait, download — and a check of each zip's central directory.
-// Hosts log warnings to stdout (`Fastify({ logger: { level: 'warn' } })`): the test reads them too.
+// plugin's routes — start, wait, download — and each zip read back by yauzl, a ZIP reader of its
+// own: every entry's size and CRC-32 against its central directory, every part's sha256 against the
+// manifest. Hosts log warnings to stdout (`Fastify({ logger: { level: 'warn' } })`): the test reads them too.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
+import yauzl from 'yauzl'
 
 const admin = { _id: 'u1', username: 'admin', roles: ['admin'] }
 
@@ -35,10 +39,29 @@ async function exportOne (app, format) {
   assert.equal(status.export.messages, 1)
   const zip = (await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers })).rawPayload
   assert.equal(zip.length, status.export.bytes)
-  assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'a zip')
-  const names = zip.toString('latin1')
-  assert.ok(names.includes(`general.${format}`) && names.includes('manifest.json'), 'its entries')
+  const entries = await readBack(zip)
+  assert.deepEqual([...entries.keys()].sort(), (format === 'json' ? ['general.json', 'manifest.json', 'schema.json'] : ['general.html', 'manifest.json']), 'its entries')
+  const manifest = JSON.parse(entries.get('manifest.json').toString())
+  assert.equal(manifest.messageCount, 1)
+  for (const part of manifest.parts) {
+    assert.equal(createHash('sha256').update(entries.get(part.name)).digest('hex'), part.sha256, `${part.name}: the manifest's sha256`)
+  }
   return zip.length
+}
+
+/** Every entry of `zip`, inflated by yauzl; its size and CRC-32 checked against the central directory. */
+async function readBack (zip) {
+  const archive = await yauzl.fromBufferPromise(zip)
+  const entries = new Map()
+  for await (const entry of archive.eachEntry()) {
+    const chunks = []
+    for await (const chunk of await archive.openReadStreamPromise(entry)) chunks.push(chunk)
+    const bytes = Buffer.concat(chunks)
+    assert.equal(bytes.length, entry.uncompressedSize, `${entry.fileName}: its size`)
+    assert.equal(crc32(bytes), entry.crc32, `${entry.fileName}: its CRC-32`)
+    entries.set(entry.fileName, bytes)
+  }
+  return entries
 }
 
 /** Both exports, then `beforeClose` (a host's own checks), then the app closed. */
