@@ -65,3 +65,20 @@ t.test('at start, expired exports go; so do crash-left writes, and a job whose s
   const download = await second.inject({ url: '/api/v1/rooms.export.download?exportId=crashed', headers: authHeaders(alice) })
   t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'the server running this export stopped' })
 })
+
+t.test('a finished export recorded before exports were hashed (no sha256, no attempt) downloads with its id as the ETag', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const createdAt = new Date(Date.now() - 60_000)
+  const zip = Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'latin1')
+  await writeFile(join(directory, 'hashless.zip'), zip)
+  await writeFile(join(directory, 'hashless.job.json'), JSON.stringify({
+    _id: 'hashless', rid: general._id, userId: alice._id, format: 'json', status: 'done', messages: 0, bytes: zip.length, createdAt, finishedAt: createdAt, expiresAt: new Date(Date.now() + 60_000), fileName: 'general.zip'
+  }))
+  const app = await startServer(t, directory)
+  const download = await app.inject({ url: '/api/v1/rooms.export.download?exportId=hashless', headers: authHeaders(alice) })
+  t.equal(download.statusCode, 200)
+  t.equal(download.headers.etag, '"hashless"', 'an export never changes: its id is a strong validator too')
+  t.same(download.rawPayload, zip)
+  const again = await app.inject({ url: '/api/v1/rooms.export.download?exportId=hashless', headers: { ...authHeaders(alice), 'if-none-match': '"hashless"' } })
+  t.equal(again.statusCode, 304)
+})

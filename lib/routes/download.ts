@@ -46,7 +46,7 @@ export const downloadRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fas
 
       // Everything that can fail is decided before the stored file is opened, so a failure never holds it open;
       // the zip's headers are set only once nothing can fail, so an error answer carries none of them.
-      /* c8 ignore next -- records written before exports were hashed: an export never changes, so its id is a strong validator too */
+      // Records written before exports were hashed: an export never changes, so its id is a strong validator too.
       const etag = `"${job.sha256 ?? job._id}"`
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).header('etag', etag).header('cache-control', 'private, no-store').send()
       const ifRange = request.headers['if-range']
