@@ -37,6 +37,7 @@ t.test('an HTML email export: one mail, all recipients, after the server accepte
   t.same([...html.matchAll(/<b>([^<]*)<\/b> <span style="color:#6c727a;">@(\w+) ([^<]+)<\/span>/g)].map((match) => `${match[2]} ${match[3]}`.replace(/\u202f/g, ' ')), [
     'alice 12:59 AM', 'bob 11:00 AM', 'alice 11:00 AM · pinned', 'alice 12:00 PM · edited'
   ])
+  t.same([...html.matchAll(/<div style="font-size:11px;line-height:20px;color:#6c727a;text-align:right;white-space:nowrap;">([^<]+)<\/div>/g)].map((match) => match[1]), ['1:00 AM'], 'the grouped one shows its time where the avatar would be')
   t.match(html, '6 messages from Mar 21, 2024, 12:00 AM to Mar 21, 2024, 11:59 PM (Europe/Berlin), sent by Alice Archer (@alice)', 'the range and its zone')
   t.match(html, '<p style="margin:0 0 4px;">line one</p><p style="margin:0 0 4px;">line two &lt;script&gt;alert(1)&lt;/script&gt;</p>')
   t.match(html, '<b>Bob &lt;b&gt;Builder&lt;/b&gt;</b>')

@@ -122,7 +122,7 @@ export class MessageRenderer {
   private readonly names = new Map<string, string>()
   private readonly parents = new Map<string, ThreadParent>()
   private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
-  private previous: { username: string, ts: number, day: string } | null = null
+  private previous: { username: string, ts: number, day: string, inThread: boolean } | null = null
   currentPart = 1
   partHref: (part: number) => string = () => ''
 
@@ -330,9 +330,12 @@ export class MessageRenderer {
     }
 
     const previous = this.previous
+    // As Rocket.Chat's isMessageSequential: one author, within five minutes, no system message between,
+    // and no thread change — a reply stands alone, and so does the channel message after one.
+    const inThread = message.tmid !== undefined
     const grouped = system === null && previous !== null && previous.username === username &&
-      previous.day === day && wall - previous.ts < groupingMs && message.tmid === undefined
-    this.previous = system === null ? { username, ts: wall, day } : null
+      previous.day === day && wall - previous.ts < groupingMs && !inThread && !previous.inThread
+    this.previous = system === null ? { username, ts: wall, day, inThread } : null
     const avatar = this.avatarOf(username, authorName)
 
     const view: MessageView = {

@@ -36,8 +36,12 @@ function systemMessage (view: MessageView): string {
 }
 
 function userMessage (view: MessageView): string {
+  // A grouped message shows its time in the gutter, where the avatar would be (screen readers read the header's).
+  const gutter = view.grouped
+    ? `<div class="gutter" aria-hidden="true">${text(view.time)}</div>\n`
+    : `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}</div>\n`
   let html = `<article class="message${view.grouped ? ' grouped' : ''}" id="${text(view.anchor)}">\n` +
-    `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}</div>\n` +
+    gutter +
     '<div class="content">\n' +
     `<div class="meta"><span class="author">${text(view.authorName)}</span> <span class="username">@${text(view.username)}</span> ${timeElement(view.isoTime, view.time)}${view.pinned ? ' <span class="pinned">pinned</span>' : ''}</div>\n`
   const thread = view.thread

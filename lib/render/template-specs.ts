@@ -245,7 +245,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + "\n<main>\n";
 },"usePartial":true},
   "export-style": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "<style>\n:root { color-scheme: light dark; --background: #fff; --text: #1f2329; --muted: #6c727a; --line: #e4e7ea; --panel: #f7f8fa; --link: #095ad2; --mention: #eaf2fe; --code: #f2f3f5; --quote: #cbced1; }\n@media (prefers-color-scheme: dark) {\n  :root { --background: #15181d; --text: #e4e7ea; --muted: #9ea2a8; --line: #2f343d; --panel: #1f2329; --link: #7cb1ff; --mention: #10294d; --code: #2a2e35; --quote: #4b5058; }\n}\nbody { font: 15px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"; color: var(--text); background: var(--background); margin: 0; overflow-wrap: anywhere; }\na { color: var(--link); }\nheader.export { padding: 16px 24px; border-bottom: 1px solid var(--line); background: var(--panel); }\nheader.export h1 { font-size: 20px; margin: 0 0 4px; }\nheader.export p { margin: 2px 0; color: var(--muted); font-size: 13px; }\nnav.parts { padding: 8px 24px; font-size: 13px; }\nmain { padding: 0 24px 24px; max-width: 960px; }\nh2.day { font-size: 13px; color: var(--muted); border-bottom: 1px solid var(--line); padding: 16px 0 4px; margin: 0 0 8px; }\narticle.message { display: grid; grid-template-columns: 36px minmax(0, 1fr); column-gap: 10px; padding: 6px 0 2px; }\narticle.message.grouped { padding-top: 0; }\narticle.message.grouped .meta { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }\n.avatar { width: 36px; height: 36px; border-radius: 6px; display: flex; align-items: center; justify-content: center; font-size: 14px; font-weight: 600; color: #fff; background: hsl(var(--hue) 45% 45%); }\n.grouped .avatar { visibility: hidden; height: 0; }\n.content { min-width: 0; }\narticle.system { display: block; color: var(--muted); font-style: italic; padding-left: 46px; }\n.meta { font-size: 13px; }\n.meta .author { font-weight: 600; }\n.meta .username, .meta time, .edited { color: var(--muted); }\n.text p { margin: 2px 0; white-space: pre-wrap; }\n.md-heading { font-weight: 700; font-size: 16px; }\n.md-code, code.md-code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 3px; padding: 0 3px; }\npre.md-pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 4px; padding: 6px 8px; white-space: pre-wrap; margin: 4px 0; }\nblockquote, .quote { border-left: 3px solid var(--quote); margin: 4px 0; padding: 2px 10px; }\n.quote .quote-meta { font-size: 12px; color: var(--muted); }\n.md-list { margin: 2px 0; padding-left: 22px; }\n.md-mention { background: var(--mention); color: var(--link); border-radius: 3px; padding: 0 2px; }\n.md-channel { color: var(--link); }\n.md-spoiler { background: var(--line); border-radius: 3px; }\n.md-emoji-big { font-size: 32px; line-height: 1.2; margin: 0; }\n.md-emoji-custom { color: var(--muted); font-style: italic; }\n.md-table { border-collapse: collapse; margin: 4px 0; }\n.md-cell { border: 1px solid var(--quote); padding: 2px 6px; }\n.thread, .pinned, .replies { font-size: 12px; color: var(--link); }\n.thread .excerpt { color: var(--muted); }\nul.reactions { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px; }\nul.reactions li { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; }\n.attachment, .preview { border-left: 3px solid var(--quote); padding: 2px 8px; margin: 4px 0; }\n.preview .description { color: var(--muted); font-size: 13px; }\nul.uploads { list-style: none; padding: 0; margin: 4px 0; font-size: 13px; }\nul.uploads img { display: block; max-width: min(100%, 480px); max-height: 360px; height: auto; border-radius: 4px; margin: 4px 0; }\nul.parts { padding-left: 20px; }\n@media (max-width: 480px) {\n  header.export, nav.parts { padding-left: 12px; padding-right: 12px; }\n  main { padding: 0 12px 16px; }\n  article.message { grid-template-columns: 28px minmax(0, 1fr); column-gap: 8px; }\n  .avatar { width: 28px; height: 28px; font-size: 12px; }\n  article.system { padding-left: 36px; }\n}\n@media print {\n  :root { --background: #fff; --text: #000; --muted: #444; --line: #bbb; --panel: #fff; --link: #000; --mention: #fff; --code: #f4f4f4; }\n  body { font-size: 11pt; }\n  nav.parts { display: none; }\n  main { max-width: none; }\n  article.message { break-inside: avoid; }\n  .avatar { border: 1px solid #999; color: #000; background: #fff; }\n  a[href^=\"http\"]::after { content: \" (\" attr(href) \")\"; font-size: 9pt; color: #444; }\n}\n</style>\n";
+    return "<style>\n:root { color-scheme: light dark; --background: #fff; --text: #1f2329; --muted: #6c727a; --line: #e4e7ea; --panel: #f7f8fa; --link: #095ad2; --mention: #eaf2fe; --code: #f2f3f5; --quote: #cbced1; }\n@media (prefers-color-scheme: dark) {\n  :root { --background: #15181d; --text: #e4e7ea; --muted: #9ea2a8; --line: #2f343d; --panel: #1f2329; --link: #7cb1ff; --mention: #10294d; --code: #2a2e35; --quote: #4b5058; }\n}\nbody { font: 15px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"; color: var(--text); background: var(--background); margin: 0; overflow-wrap: anywhere; }\na { color: var(--link); }\nheader.export { padding: 16px 24px; border-bottom: 1px solid var(--line); background: var(--panel); }\nheader.export h1 { font-size: 20px; margin: 0 0 4px; }\nheader.export p { margin: 2px 0; color: var(--muted); font-size: 13px; }\nnav.parts { padding: 8px 24px; font-size: 13px; }\nmain { padding: 0 24px 24px; max-width: 960px; }\nh2.day { font-size: 13px; color: var(--muted); border-bottom: 1px solid var(--line); padding: 16px 0 4px; margin: 0 0 8px; }\narticle.message { display: grid; grid-template-columns: 36px minmax(0, 1fr); column-gap: 10px; padding: 6px 0 2px; }\narticle.message.grouped { padding-top: 0; }\narticle.message.grouped .meta { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }\n.avatar { width: 36px; height: 36px; border-radius: 6px; display: flex; align-items: center; justify-content: center; font-size: 14px; font-weight: 600; color: #fff; background: hsl(var(--hue) 45% 45%); }\n.gutter { font-size: 11px; line-height: 21px; color: var(--muted); text-align: right; white-space: nowrap; direction: ltr; }\n.content { min-width: 0; }\narticle.system { display: block; color: var(--muted); font-style: italic; padding-left: 46px; }\n.meta { font-size: 13px; }\n.meta .author { font-weight: 600; }\n.meta .username, .meta time, .edited { color: var(--muted); }\n.text p { margin: 2px 0; white-space: pre-wrap; }\n.md-heading { font-weight: 700; font-size: 16px; }\n.md-code, code.md-code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 3px; padding: 0 3px; }\npre.md-pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 4px; padding: 6px 8px; white-space: pre-wrap; margin: 4px 0; }\nblockquote, .quote { border-left: 3px solid var(--quote); margin: 4px 0; padding: 2px 10px; }\n.quote .quote-meta { font-size: 12px; color: var(--muted); }\n.md-list { margin: 2px 0; padding-left: 22px; }\n.md-mention { background: var(--mention); color: var(--link); border-radius: 3px; padding: 0 2px; }\n.md-channel { color: var(--link); }\n.md-spoiler { background: var(--line); border-radius: 3px; }\n.md-emoji-big { font-size: 32px; line-height: 1.2; margin: 0; }\n.md-emoji-custom { color: var(--muted); font-style: italic; }\n.md-table { border-collapse: collapse; margin: 4px 0; }\n.md-cell { border: 1px solid var(--quote); padding: 2px 6px; }\n.thread, .pinned, .replies { font-size: 12px; color: var(--link); }\n.thread .excerpt { color: var(--muted); }\nul.reactions { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px; }\nul.reactions li { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; }\n.attachment, .preview { border-left: 3px solid var(--quote); padding: 2px 8px; margin: 4px 0; }\n.preview .description { color: var(--muted); font-size: 13px; }\nul.uploads { list-style: none; padding: 0; margin: 4px 0; font-size: 13px; }\nul.uploads img { display: block; max-width: min(100%, 480px); max-height: 360px; height: auto; border-radius: 4px; margin: 4px 0; }\nul.parts { padding-left: 20px; }\n@media (max-width: 480px) {\n  header.export, nav.parts { padding-left: 12px; padding-right: 12px; }\n  main { padding: 0 12px 16px; }\n  article.message { grid-template-columns: 28px minmax(0, 1fr); column-gap: 8px; }\n  .avatar { width: 28px; height: 28px; font-size: 12px; }\n  article.system { padding-left: 36px; }\n}\n@media print {\n  :root { --background: #fff; --text: #000; --muted: #444; --line: #bbb; --panel: #fff; --link: #000; --mention: #fff; --code: #f4f4f4; }\n  body { font-size: 11pt; }\n  nav.parts { display: none; }\n  main { max-width: none; }\n  article.message { break-inside: avoid; }\n  .avatar { border: 1px solid #999; color: #000; background: #fff; }\n  a[href^=\"http\"]::after { content: \" (\" attr(href) \")\"; font-size: 9pt; color: #444; }\n}\n</style>\n";
 }},
   "mail-export-ready": {"0":function(container,depth0,helpers,partials,data) {
     var alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -417,20 +417,31 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;width:100%;\"><tr>\n<td style=\"width:36px;vertical-align:top;padding:4px 8px 4px 0;\">"
-    + ((stack1 = lookupProperty(helpers,"unless").call(alias1,(depth0 != null ? lookupProperty(depth0,"grouped") : depth0),{"name":"unless","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":5,"column":65},"end":{"line":5,"column":287}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"grouped") : depth0),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.program(3, data, 0),"data":data,"loc":{"start":{"line":5,"column":65},"end":{"line":5,"column":397}}})) != null ? stack1 : "")
     + "</td>\n<td style=\"vertical-align:top;padding:4px 0;\">\n"
-    + ((stack1 = lookupProperty(helpers,"unless").call(alias1,(depth0 != null ? lookupProperty(depth0,"grouped") : depth0),{"name":"unless","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":9,"column":11}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"thread") : depth0),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":10,"column":0},"end":{"line":12,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"quotes") : depth0),{"name":"each","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":13,"column":0},"end":{"line":15,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"unless").call(alias1,(depth0 != null ? lookupProperty(depth0,"grouped") : depth0),{"name":"unless","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":9,"column":11}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"thread") : depth0),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":10,"column":0},"end":{"line":12,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"quotes") : depth0),{"name":"each","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":13,"column":0},"end":{"line":15,"column":9}}})) != null ? stack1 : "")
     + "<div style=\"font-size:14px;\">"
     + ((stack1 = container.lambda((depth0 != null ? lookupProperty(depth0,"bodyHtml") : depth0), depth0)) != null ? stack1 : "")
     + "</div>\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"attachments") : depth0),{"name":"each","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":17,"column":0},"end":{"line":19,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"previews") : depth0),{"name":"each","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":20,"column":0},"end":{"line":22,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"uploads") : depth0),{"name":"each","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":23,"column":0},"end":{"line":25,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,((stack1 = (depth0 != null ? lookupProperty(depth0,"reactions") : depth0)) != null ? lookupProperty(stack1,"length") : stack1),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":26,"column":0},"end":{"line":28,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"attachments") : depth0),{"name":"each","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":17,"column":0},"end":{"line":19,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"previews") : depth0),{"name":"each","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":20,"column":0},"end":{"line":22,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"uploads") : depth0),{"name":"each","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":23,"column":0},"end":{"line":25,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,((stack1 = (depth0 != null ? lookupProperty(depth0,"reactions") : depth0)) != null ? lookupProperty(stack1,"length") : stack1),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":26,"column":0},"end":{"line":28,"column":7}}})) != null ? stack1 : "")
     + "</td></tr></table>\n";
 },"2":function(container,depth0,helpers,partials,data) {
+    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "<div style=\"font-size:11px;line-height:20px;color:#6c727a;text-align:right;white-space:nowrap;\">"
+    + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"time") : depth0), depth0))
+    + "</div>";
+},"3":function(container,depth0,helpers,partials,data) {
     var alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -443,7 +454,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + ",45%,45%);\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"initials") : depth0), depth0))
     + "</div>";
-},"3":function(container,depth0,helpers,partials,data) {
+},"4":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, alias3=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -457,14 +468,14 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"username") : depth0), depth0))
     + " "
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"time") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"pinned") : depth0),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":102},"end":{"line":8,"column":132}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"edited") : depth0),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":132},"end":{"line":8,"column":162}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"pinned") : depth0),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":102},"end":{"line":8,"column":132}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"edited") : depth0),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":132},"end":{"line":8,"column":162}}})) != null ? stack1 : "")
     + "</span></div>\n";
-},"4":function(container,depth0,helpers,partials,data) {
-    return " · pinned";
 },"5":function(container,depth0,helpers,partials,data) {
-    return " · edited";
+    return " · pinned";
 },"6":function(container,depth0,helpers,partials,data) {
+    return " · edited";
+},"7":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -473,9 +484,9 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"font-size:12px;color:#6c727a;\">reply in thread"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"author") : stack1),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":11,"column":58},"end":{"line":11,"column":126}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"author") : stack1),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":11,"column":58},"end":{"line":11,"column":126}}})) != null ? stack1 : "")
     + "</div>\n";
-},"7":function(container,depth0,helpers,partials,data) {
+},"8":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -488,7 +499,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + " “"
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"excerpt") : stack1), depth0))
     + "”";
-},"8":function(container,depth0,helpers,partials,data) {
+},"9":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -497,11 +508,11 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"border-left:3px solid #cbced1;margin:4px 0;padding:0 8px;color:#4b5058;font-size:13px;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"author") : depth0),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":100},"end":{"line":14,"column":138}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"timeLabel") : depth0),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":138},"end":{"line":14,"column":176}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"author") : depth0),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":100},"end":{"line":14,"column":138}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"timeLabel") : depth0),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":138},"end":{"line":14,"column":176}}})) != null ? stack1 : "")
     + ((stack1 = container.lambda((depth0 != null ? lookupProperty(depth0,"bodyHtml") : depth0), depth0)) != null ? stack1 : "")
     + "</div>\n";
-},"9":function(container,depth0,helpers,partials,data) {
+},"10":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -512,7 +523,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
   return "<b>"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"author") : depth0), depth0))
     + "</b>";
-},"10":function(container,depth0,helpers,partials,data) {
+},"11":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -522,7 +533,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
 
   return " "
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"timeLabel") : depth0), depth0));
-},"11":function(container,depth0,helpers,partials,data) {
+},"12":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -531,11 +542,11 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"border-left:3px solid #cbced1;padding:2px 8px;margin:4px 0;font-size:13px;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"href") : depth0),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.program(13, data, 0),"data":data,"loc":{"start":{"line":18,"column":88},"end":{"line":18,"column":215}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"href") : depth0),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.program(14, data, 0),"data":data,"loc":{"start":{"line":18,"column":88},"end":{"line":18,"column":215}}})) != null ? stack1 : "")
     + ((stack1 = alias1((depth0 != null ? lookupProperty(depth0,"descriptionHtml") : depth0), depth0)) != null ? stack1 : "")
     + ((stack1 = alias1((depth0 != null ? lookupProperty(depth0,"textHtml") : depth0), depth0)) != null ? stack1 : "")
     + "</div>\n";
-},"12":function(container,depth0,helpers,partials,data) {
+},"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -546,17 +557,8 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
   return "<a href=\""
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"href") : depth0), depth0))
     + "\" style=\"color:#095ad2;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"title") : depth0),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.program(14, data, 0),"data":data,"loc":{"start":{"line":18,"column":142},"end":{"line":18,"column":187}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"title") : depth0),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.program(15, data, 0),"data":data,"loc":{"start":{"line":18,"column":142},"end":{"line":18,"column":187}}})) != null ? stack1 : "")
     + "</a>";
-},"13":function(container,depth0,helpers,partials,data) {
-    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"title") : depth0), depth0));
 },"14":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -565,8 +567,17 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"href") : depth0), depth0));
+  return container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"title") : depth0), depth0));
 },"15":function(container,depth0,helpers,partials,data) {
+    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"href") : depth0), depth0));
+},"16":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -579,9 +590,9 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + "\" style=\"color:#095ad2;\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"title") : depth0), depth0))
     + "</a>"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"description") : depth0),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":21,"column":143},"end":{"line":21,"column":218}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"description") : depth0),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":21,"column":143},"end":{"line":21,"column":218}}})) != null ? stack1 : "")
     + "</div>\n";
-},"16":function(container,depth0,helpers,partials,data) {
+},"17":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -592,7 +603,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
   return "<div style=\"color:#6c727a;\">"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"description") : depth0), depth0))
     + "</div>";
-},"17":function(container,depth0,helpers,partials,data) {
+},"18":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -602,9 +613,9 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
 
   return "<div style=\"font-size:13px;color:#6c727a;\">file: "
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"name") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"size") : depth0),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":57},"end":{"line":24,"column":87}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"size") : depth0),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":57},"end":{"line":24,"column":87}}})) != null ? stack1 : "")
     + "</div>\n";
-},"18":function(container,depth0,helpers,partials,data) {
+},"19":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -615,7 +626,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
   return " ("
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"size") : depth0), depth0))
     + ")";
-},"19":function(container,depth0,helpers,partials,data) {
+},"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -624,9 +635,9 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"font-size:12px;color:#6c727a;\">"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"reactions") : depth0),{"name":"each","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":43},"end":{"line":27,"column":138}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"reactions") : depth0),{"name":"each","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":43},"end":{"line":27,"column":138}}})) != null ? stack1 : "")
     + "</div>\n";
-},"20":function(container,depth0,helpers,partials,data) {
+},"21":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -639,8 +650,8 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"count") : depth0), depth0))
     + " · "
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"names") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"unless").call(depth0 != null ? depth0 : (container.nullContext || {}),(data && lookupProperty(data,"last")),{"name":"unless","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":93},"end":{"line":27,"column":129}}})) != null ? stack1 : "");
-},"21":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"unless").call(depth0 != null ? depth0 : (container.nullContext || {}),(data && lookupProperty(data,"last")),{"name":"unless","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":93},"end":{"line":27,"column":129}}})) != null ? stack1 : "");
+},"22":function(container,depth0,helpers,partials,data) {
     return " &nbsp; ";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
