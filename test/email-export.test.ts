@@ -34,27 +34,27 @@ t.test('an HTML email export: one mail, all recipients, after the server accepte
   const html = (mail.html as string).replace(/\u202f/g, ' ')
   // Berlin's March 21 is 2024-03-20T23:00Z … 2024-03-21T22:59:59.999Z: "before" (23:59:59.999Z on the 20th) is in it.
   // Alice's second message, a second after her first, is grouped under it: no header of its own.
-  t.same([...html.matchAll(/<b>([^<]*)<\/b> <span style="color:#6c727a;">@(\w+) ([^<]+)<\/span>/g)].map((match) => `${match[2]} ${match[3]}`.replace(/\u202f/g, ' ')), [
+  t.same([...html.matchAll(/<b dir="auto">([^<]*)<\/b> <span style="color:#6c727a;"><bdi>@(\w+)<\/bdi> ([^<]+)<\/span>/g)].map((match) => `${match[2]} ${match[3]}`.replace(/\u202f/g, ' ')), [
     'alice 12:59 AM', 'bob 11:00 AM', 'alice 11:00 AM · pinned', 'alice 12:00 PM · edited'
   ])
   t.same([...html.matchAll(/<div style="font-size:11px;line-height:20px;color:#6c727a;text-align:right;white-space:nowrap;">([^<]+)<\/div>/g)].map((match) => match[1]), ['1:00 AM'], 'the grouped one shows its time where the avatar would be')
   t.match(html, '6 messages from Mar 21, 2024, 12:00 AM to Mar 21, 2024, 11:59 PM (Europe/Berlin), sent by Alice Archer (@alice)', 'the range and its zone')
   t.match(html, '<p style="margin:0 0 4px;">line one</p><p style="margin:0 0 4px;">line two &lt;script&gt;alert(1)&lt;/script&gt;</p>')
-  t.match(html, '<b>Bob &lt;b&gt;Builder&lt;/b&gt;</b>')
-  t.match(html, '10:00 AM Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel')
-  t.match(html, '👍 2 · Alice Archer, Bob &lt;b&gt;Builder&lt;/b&gt;')
+  t.match(html, '<b dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt;</b>')
+  t.match(html, '10:00 AM <span dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel</span>')
+  t.match(html, '<bdi>👍 2 · <bdi>Alice Archer</bdi>, <bdi>Bob &lt;b&gt;Builder&lt;/b&gt;</bdi></bdi>', 'each reaction and each reactor isolated')
   t.notMatch(html, /<script|old text/)
   t.match(html, /style="/, 'inline styles')
   t.equal(mail.text!.replace(/\u202f/g, ' '), [
     'General: 6 messages from Mar 21, 2024, 12:00 AM to Mar 21, 2024, 11:59 PM (Europe/Berlin)',
     '',
     '— Thursday, March 21, 2024 —',
-    '[12:59 AM] Alice Archer: just before the 21st',
-    '[1:00 AM] Alice Archer: first second of the 21st',
+    '[12:59 AM] \u2068Alice Archer\u2069: just before the 21st',
+    '[1:00 AM] \u2068Alice Archer\u2069: first second of the 21st',
     '[10:00 AM] Bob <b>Builder</b> joined the channel',
-    '[11:00 AM] Bob <b>Builder</b>: line one\nline two <script>alert(1)</script>',
-    '[11:00 AM] Alice Archer: same instant, later id',
-    '[12:00 PM] Alice Archer: new text',
+    '[11:00 AM] \u2068Bob <b>Builder</b>\u2069: line one\nline two <script>alert(1)</script>',
+    '[11:00 AM] \u2068Alice Archer\u2069: same instant, later id',
+    '[12:00 PM] \u2068Alice Archer\u2069: new text',
     ''
   ].join('\n'))
   t.same(mail.attachments, [])
@@ -71,10 +71,10 @@ t.test('by default the requester gets the mail; messages by id, in time order', 
     'General: 2 messages from Jan 1, 1970, 12:00 AM to ' + smtp.mails[0].text!.replace(/\u202f/g, ' ').split(' to ')[1].split(' (UTC)')[0] + ' (UTC)',
     '',
     '— Thursday, March 21, 2024 —',
-    '[12:00 AM] Alice Archer: first second of the 21st',
+    '[12:00 AM] \u2068Alice Archer\u2069: first second of the 21st',
     '',
     '— Friday, March 22, 2024 —',
-    '[11:59 PM] Alice Archer: last millisecond of the 22nd',
+    '[11:59 PM] \u2068Alice Archer\u2069: last millisecond of the 22nd',
     ''
   ].join('\n'))
 })

@@ -114,7 +114,7 @@ t.test('the page links an active upload for saving, under its own name; only rea
   const app = await buildApp(t, {}, roomWithUploads())
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
   const html = entries.get('general.html')!.toString()
-  const links = [...html.matchAll(/<li>(?:<a href="[^"]*"><img [^>]*><\/a>)?<a href="([^"]+)"( download="[^"]*")?>/g)].map(([, href, download]) => `${href}${download ?? ''}`)
+  const links = [...html.matchAll(/<li>(?:<a href="[^"]*"><img [^>]*><\/a>)?<a href="([^"]+)"( download="[^"]*")? dir="auto">/g)].map(([, href, download]) => `${href}${download ?? ''}`)
   t.same(links.slice(0, active.length), [
     'assets/svg-logo.svg.txt download="logo.svg"',
     'assets/svg-as-png-logo.png',

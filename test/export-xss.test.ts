@@ -50,10 +50,10 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   const html = entries.get(names[0])!.toString()
   // The only tags are the template's own: strip attributes' escaped values and compare tag names.
   const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((match) => match[1].toLowerCase()))
-  t.same([...tags].sort(), ['a', 'article', 'body', 'code', 'div', 'footer', 'h1', 'h2', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'span', 'style', 'time', 'title', 'ul'])
+  t.same([...tags].sort(), ['a', 'article', 'bdi', 'body', 'code', 'div', 'footer', 'h1', 'h2', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'span', 'style', 'time', 'title', 'ul'])
   t.notMatch(html, /<script|<img|<svg|onerror=|onload=/i)
   t.match(html, '<title>&quot;&gt;&lt;script&gt;alert(&quot;room&quot;)&lt;/script&gt; — export</title>')
-  t.match(html, '<span class="author">&lt;script&gt;alert(3)&lt;/script&gt;</span>')
+  t.match(html, '<span class="author" dir="auto">&lt;script&gt;alert(3)&lt;/script&gt;</span>')
   t.match(html, '&lt;script&gt;alert(1)&lt;/script&gt; changed the room name to &lt;script&gt;alert(1)&lt;/script&gt;')
   t.match(html, '{{constructor.constructor(&#x27;alert(1)&#x27;)()}}', 'template syntax in data is not evaluated')
   t.match(html, '&#x60;${alert(1)}&#x60;')
@@ -63,8 +63,8 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1])
   t.ok(hrefs.every((href) => /^(#m-[\w-]+|mailto:|assets\/[\w.~-]+$)/.test(href)), `only safe hrefs: ${hrefs.join(' ')}`)
   t.match(html, '<a href="mailto:x@example.com?subject&#x3D;&quot;&gt;&lt;script&gt;" rel="noopener noreferrer nofollow">mail</a>')
-  t.match(html, '<div class="attachment">relative</div>')
-  t.match(html, '<div class="attachment">data</div>')
+  t.match(html, '<div class="attachment" dir="auto">relative</div>')
+  t.match(html, '<div class="attachment" dir="auto">data</div>')
 })
 
 t.test('the JSON export keeps hostile text verbatim, as data', async (t) => {

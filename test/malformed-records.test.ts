@@ -62,9 +62,9 @@ for (const renderInWorker of [true, false]) {
     const html = entries.get('general.html')!.toString()
     for (const record of unusableTrees) {
       const sequenceNumber = (record._id as string).slice(4)
-      t.match(articleOf(html, record._id as string), `<div class="text"><p class="md-p">text &lt;${sequenceNumber}&gt; &amp; more</p></div>`, `${record._id}: its text, escaped`)
+      t.match(articleOf(html, record._id as string), `<div class="text" dir="auto"><p class="md-p">text &lt;${sequenceNumber}&gt; &amp; more</p></div>`, `${record._id}: its text, escaped`)
     }
-    t.match(articleOf(html, editedPastTime._id as string), '<div class="edited">edited by bob at unknown time</div>')
+    t.match(articleOf(html, editedPastTime._id as string), '<div class="edited">edited by <bdi>bob</bdi> at unknown time</div>')
     const manifest = JSON.parse(entries.get('manifest.json')!.toString())
     t.same(manifest.malformedMessages, {
       count: records.length,

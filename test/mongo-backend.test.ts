@@ -121,9 +121,9 @@ t.test('Rocket.Chat\'s richer documents: stored md, mentions, previews, quotes, 
     { _id: 'md10', rid: 'RICH', ts: '2024-03-21T09:09:00.000Z', msg: '', u: admin, t: 'omnichannel_placed_chat_on_hold', sentence: 'Ada Admin placed the chat on hold: lunch' }
   ])
   const html = (await readZip(await exportToZip('html'))).get('rich.html')!.toString()
-  t.match(html, '<div class="text"><p class="md-p">stored <strong class="md-bold">tree</strong></p></div>', 'the stored tree is rendered, not msg')
-  t.match(html, '<div class="text"><p class="md-p">quoting</p></div>')
-  t.match(html, '<blockquote class="quote"><div class="quote-meta"><b>Ada Admin</b>')
+  t.match(html, '<div class="text" dir="auto"><p class="md-p">stored <strong class="md-bold">tree</strong></p></div>', 'the stored tree is rendered, not msg')
+  t.match(html, '<div class="text" dir="auto"><p class="md-p">quoting</p></div>')
+  t.match(html, '<blockquote class="quote"><div class="quote-meta"><b dir="auto">Ada Admin</b>')
 })
 
 t.test('email exports resolve recipients from the users collection', async (t) => {
@@ -134,7 +134,7 @@ t.test('email exports resolve recipients from the users collection', async (t) =
   const response = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'email', toUsers: ['member', 'owner', 'nobody'], messages: ['rc3', 'rc2', 'rc4-history', 'p1'] })
   t.same(response.json(), { success: true, missing: ['owner', 'nobody'] })
   t.same(smtp.envelopes[0], ['member@chat.example'])
-  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' ').replace(/ to .* \(UTC\)/, ' to … (UTC)'), 'General: 2 messages from 01.01.1970, 00:00 to … (UTC)\n\n— Donnerstag, 21. März 2024 —\n[10:00] Ada Admin: thread <b>start</b>\nsecond line\n[10:05] Mel Member: a reply\n', 'dates in the requester\'s language (Ada\'s is German)')
+  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' ').replace(/ to .* \(UTC\)/, ' to … (UTC)'), 'General: 2 messages from 01.01.1970, 00:00 to … (UTC)\n\n— Donnerstag, 21. März 2024 —\n[10:00] \u2068Ada Admin\u2069: thread <b>start</b>\nsecond line\n[10:05] \u2068Mel Member\u2069: a reply\n', 'dates in the requester\'s language (Ada\'s is German)')
 })
 
 t.test('two instances on one database share jobs, downloads and limits', async (t) => {

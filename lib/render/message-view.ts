@@ -41,7 +41,8 @@ export interface MessageView {
   previews: { href: string, title: string, description: string | null }[]
 }
 
-interface ReactionView { emoji: string, shortcode: string, custom: boolean, count: number, names: string }
+/** `people`: each reactor's name, for pages to isolate one by one (a right-to-left name must not reorder its neighbours). */
+interface ReactionView { emoji: string, shortcode: string, custom: boolean, count: number, names: string, people: string[] }
 
 interface QuoteView {
   author: string | null
@@ -361,7 +362,8 @@ export class MessageRenderer {
         ? none
         : Object.entries(message.reactions).map(([shortcode, reaction]) => {
           const unicode = emojiFor(shortcode)
-          return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: reaction.usernames.map(this.nameOf).join(', ') }
+          const people = reaction.usernames.map(this.nameOf)
+          return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: people.join(', '), people }
         }),
       quotes,
       attachments,

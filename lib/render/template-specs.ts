@@ -405,9 +405,9 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
 
   return "<div style=\"padding:4px 0;font-size:13px;color:#6c727a;font-style:italic;\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"time") : depth0), depth0))
-    + " "
+    + " <span dir=\"auto\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"system") : depth0), depth0))
-    + "</div>\n";
+    + "</span></div>\n";
 },"1":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -422,7 +422,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = lookupProperty(helpers,"unless").call(alias1,(depth0 != null ? lookupProperty(depth0,"grouped") : depth0),{"name":"unless","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":9,"column":11}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"thread") : depth0),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":10,"column":0},"end":{"line":12,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"quotes") : depth0),{"name":"each","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":13,"column":0},"end":{"line":15,"column":9}}})) != null ? stack1 : "")
-    + "<div style=\"font-size:14px;\">"
+    + "<div style=\"font-size:14px;\" dir=\"auto\">"
     + ((stack1 = container.lambda((depth0 != null ? lookupProperty(depth0,"bodyHtml") : depth0), depth0)) != null ? stack1 : "")
     + "</div>\n"
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,(depth0 != null ? lookupProperty(depth0,"attachments") : depth0),{"name":"each","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":17,"column":0},"end":{"line":19,"column":9}}})) != null ? stack1 : "")
@@ -462,14 +462,14 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<div style=\"font-size:13px;\"><b>"
+  return "<div style=\"font-size:13px;\"><b dir=\"auto\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"authorName") : depth0), depth0))
-    + "</b> <span style=\"color:#6c727a;\">@"
+    + "</b> <span style=\"color:#6c727a;\"><bdi>@"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"username") : depth0), depth0))
-    + " "
+    + "</bdi> "
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"time") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"pinned") : depth0),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":102},"end":{"line":8,"column":132}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"edited") : depth0),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":132},"end":{"line":8,"column":162}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"pinned") : depth0),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":124},"end":{"line":8,"column":154}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"edited") : depth0),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":8,"column":154},"end":{"line":8,"column":184}}})) != null ? stack1 : "")
     + "</span></div>\n";
 },"5":function(container,depth0,helpers,partials,data) {
     return " · pinned";
@@ -484,7 +484,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"font-size:12px;color:#6c727a;\">reply in thread"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"author") : stack1),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":11,"column":58},"end":{"line":11,"column":126}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"author") : stack1),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":11,"column":58},"end":{"line":11,"column":148}}})) != null ? stack1 : "")
     + "</div>\n";
 },"8":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -494,11 +494,11 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return ": "
+  return ": <bdi>"
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"author") : stack1), depth0))
-    + " “"
+    + "</bdi> “<bdi>"
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"thread") : depth0)) != null ? lookupProperty(stack1,"excerpt") : stack1), depth0))
-    + "”";
+    + "</bdi>”";
 },"9":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -508,10 +508,11 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"border-left:3px solid #cbced1;margin:4px 0;padding:0 8px;color:#4b5058;font-size:13px;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"author") : depth0),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":100},"end":{"line":14,"column":138}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"timeLabel") : depth0),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":138},"end":{"line":14,"column":176}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"author") : depth0),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":100},"end":{"line":14,"column":149}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,(depth0 != null ? lookupProperty(depth0,"timeLabel") : depth0),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":149},"end":{"line":14,"column":187}}})) != null ? stack1 : "")
+    + "<div dir=\"auto\">"
     + ((stack1 = container.lambda((depth0 != null ? lookupProperty(depth0,"bodyHtml") : depth0), depth0)) != null ? stack1 : "")
-    + "</div>\n";
+    + "</div></div>\n";
 },"10":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -520,7 +521,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<b>"
+  return "<b dir=\"auto\">"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"author") : depth0), depth0))
     + "</b>";
 },"11":function(container,depth0,helpers,partials,data) {
@@ -541,8 +542,8 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<div style=\"border-left:3px solid #cbced1;padding:2px 8px;margin:4px 0;font-size:13px;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"href") : depth0),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.program(14, data, 0),"data":data,"loc":{"start":{"line":18,"column":88},"end":{"line":18,"column":215}}})) != null ? stack1 : "")
+  return "<div style=\"border-left:3px solid #cbced1;padding:2px 8px;margin:4px 0;font-size:13px;\" dir=\"auto\">"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"href") : depth0),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.program(14, data, 0),"data":data,"loc":{"start":{"line":18,"column":99},"end":{"line":18,"column":226}}})) != null ? stack1 : "")
     + ((stack1 = alias1((depth0 != null ? lookupProperty(depth0,"descriptionHtml") : depth0), depth0)) != null ? stack1 : "")
     + ((stack1 = alias1((depth0 != null ? lookupProperty(depth0,"textHtml") : depth0), depth0)) != null ? stack1 : "")
     + "</div>\n";
@@ -557,7 +558,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
   return "<a href=\""
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"href") : depth0), depth0))
     + "\" style=\"color:#095ad2;\">"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"title") : depth0),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.program(15, data, 0),"data":data,"loc":{"start":{"line":18,"column":142},"end":{"line":18,"column":187}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"title") : depth0),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.program(15, data, 0),"data":data,"loc":{"start":{"line":18,"column":153},"end":{"line":18,"column":198}}})) != null ? stack1 : "")
     + "</a>";
 },"14":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -585,12 +586,12 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<div style=\"border-left:3px solid #cbced1;padding:2px 8px;margin:4px 0;font-size:13px;\"><a href=\""
+  return "<div style=\"border-left:3px solid #cbced1;padding:2px 8px;margin:4px 0;font-size:13px;\" dir=\"auto\"><a href=\""
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"href") : depth0), depth0))
     + "\" style=\"color:#095ad2;\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"title") : depth0), depth0))
     + "</a>"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"description") : depth0),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":21,"column":143},"end":{"line":21,"column":218}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"description") : depth0),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":21,"column":154},"end":{"line":21,"column":240}}})) != null ? stack1 : "")
     + "</div>\n";
 },"17":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -600,7 +601,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<div style=\"color:#6c727a;\">"
+  return "<div style=\"color:#6c727a;\" dir=\"auto\">"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"description") : depth0), depth0))
     + "</div>";
 },"18":function(container,depth0,helpers,partials,data) {
@@ -611,9 +612,10 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<div style=\"font-size:13px;color:#6c727a;\">file: "
+  return "<div style=\"font-size:13px;color:#6c727a;\">file: <bdi>"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"name") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"size") : depth0),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":57},"end":{"line":24,"column":87}}})) != null ? stack1 : "")
+    + "</bdi>"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"size") : depth0),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":68},"end":{"line":24,"column":98}}})) != null ? stack1 : "")
     + "</div>\n";
 },"19":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -635,23 +637,39 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "<div style=\"font-size:12px;color:#6c727a;\">"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"reactions") : depth0),{"name":"each","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":43},"end":{"line":27,"column":138}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"reactions") : depth0),{"name":"each","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":43},"end":{"line":27,"column":214}}})) != null ? stack1 : "")
     + "</div>\n";
 },"21":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var stack1, alias1=container.lambda, alias2=container.escapeExpression, alias3=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return alias2(alias1((depth0 != null ? lookupProperty(depth0,"emoji") : depth0), depth0))
+  return "<bdi>"
+    + alias2(alias1((depth0 != null ? lookupProperty(depth0,"emoji") : depth0), depth0))
     + " "
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"count") : depth0), depth0))
     + " · "
-    + alias2(alias1((depth0 != null ? lookupProperty(depth0,"names") : depth0), depth0))
-    + ((stack1 = lookupProperty(helpers,"unless").call(depth0 != null ? depth0 : (container.nullContext || {}),(data && lookupProperty(data,"last")),{"name":"unless","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":93},"end":{"line":27,"column":129}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias3,(depth0 != null ? lookupProperty(depth0,"people") : depth0),{"name":"each","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":89},"end":{"line":27,"column":163}}})) != null ? stack1 : "")
+    + "</bdi>"
+    + ((stack1 = lookupProperty(helpers,"unless").call(alias3,(data && lookupProperty(data,"last")),{"name":"unless","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":169},"end":{"line":27,"column":205}}})) != null ? stack1 : "");
 },"22":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "<bdi>"
+    + container.escapeExpression(container.lambda(depth0, depth0))
+    + "</bdi>"
+    + ((stack1 = lookupProperty(helpers,"unless").call(depth0 != null ? depth0 : (container.nullContext || {}),(data && lookupProperty(data,"last")),{"name":"unless","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":124},"end":{"line":27,"column":154}}})) != null ? stack1 : "");
+},"23":function(container,depth0,helpers,partials,data) {
+    return ", ";
+},"24":function(container,depth0,helpers,partials,data) {
     return " &nbsp; ";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
