@@ -87,7 +87,7 @@ t.test('an email export of the same records is sent, the text shown for each', a
   const response = await postExport(app, alice, { rid: general._id, type: 'email', format: 'html', toEmails: ['boss@example.com'] })
   t.same(response.json(), { success: true, missing: [] })
   const mail = await smtp.nextMail()
-  for (const record of unusableTrees) t.match(mail.text, `Alice Archer: text <${(record._id as string).slice(4)}> & more`)
+  for (const record of unusableTrees) t.match(mail.text, `\u2068Alice Archer\u2069: text <${(record._id as string).slice(4)}> & more`)
   t.match(lines.find((line) => line.msg === 'rooms.export: messages with stored fields the export could not use were exported without them'), { malformedMessages: records.length })
 })
 

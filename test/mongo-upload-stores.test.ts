@@ -110,8 +110,8 @@ t.test('uploads in GridFS, on the file system and in S3, read by Rocket.Chat\'s 
     { fileId: 'fs-other-room', name: 'private.txt', reason: 'not found' }
   ])
   const page = entries.get('files.html')!.toString()
-  t.match(page, '<li><a href="assets/fs-current-minutes.txt">minutes.txt</a> (20 B)</li>', 'the size from the upload\'s record')
-  t.match(page, '<li>cloud.txt <span class="missing">(not in this export)</span></li>')
+  t.match(page, '<li><a href="assets/fs-current-minutes.txt" dir="auto">minutes.txt</a> (20 B)</li>', 'the size from the upload\'s record')
+  t.match(page, '<li><bdi>cloud.txt</bdi> <span class="missing">(not in this export)</span></li>')
   t.notMatch(JSON.stringify(lines), secretKey, 'the S3 secret is never in the log')
 })
 
