@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, chown, mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createDirectoryStorage } from '../index.ts'
 import { temporaryDirectory } from './helpers/app.ts'
 
@@ -55,14 +55,22 @@ t.test('errors other than a missing file are not hidden', async (t) => {
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777
 
-t.test('the directory is created 0700 and exports 0600', async (t) => {
+/**
+ * A storage in a parent open to all, with one export written: only the
+ * storage's own permissions stand between another user and the export.
+ */
+async function storageInOpenParent (t: Test): Promise<string> {
   const parent = await temporaryDirectory(t)
-  // The parent is open to all, so only the storage's own permissions stand between another user and the export.
   await chmod(parent, 0o755)
   const directory = join(parent, 'exports')
   const storage = createDirectoryStorage(directory)
   await storage.prepare!(preparation)
   await storage.write('export-1', Readable.from(['private room']))
+  return directory
+}
+
+t.test('the directory is created 0700 and exports 0600', async (t) => {
+  const directory = await storageInOpenParent(t)
   t.equal(await modeOf(directory), 0o700)
   t.equal(await modeOf(join(directory, 'export-1.zip')), 0o600)
 })
@@ -71,12 +79,7 @@ t.test('the directory is created 0700 and exports 0600', async (t) => {
 const needsRoot = process.getuid!() === 0 ? false : 'needs root, to act as another user (CI runs as root)'
 
 t.test('another local user (nobody) cannot read an export', { skip: needsRoot }, async (t) => {
-  const parent = await temporaryDirectory(t)
-  await chmod(parent, 0o755)
-  const directory = join(parent, 'exports')
-  const storage = createDirectoryStorage(directory)
-  await storage.prepare!(preparation)
-  await storage.write('export-1', Readable.from(['private room']))
+  const directory = await storageInOpenParent(t)
   const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', 'cat', join(directory, 'export-1.zip')], { encoding: 'utf8' })
   t.not(asNobody.status, 0, 'nobody cannot read the export')
   t.match(asNobody.stderr, /Permission denied/)

@@ -274,9 +274,8 @@ export class FileExports {
       await raceAbort(stored.catch(() => {}), this.cleanUpSignal()).catch(() => {})
       await stopProgress()
       // Shut down where another instance can take the job over, it is handed over rather than failed;
-      // a lost job's record already says what became of it. Either way what this attempt stored goes.
+      // a lost or cancelled job's record already says what became of it. Either way what this attempt stored goes.
       const handOver = cause instanceof ShutdownError && jobs.handOver !== undefined
-      // A cancelled or lost job's record already says what became of it.
       const failed = await this.discard(job, reason, progress.messages, !handOver && !(cause instanceof JobLostError) && !cancelled)
       if (handOver) await this.handOver(job)
       if (!(cause instanceof ShutdownError) && !cancelled) await this.reportFailure(failed, user, reason, cause)
