@@ -191,11 +191,9 @@ export function createMemoryJobStore (): ExportJobStore {
       await store.update(attempt, patch)
       return true
     },
+    // In memory a slot is held by an active job only: ending it is the running attempt's own write.
     async cancel (attempt, patch) {
-      const job = jobs.get(attempt._id)
-      if (job === undefined || job.attempt !== attempt.attempt || !active(job)) return false
-      Object.assign(job, patch)
-      return true
+      return await store.updateActive(attempt, patch)
     },
     async findById (id) {
       const job = jobs.get(id)

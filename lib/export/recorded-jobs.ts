@@ -66,6 +66,12 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
     return text === null ? null : parseRecord(text)
   }
 
+  /** The record of job `id` while it is queued or running in `attempt`; `null` once it is not (failed, or run again elsewhere). */
+  async function activeRecord (id: string, attempt: number): Promise<RecordedJob | null> {
+    const record = await readRecord(id)
+    return record !== null && record.attempt === attempt && active(record) ? record : null
+  }
+
   async function allRecords (): Promise<RecordedJob[]> {
     const records: RecordedJob[] = []
     const listed = new Set<string>()
@@ -137,8 +143,7 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
       if (mine === undefined || mine.job.attempt !== attempt) return false
       Object.assign(mine.job, patch)
       if (patch.status === undefined && Date.now() - mine.savedAt < heartbeatEveryMs) return true
-      const record = await readRecord(id)
-      if (record === null || record.attempt !== attempt || !active(record)) {
+      if (await activeRecord(id, attempt) === null) {
         // Failed or run again by another process, which took this one for stopped.
         own.delete(id)
         return false
@@ -159,12 +164,11 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
     },
 
     async cancel ({ _id: id, attempt }, patch) {
-      const record = await readRecord(id)
-      if (record === null || record.attempt !== attempt || !active(record)) return false
-      const { owner, heartbeatAt, ...job } = record
+      const record = await activeRecord(id, attempt)
+      if (record === null) return false
       // Running here: its counts (and total) are fresher than its record.
       const mine = own.get(id)?.job
-      await write({ ...job, ...(mine?.attempt === attempt ? mine : {}), ...patch })
+      await write({ ...asJob(record), ...(mine?.attempt === attempt ? mine : {}), ...patch })
       // Its slot is free from now: the running attempt, here or elsewhere, stops at its next write.
       own.delete(id)
       return true
@@ -218,10 +222,8 @@ export async function createRecordedJobStore (place: JobRecordPlace, { exportTtl
     /** Without an owner and silent since 1970: the next sweep of any process (this one's after a restart) takes it over. */
     async handOver ({ _id: id, attempt }) {
       own.delete(id)
-      const record = await readRecord(id)
-      if (record === null || record.attempt !== attempt || !active(record)) return
-      const { owner, heartbeatAt, ...job } = record
-      await write({ ...job, heartbeatAt: new Date(0) })
+      const record = await activeRecord(id, attempt)
+      if (record !== null) await write({ ...asJob(record), heartbeatAt: new Date(0) })
     },
 
     async findLeftovers () {

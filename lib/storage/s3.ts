@@ -31,9 +31,10 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
     assertStorageKey(key)
     return `${prefix}${key}.zip`
   }
+  const recordsUnder = `${prefix}jobs/`
   const recordKey = (id: string) => {
     assertStorageKey(id)
-    return `${prefix}jobs/${id}.json`
+    return `${recordsUnder}${id}.json`
   }
   const isMissing = (err: unknown) => (err as { name?: string }).name === 'NoSuchKey'
 
@@ -50,6 +51,11 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
     return objects
   }
 
+  /** Every job record's id, with its version. */
+  async function listRecords (): Promise<Array<{ id: string, version: string }>> {
+    return (await list(recordsUnder)).map(({ key, version }) => ({ id: key.slice(recordsUnder.length, -'.json'.length), version }))
+  }
+
   async function removeObject (key: string): Promise<void> {
     const { DeleteObjectCommand } = await s3Sdk()
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
@@ -61,7 +67,7 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
    * process may be writing them).
    */
   async function abortUnfinished (olderThan: Date, key?: string): Promise<void> {
-    const recorded = key === undefined ? new Set((await list(`${prefix}jobs/`)).map((record) => record.key.slice(`${prefix}jobs/`.length, -'.json'.length))) : null
+    const recorded = key === undefined ? new Set((await listRecords()).map((record) => record.id)) : null
     const { ListMultipartUploadsCommand, AbortMultipartUploadCommand } = await s3Sdk()
     // Some S3-compatible servers (gofakes3) answer NoSuchUpload where S3 lists none.
     const { Uploads: uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key ?? prefix }))
@@ -116,12 +122,9 @@ export function createS3Storage ({ client: host, bucket, prefix = 'rooms-export/
 
     async createJobStore (settings) {
       const { GetObjectCommand, PutObjectCommand } = await s3Sdk()
-      const recordsUnder = `${prefix}jobs/`
       const claimsUnder = `${prefix}claims/`
       return await createRecordedJobStore({
-        async list () {
-          return (await list(recordsUnder)).map(({ key, version }) => ({ id: key.slice(recordsUnder.length, -'.json'.length), version }))
-        },
+        list: listRecords,
         // Any id a client sends comes here: one that is no key names no record.
         async read (id) {
           if (!isStorageKey(id)) return null
