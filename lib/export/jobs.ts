@@ -71,7 +71,7 @@ export interface JobPage {
 }
 
 /** Newest first (`createdAt`, then `_id`, both descending): the order of a user's list. */
-export function newestFirst (a: ExportJob, b: ExportJob): number {
+function newestFirst (a: ExportJob, b: ExportJob): number {
   return b.createdAt.getTime() - a.createdAt.getTime() || Number(b._id > a._id) - Number(b._id < a._id)
 }
 
@@ -141,7 +141,8 @@ export interface ExportJobStore {
   close? (): Promise<void>
 }
 
-const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
+/** Queued or running: the job holds its slots, and its attempt may still write. */
+export const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
 
 /**
  * Concurrency slots counted in this process: its queued and running jobs

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { createProcessSlots, pageOfUser, type ExportJob, type ExportJobStore, type JobStoreSettings } from './jobs.ts'
+import { active, createProcessSlots, pageOfUser, type ExportJob, type ExportJobStore, type JobStoreSettings } from './jobs.ts'
 
 /**
  * Where a storage keeps job records beside its exports (a directory's
@@ -33,8 +33,6 @@ type RecordedJob = ExportJob & { owner?: JobOwner, heartbeatAt?: Date, leftovers
 
 /** Registrations of this process whose store is open: a record of this pid naming another instance is a dead one's. */
 const openInstances = new Set<string>()
-
-const active = (job: ExportJob) => job.status === 'queued' || job.status === 'running'
 
 /**
  * Jobs recorded in `place`, which several processes (cluster workers, a
