@@ -17,7 +17,8 @@ import { downloadRoute } from './lib/routes/download.ts'
 import { exportRoute } from './lib/routes/export.ts'
 import { listRoute } from './lib/routes/list.ts'
 import { decorateExportUser, setExportUser } from './lib/routes/export-user.ts'
-import { acceptsDownloadToken, type RouteContext } from './lib/routes/route-context.ts'
+import { keysRoute } from './lib/routes/keys.ts'
+import { acceptsDownloadToken, opensWithoutCredentials, type RouteContext } from './lib/routes/route-context.ts'
 import { statusRoute } from './lib/routes/status.ts'
 import { createGridFsStorage } from './lib/storage/gridfs.ts'
 
@@ -53,7 +54,8 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
     options,
     jobs,
     log: fastify.log,
-    downloadPath: `${fastify.prefix}${options.basePath}/rooms.export.download`
+    downloadPath: `${fastify.prefix}${options.basePath}/rooms.export.download`,
+    keysPath: `${fastify.prefix}${options.basePath}/rooms.export.keys`
   })
   // The start-up sweep: what expired while no server ran goes before the first request,
   // and exports whose server stopped run again here.
@@ -71,7 +73,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   for (const hook of options.onRequest) fastify.addHook('onRequest', hook)
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const query = request.query as { token?: unknown }
-    if (acceptsDownloadToken(request) && query.token !== undefined) return payload
+    if ((acceptsDownloadToken(request) && query.token !== undefined) || opensWithoutCredentials(request)) return payload
     const user = await options.authenticate(request)
     if (user === null || user === undefined) throw new ExportApiError('unauthorized')
     setExportUser(request, user)
@@ -90,6 +92,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   await fastify.register(downloadRoute, context)
   await fastify.register(cancelRoute, context)
   await fastify.register(listRoute, context)
+  await fastify.register(keysRoute, context)
 }
 
 export default fp(roomsExport, { name: 'fastify-rooms-export', fastify: '5.x', encapsulate: true })
@@ -105,8 +108,10 @@ export type { MongoDatabase } from './lib/backends/mongo-database.ts'
 export type { MongoUploadsOptions, S3ClientLike } from './lib/backends/upload-stores.ts'
 export type { ExportJob, ExportJobStore, JobStoreSettings, JobAttempt, JobRequest, SlotLimits, JobStatus, ExportFormat } from './lib/export/jobs.ts'
 export type { Manifest } from './lib/export/file-export.ts'
+export { verifyExport, type Verification, type VerificationCheck, type VerificationKeys } from './lib/signing/verify-export.ts'
+export type { SigningOptions, Jwks, PublicJwk } from './lib/signing/manifest-signature.ts'
 export type {
-  RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed
+  RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed, Timestamp
 } from './lib/options.ts'
 export type {
   ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository, UnavailableUpload

@@ -8,6 +8,7 @@ import { createExportMetrics, noMetrics, type ExportMetrics, type MetricsRegistr
 import { InvalidOptionError } from './errors.ts'
 import { asError, callHost, guard, guardIterable, guardIterableCall, StageError } from './host-code.ts'
 import { readStoredRoom } from './stored-message.ts'
+import { resolveSigning, type ResolvedSigning, type SigningOptions } from './signing/manifest-signature.ts'
 import { parseAddress } from './mail.ts'
 import type nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
@@ -83,6 +84,15 @@ export type OnExportReady = (job: ExportJob, user: ExportUser) => MaybePromise<v
  * logged and changes nothing.
  */
 export type OnExportFailed = (job: ExportJob, user: ExportUser, error: Error) => MaybePromise<void>
+
+/**
+ * The host's RFC 3161 client: given the SHA-256 digest of an archive's
+ * `manifest.json`, it asks a time-stamp authority to stamp it and returns the
+ * token (`TimeStampToken`, DER; a whole `TimeStampResp` is accepted too).
+ * The archive keeps it as `manifest.tsr`. A throw, or a token that does not
+ * stamp that digest, fails the export (`the timestamp hook failed`).
+ */
+export type Timestamp = (digest: Buffer) => MaybePromise<Buffer | Uint8Array>
 
 /** The mail server and sender of email exports and "export ready" mails. */
 export interface MailerOptions {
@@ -334,6 +344,28 @@ export interface RoomsExportOptions {
    * @default none: no metrics
    */
   metrics?: { registry: MetricsRegistry }
+  /**
+   * Signs every file export: `manifest.jws`, a detached JWS (EdDSA) over the
+   * archive's `manifest.json`, which lists every entry's sha256; and publishes
+   * the public keys as a JWKS at `GET rooms.export.keys`. An Ed25519 key
+   * (`openssl genpkey -algorithm ed25519`); anything else fails `ready()`.
+   * `publicKeys`: earlier keys, still published for the archives they signed.
+   * @default none: archives unsigned, `rooms.export.keys` answers 404
+   */
+  signing?: SigningOptions
+  /**
+   * A trusted time for signed or unsigned archives: the host's RFC 3161
+   * client (see `Timestamp`), its token stored as `manifest.tsr`.
+   * @default none
+   */
+  timestamp?: Timestamp
+  /**
+   * Lets file exports ask for edit history and deletions
+   * (`includeHistory: true`, an extension); without it such a request is
+   * answered `error-invalid-params`.
+   * @default false
+   */
+  allowHistory?: boolean
 }
 
 export interface ResolvedMailer {
@@ -361,6 +393,9 @@ export interface ResolvedOptions {
   translate: Translate | null
   renderInWorker: boolean
   metrics: ExportMetrics
+  signing: ResolvedSigning | null
+  timestamp: Guarded<Timestamp> | null
+  allowHistory: boolean
 }
 
 export const defaultLimits: ExportLimits = {
@@ -495,7 +530,7 @@ function defaultExportDirectory (): string {
 const knownOptions = new Set<string>([
   'authenticate', 'hasPermission', 'canAccessRoom', 'repository', 'storage', 'mailer', 'basePath', 'publicUrl', 'limits',
   'onExportReady', 'onExportFailed', 'secret', 'mongo', 'routeConfig', 'onRequest', 'translate', 'renderInWorker', 'metrics',
-  'prefix', 'logLevel', 'logSerializers'
+  'signing', 'timestamp', 'allowHistory', 'prefix', 'logLevel', 'logSerializers'
 ] satisfies Array<keyof RoomsExportOptions | 'prefix' | 'logLevel' | 'logSerializers'>)
 
 /** A misspelt option would otherwise be a default silently kept (JavaScript hosts get no type check). */
@@ -569,6 +604,8 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
   if (onExportFailed !== undefined && typeof onExportFailed !== 'function') fail('option "onExportFailed" must be a function')
   if (translate !== undefined && typeof translate !== 'function') fail('option "translate" must be a function')
   if (options.renderInWorker !== undefined && typeof options.renderInWorker !== 'boolean') fail('option "renderInWorker" must be a boolean')
+  if (options.allowHistory !== undefined && typeof options.allowHistory !== 'boolean') fail('option "allowHistory" must be a boolean')
+  if (options.timestamp !== undefined && typeof options.timestamp !== 'function') fail('option "timestamp" must be a function')
   if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
   const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
   if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
@@ -590,7 +627,10 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
     onRequest,
     translate: translate === undefined ? null : guardedTranslate(translate),
     renderInWorker: options.renderInWorker ?? true,
-    metrics: await resolveMetrics(options.metrics)
+    metrics: await resolveMetrics(options.metrics),
+    signing: resolveSigning(options.signing),
+    timestamp: options.timestamp === undefined ? null : guard(options.timestamp, undefined, 'the timestamp hook'),
+    allowHistory: options.allowHistory ?? false
   }
 }
 

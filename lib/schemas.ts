@@ -275,3 +275,15 @@ export const ZipReplySchema = (description: string) => ({
   description,
   content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } }
 })
+
+/** `rooms.export.keys`: the public keys that check archives' signatures (RFC 7517, keys as in RFC 8037). */
+export const JwksReplySchema = Type.Object({
+  keys: Type.Array(Type.Object({
+    kty: Type.Literal('OKP'),
+    crv: Type.Literal('Ed25519'),
+    x: Type.String({ description: 'the public key, base64url' }),
+    kid: Type.String({ description: 'the key id a signature\'s header names' }),
+    use: Type.Literal('sig'),
+    alg: Type.Literal('EdDSA')
+  }, { additionalProperties: false }), { description: 'the current key first, then earlier ones still published for the archives they signed' })
+}, { additionalProperties: false, description: 'a JSON Web Key Set' })

@@ -21,6 +21,8 @@ export class ExportArchive {
   private readonly zip: ZipWriter
   private readonly signal: AbortSignal
   private readonly names = new Set<string>()
+  /** every entry written so far, in order, with its size and sha256 */
+  readonly entries: EntryDigest[] = []
 
   constructor (signal: AbortSignal, watchdog: StallWatchdog) {
     this.signal = signal
@@ -74,7 +76,9 @@ export class ExportArchive {
         yield chunk
       }
     })())
-    return { name, bytes, sha256: hash.digest('hex') }
+    const digest = { name, bytes, sha256: hash.digest('hex') }
+    this.entries.push(digest)
+    return digest
   }
 
   async end (): Promise<void> {

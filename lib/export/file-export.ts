@@ -24,14 +24,45 @@ import type { ResolvedRange } from './range.ts'
 import { retrying } from './retry.ts'
 import { slotLimits, tooManyExports } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
+import { packageName, packageVersion } from '../package-info.ts'
+import { signManifest } from '../signing/manifest-signature.ts'
+import { readTimestampImprint, timestampTokenOf } from '../signing/timestamp-token.ts'
+import { verifyInstructions } from '../signing/verify-instructions.ts'
 
 export interface Manifest {
+  /** what wrote the archive */
+  generator: { name: string, version: string }
+  /** what was asked: the room, the resolved range (UTC instants), the format and who asked */
+  query: {
+    rid: string
+    roomName: string | null
+    roomType: string
+    from: string
+    to: string
+    timezone: string
+    format: ExportFormat
+    requester: { _id: string, username: string }
+    includeHistory: boolean
+  }
   room: ExportContext['room']
   range: ExportContext['range']
   format: ExportFormat
   exportedAt: string
   exportedBy: ExportContext['exportedBy']
   messageCount: number
+  counts: {
+    messages: number
+    parts: number
+    assets: number
+    missingAssets: number
+    /** messages with stored fields the export could not use, shown without them (see `malformedMessages`) */
+    fallbackMessages: number
+  }
+  /** the first and last message exported (`null` for an empty range): a cut archive shows another last one */
+  firstMessage: { _id: string, ts: string } | null
+  lastMessage: { _id: string, ts: string } | null
+  /** what the export deliberately does not contain */
+  leftOut: string[]
   parts: EntryDigest[]
   assets: {
     /** `active`: a document that runs script when opened (by its name, declared type or content): the page links it for saving, and it is archived as text unless its name is of an inert type */
@@ -40,6 +71,10 @@ export interface Manifest {
   }
   /** messages with stored fields the export could not use (left out, or the text shown for the markup): all counted, the first 1,000 listed */
   malformedMessages: { count: number, listed: { _id: string, fields: string[] }[] }
+  /** every other entry of the archive, in archive order, with its size and sha256 (all but the manifest, `manifest.jws` and `manifest.tsr`) */
+  entries: EntryDigest[]
+  /** written last, once every message and entry is in: an archive whose manifest lacks it is not whole */
+  complete: true
 }
 
 interface FileExportDependencies {
@@ -48,6 +83,8 @@ interface FileExportDependencies {
   log: FastifyBaseLogger
   /** path of the download route, Fastify prefix included */
   downloadPath: string
+  /** path of the signing keys' route (`rooms.export.keys`), Fastify prefix included */
+  keysPath: string
 }
 
 interface RunningExport {
@@ -61,6 +98,13 @@ export interface ExportRequester {
   /** id of the HTTP request that started it */
   reqId: string
 }
+
+/** What no export contains, whatever was asked: the manifest says so. */
+const leftOut = [
+  'edit history: the earlier versions of edited messages, and deleted messages',
+  'the ciphertext of end-to-end encrypted messages (each is shown as a notice)',
+  'email addresses of the requester and of authors'
+]
 
 /** How often a running export's counts reach the job store. */
 const progressIntervalMs = 250
@@ -205,6 +249,8 @@ export class FileExports {
       const context = buildExportContext(room, range, user, new Date())
       const uploads = new Map<string, FileRef>()
       const flawed = new FlawedMessages()
+      let firstMessage: ExportMessage | undefined
+      let lastMessage: ExportMessage | undefined
       const messages = exportableMessages(
         options.repository.findMessages({ rid: room._id, from: range.from, to: range.to }),
         controller.signal,
@@ -212,6 +258,8 @@ export class FileExports {
         flawed,
         (message) => {
           if (++progress.messages > limits.maxExportMessages) throw new ExportLimitError('messages', limits.maxExportMessages, 'maxExportMessages')
+          firstMessage ??= message
+          lastMessage = message
           if (options.repository.openFile !== undefined) for (const file of messageFiles(message)) uploads.set(file._id, file)
         }
       )
@@ -222,18 +270,37 @@ export class FileExports {
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
       if (job.format === 'json') await archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
       const assets = await this.addUploads(archive, room._id, [...uploads.values()], controller.signal, watchdog)
+      if (options.signing !== null) await archive.addBuffer('VERIFY.txt', Buffer.from(verifyInstructions({ keyId: options.signing.keyId, keysUrl: options.publicUrl === null ? null : `${options.publicUrl}${this.deps.keysPath}`, timestamped: options.timestamp !== null })))
       const manifest: Manifest = {
+        generator: { name: packageName, version: packageVersion },
+        query: {
+          rid: room._id,
+          roomName: room.name ?? null,
+          roomType: room.t,
+          from: context.range.from,
+          to: context.range.to,
+          timezone: context.range.timezone,
+          format: job.format,
+          requester: { _id: user._id, username: user.username },
+          includeHistory: false
+        },
         room: context.room,
         range: context.range,
         format: job.format,
         exportedAt: context.exportedAt,
         exportedBy: context.exportedBy,
         messageCount: progress.messages,
+        counts: { messages: progress.messages, parts: parts.length, assets: assets.included.length, missingAssets: assets.missing.length, fallbackMessages: flawed.count },
+        firstMessage: firstMessage === undefined ? null : { _id: firstMessage._id, ts: firstMessage.ts.toISOString() },
+        lastMessage: lastMessage === undefined ? null : { _id: lastMessage._id, ts: lastMessage.ts.toISOString() },
+        leftOut,
         parts,
         assets,
-        malformedMessages: { count: flawed.count, listed: flawed.listed }
+        malformedMessages: { count: flawed.count, listed: flawed.listed },
+        entries: [...archive.entries],
+        complete: true
       }
-      await archive.addBuffer('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
+      await this.addManifest(archive, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), controller.signal, watchdog)
       await archive.end()
       watchdog.waitingOn('the storage')
       await raceAbort(stored, controller.signal)
@@ -280,6 +347,26 @@ export class FileExports {
       if (handOver) await this.handOver(job)
       if (!(cause instanceof ShutdownError) && !cancelled) await this.reportFailure(failed, user, reason, cause)
     }
+  }
+
+  /**
+   * `manifest.json`, and with `signing` its signature `manifest.jws`; with a
+   * `timestamp` hook, the token it returns for the manifest's SHA-256 as
+   * `manifest.tsr` — checked to stamp that digest, since an archive with a
+   * token over something else would only look time-stamped.
+   */
+  private async addManifest (archive: ExportArchive, manifest: Buffer, signal: AbortSignal, watchdog: StallWatchdog): Promise<void> {
+    const { signing, timestamp } = this.deps.options
+    await archive.addBuffer('manifest.json', manifest)
+    if (signing !== null) await archive.addBuffer('manifest.jws', Buffer.from(signManifest(manifest, signing)))
+    if (timestamp === null) return
+    const digest = createHash('sha256').update(manifest).digest()
+    watchdog.waitingOn('the timestamp hook')
+    const answer = await raceAbort(timestamp(digest), signal)
+    const token = answer instanceof Uint8Array ? timestampTokenOf(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength)) : null
+    if (token === null) throw new StageError('the timestamp hook', new Error('it returned no RFC 3161 time-stamp token'))
+    if (!readTimestampImprint(token)!.digest.equals(digest)) throw new StageError('the timestamp hook', new Error('its token stamps another digest than the manifest\'s SHA-256'))
+    await archive.addBuffer('manifest.tsr', token)
   }
 
   /**

@@ -26,17 +26,24 @@ export function routeConfigOf (options: ResolvedOptions): Record<string, unknown
 }
 
 /**
- * The download route's `config` flag: the route also opens with a signed
- * link's `token` instead of credentials. Typed here, not on Fastify's
+ * Route `config` flags of how a route opens: the download also with a signed
+ * link's `token` instead of credentials; the signing keys for anyone. Typed here, not on Fastify's
  * `FastifyContextConfig`, which would offer it on every route of the host.
  */
-export interface DownloadTokenConfig {
+export interface RouteAccessConfig {
   acceptsDownloadToken?: boolean
+  /** the route answers anyone: `authenticate` is not called (the signing keys) */
+  opensWithoutCredentials?: boolean
 }
 
-/** Whether `request`'s route opens with a signed link's token (the download, see `DownloadTokenConfig`). */
+/** Whether `request`'s route opens with a signed link's token (the download, see `RouteAccessConfig`). */
 export function acceptsDownloadToken (request: FastifyRequest): boolean {
-  return (request.routeOptions.config as DownloadTokenConfig).acceptsDownloadToken === true
+  return (request.routeOptions.config as RouteAccessConfig).acceptsDownloadToken === true
+}
+
+/** Whether `request`'s route answers without credentials (see `RouteAccessConfig`). */
+export function opensWithoutCredentials (request: FastifyRequest): boolean {
+  return (request.routeOptions.config as RouteAccessConfig).opensWithoutCredentials === true
 }
 
 /**
