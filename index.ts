@@ -114,7 +114,7 @@ export type {
   RoomsExportOptions, ExportLimits, MailerOptions, Authenticate, HasPermission, CanAccessRoom, OnExportReady, OnExportFailed, Timestamp
 } from './lib/options.ts'
 export type {
-  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository, UnavailableUpload
+  ExportUser, ExportRoom, ExportMessage, FileRef, MessageAttachment, MessageUrl, MarkdownTree, MessageRangeQuery, RoomRepository, UnavailableUpload, MessageVersion, MessageDeletion
 } from './lib/model.ts'
 export { englishSentences, type Translate } from './lib/render/system-messages.ts'
 export {

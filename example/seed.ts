@@ -65,7 +65,7 @@ export function demoData (): MemoryRepositoryData {
     if (random() < 0.03) {
       message.editedAt = new Date(ts.getTime() + 120_000)
       message.editedBy = { _id: author._id, username: author.username }
-      messages.push({ ...message, _id: `${message._id}-history`, msg: 'original text', _hidden: true })
+      messages.push({ ...message, _id: `${message._id}-history`, msg: 'original text', _hidden: true, parent: message._id })
     }
     if (index % 250 === 0) message.pinned = true
     if (index % 400 === 0) {

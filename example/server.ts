@@ -1,10 +1,12 @@
 /**
  * The demo host server: a chat server's side of the plugin, on the embedded
  * in-memory repository. `npm start`, then paste the printed curl commands.
- * Environment: PORT (3000), HOST (127.0.0.1), LOG_LEVEL (info) and
- * EXPORT_SECRET (signs the mailed download links). See docs/demo.md.
+ * Environment: PORT (3000), HOST (127.0.0.1), LOG_LEVEL (info),
+ * EXPORT_SECRET (signs the mailed download links) and EXPORT_SIGNING_KEY_FILE
+ * (an Ed25519 private key in PEM that signs the archives). See docs/demo.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
@@ -41,6 +43,13 @@ const folderTransport: Transport = {
 
 const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
 
+// Archives are signed: with the key in EXPORT_SIGNING_KEY_FILE, else a key made for this run (its
+// archives then verify only against this run's rooms.export.keys).
+const signingKeyFile = process.env.EXPORT_SIGNING_KEY_FILE
+const signing = signingKeyFile === undefined
+  ? { privateKey: generateKeyPairSync('ed25519').privateKey, keyId: 'demo-run' }
+  : { privateKey: await readFile(signingKeyFile, 'utf8'), keyId: 'demo' }
+
 await app.register(roomsExport, {
   repository: createMemoryRepository(demoData()),
   async authenticate (request) {
@@ -57,10 +66,12 @@ await app.register(roomsExport, {
   },
   mailer: { transport: nodemailer.createTransport(folderTransport), from: 'Demo chat <exports@chat.example>' },
   publicUrl: `http://${host}:${port}`,
-  secret: process.env.EXPORT_SECRET ?? 'demo-secret-change-me-in-production'
+  secret: process.env.EXPORT_SECRET ?? 'demo-secret-change-me-in-production',
+  signing,
+  allowHistory: true
 })
 
-app.get('/', async () => ({ service: 'fastify-rooms-export demo', routes: ['POST /api/v1/rooms.export', 'GET /api/v1/rooms.export.status', 'GET /api/v1/rooms.export.download', 'POST /api/v1/rooms.export.cancel', 'GET /api/v1/rooms.export.list'] }))
+app.get('/', async () => ({ service: 'fastify-rooms-export demo', routes: ['POST /api/v1/rooms.export', 'GET /api/v1/rooms.export.status', 'GET /api/v1/rooms.export.download', 'POST /api/v1/rooms.export.cancel', 'GET /api/v1/rooms.export.list', 'GET /api/v1/rooms.export.keys'] }))
 
 await app.listen({ port, host })
 
@@ -87,6 +98,14 @@ curl -s -X POST ${base}/rooms.export ${auth} -H 'Content-Type: application/json'
 # 5. cancel an export, and list yours
 curl -s -X POST ${base}/rooms.export.cancel ${auth} -H 'Content-Type: application/json' -d '{"exportId":"EXPORT_ID"}'
 curl -s '${base}/rooms.export.list?offset=0&count=25' ${auth}
+
+# 6. check a downloaded archive offline: the server's public keys, then the package's verifier
+curl -s ${base}/rooms.export.keys > keys.json
+node dist/lib/bin.js verify export.zip --jwks keys.json
+
+# 7. an export with each message's earlier versions and the deleted messages (allowHistory is on here)
+curl -s -X POST ${base}/rooms.export ${auth} -H 'Content-Type: application/json' \\
+  -d '{"rid":"GENERAL","type":"file","format":"json","dateFrom":"2024-03-01","dateTo":"2024-03-31","includeHistory":true}'
 
 # or all of it from a client that draws the progress bar: npm run demo:client (-- --cancel)
 

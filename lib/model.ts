@@ -107,8 +107,10 @@ export interface ExportMessage {
   editedAt?: Date
   editedBy?: { _id: string, username: string }
   pinned?: boolean
-  /** edit-history copies: never exported */
+  /** edit-history copies: never exported as messages (with `includeHistory`, as their message's earlier versions) */
   _hidden?: boolean
+  /** on an edit-history copy: the id of the message it is an earlier version of */
+  parent?: string
   /** by emoji shortcode (`:+1:`), with who reacted */
   reactions?: Record<string, { usernames: string[] }>
   attachments?: MessageAttachment[]
@@ -130,6 +132,27 @@ export interface ExportMessage {
   transfer?: string
   priority?: string
   sla?: string
+  /** set by the plugin with `includeHistory`: the message's earlier versions, oldest first */
+  history?: MessageVersion[]
+}
+
+/**
+ * An earlier version of a message (Rocket.Chat's `_hidden` copy): its text
+ * then, and when and by whom it was replaced — a copy's `editedAt` and
+ * `editedBy` are those of the edit (or deletion) that superseded it.
+ */
+export interface MessageVersion {
+  msg: string
+  md?: MarkdownTree
+  editedAt: Date
+  editedBy?: { _id: string, username: string }
+}
+
+/** A message of the range that was deleted: when, and by whom when known. */
+export interface MessageDeletion {
+  _id: string
+  deletedAt: Date
+  deletedBy?: { _id: string, username: string }
 }
 
 /** An upload that exists but is not read by the repository (a store it does not read): why, in words for the manifest. */
@@ -212,6 +235,19 @@ export interface RoomRepository {
    * it fails: it is only for display) the status has neither.
    */
   countMessages? (query: MessageRangeQuery): Promise<number>
+  /**
+   * The earlier versions of messages `ids` of room `rid` (Rocket.Chat keeps
+   * them, with `Message_KeepHistory`, as `_hidden` copies whose `parent` is
+   * the message's id), in any order. Called with `includeHistory` only, for
+   * each batch of edited (or deleted-with-status, `t: 'rm'`) messages.
+   */
+  findHistory? (rid: string, ids: string[]): AsyncIterable<ExportMessage>
+  /**
+   * The messages of the room sent in the range (`from <= ts <= to`) that
+   * were deleted (Rocket.Chat: `rocketchat__trash`, or `_hidden` without a
+   * `parent`), oldest first. Called once per export with `includeHistory`.
+   */
+  findDeletions? (query: MessageRangeQuery): AsyncIterable<MessageDeletion>
 }
 
 /** The export order: ascending `ts`, then `_id` (byte order, as MongoDB sorts strings). */

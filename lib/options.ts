@@ -556,7 +556,7 @@ function resolveStorage (storage: unknown): ExportStorage | undefined {
 
 /** The repository's methods as the plugin calls them: see lib/host-code.ts. */
 function guardedRepository (repository: RoomRepository): RoomRepository {
-  const { openFile, fileSize, countMessages } = repository
+  const { openFile, fileSize, countMessages, findHistory, findDeletions } = repository
   const stage = 'the repository'
   return {
     findRoomById: async (rid) => readStoredRoom(await callHost(() => repository.findRoomById(rid), stage), rid),
@@ -565,7 +565,9 @@ function guardedRepository (repository: RoomRepository): RoomRepository {
     findUsersByUsernames: guard(repository.findUsersByUsernames, repository, stage),
     ...(openFile === undefined ? {} : { openFile: guard(openFile, repository, stage) }),
     ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository, stage) }),
-    ...(countMessages === undefined ? {} : { countMessages: guard(countMessages, repository, stage) })
+    ...(countMessages === undefined ? {} : { countMessages: guard(countMessages, repository, stage) }),
+    ...(findHistory === undefined ? {} : { findHistory: guardIterable(findHistory, repository, stage) }),
+    ...(findDeletions === undefined ? {} : { findDeletions: guardIterable(findDeletions, repository, stage) })
   }
 }
 
@@ -609,12 +611,16 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
   if (routeConfig !== undefined && (typeof routeConfig !== 'object' || routeConfig === null || Array.isArray(routeConfig))) fail('option "routeConfig" must be an object')
   const onRequest = options.onRequest === undefined ? [] : [options.onRequest].flat()
   if (!onRequest.every((hook) => typeof hook === 'function')) fail('option "onRequest" must be a function or an array of functions')
+  const repository = resolveRepository(options.repository, backend?.repository)
+  if (options.allowHistory === true && (typeof repository.findHistory !== 'function' || typeof repository.findDeletions !== 'function')) {
+    fail('option "allowHistory" needs a repository that implements findHistory() and findDeletions()')
+  }
   // Host code is called through guards (lib/host-code.ts): whatever it throws, and however, is an Error in a promise.
   return {
     authenticate: guard(requireFunction('authenticate', options.authenticate, backend?.authenticate)),
     hasPermission: guard(requireFunction('hasPermission', options.hasPermission, backend?.hasPermission)),
     canAccessRoom: guard(requireFunction('canAccessRoom', options.canAccessRoom, backend?.canAccessRoom)),
-    repository: guardedRepository(resolveRepository(options.repository, backend?.repository)),
+    repository: guardedRepository(repository),
     storage: guardedStorage(storage ?? backend?.storage ?? createDirectoryStorage(defaultExportDirectory())),
     mailer: await resolveMailer(options.mailer, limits.mailTimeoutMs),
     basePath: resolveBasePath(options.basePath),

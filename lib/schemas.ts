@@ -33,7 +33,8 @@ export const ExportRequestBodySchema = Type.Object({
   toUsers: Type.Optional(Ids(1000)),
   toEmails: Type.Optional(Type.Array(Type.String({ maxLength: 320 }), { maxItems: 1000 })),
   subject: Type.Optional(Type.String({ maxLength: 250 })),
-  messages: Type.Optional(Ids(100_000, 1))
+  messages: Type.Optional(Ids(100_000, 1)),
+  includeHistory: Type.Optional(Type.Boolean({ description: 'extension, file exports of a server that sets allowHistory: each message\'s earlier versions and the range\'s deleted messages' }))
 }, { additionalProperties: false })
 export type ExportRequestBody = Static<typeof ExportRequestBodySchema>
 
@@ -160,7 +161,13 @@ export const JsonMessageSchema = Type.Object({
   channels: Type.Optional(Type.Array(Type.Object({ _id: Type.String(), name: Type.Optional(Type.String()), fname: Type.Optional(Type.String()) }, { additionalProperties: false }))),
   urls: Type.Optional(Type.Array(Type.Object({ url: Type.String(), title: Type.Optional(Type.String()), description: Type.Optional(Type.String()) }, { additionalProperties: false }))),
   attachments: Type.Optional(Type.Array(JsonAttachmentSchema)),
-  files: Type.Optional(Type.Array(JsonFileSchema))
+  files: Type.Optional(Type.Array(JsonFileSchema)),
+  history: Type.Optional(Type.Array(Type.Object({
+    msg: Type.String(),
+    md: Type.Optional(MarkdownTreeSchema),
+    editedAt: Type.Optional(IsoInstant),
+    editedBy: Type.Optional(Type.Object({ _id: Type.String(), username: Type.String() }, { additionalProperties: false }))
+  }, { additionalProperties: false }), { description: 'with includeHistory: the earlier versions, oldest first, each with when and by whom it was replaced' }))
 }, { additionalProperties: false })
 export type JsonMessage = Static<typeof JsonMessageSchema>
 
@@ -184,7 +191,12 @@ export const ExportDocumentSchema = Type.Object({
   exportedAt: IsoInstant,
   exportedBy: JsonPersonSchema,
   messages: Type.Array(JsonMessageSchema),
-  messageCount: Type.Integer({ minimum: 0 })
+  messageCount: Type.Integer({ minimum: 0 }),
+  deleted: Type.Optional(Type.Array(Type.Object({
+    _id: Type.String(),
+    deletedAt: IsoInstant,
+    deletedBy: Type.Optional(Type.Object({ _id: Type.String(), username: Type.String() }, { additionalProperties: false }))
+  }, { additionalProperties: false }), { description: 'with includeHistory: the messages of the range that were deleted' }))
 }, { additionalProperties: false })
 export type ExportDocument = Static<typeof ExportDocumentSchema>
 
@@ -197,6 +209,8 @@ export interface ExportContext {
   range: Static<typeof ExportRangeSchema>
   exportedAt: string
   exportedBy: Static<typeof JsonPersonSchema>
+  /** with `includeHistory`: the range's deleted messages, read before the messages (the JSON ends with them, the last HTML part lists them) */
+  deleted?: NonNullable<ExportDocument['deleted']>
 }
 
 // Replies for the OpenAPI document (@fastify/swagger): every status each route answers.

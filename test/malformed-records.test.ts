@@ -116,7 +116,9 @@ t.test('JSON: whatever the stored data, the document follows its schema; what do
     { _id: bad[5]._id, rid: general._id, msg: bad[5].msg, u: { _id: '', username: '' }, reactions: { ':+1:': { usernames: ['bob'] } } },
     { _id: '', rid: '', msg: '', u: { _id: '', username: '' } }
   ])
-  t.same(JSON.parse(entries.get('manifest.json')!.toString()).malformedMessages, {
+  const manifest = JSON.parse(entries.get('manifest.json')!.toString())
+  t.same([manifest.firstMessage, manifest.lastMessage], [{ _id: bad[0]._id, ts }, { _id: '', ts: null }], 'the last message, of no known time, named by its id')
+  t.same(manifest.malformedMessages, {
     count: 7,
     listed: [
       { _id: bad[0]._id, fields: ['tcount', 'file.size'] },

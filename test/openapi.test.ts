@@ -38,7 +38,9 @@ const routeSecurity = {
   // The download also opens with the mailed link's token alone.
   '/api/v1/rooms.export.download': { get: [credentials, { downloadLinkToken: [] }], head: [credentials, { downloadLinkToken: [] }] },
   '/api/v1/rooms.export.cancel': { post: [credentials] },
-  '/api/v1/rooms.export.list': { get: [credentials] }
+  '/api/v1/rooms.export.list': { get: [credentials] },
+  // The signing keys are for anyone checking an archive: no credentials.
+  '/api/v1/rooms.export.keys': { get: [] }
 }
 const schemes = {
   rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'the user id (Rocket.Chat REST credentials)' },

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type RoomRepository } from '../model.ts'
+import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser, type FileRef, type MessageDeletion, type RoomRepository } from '../model.ts'
 
 export interface MemoryRepositoryData {
   rooms: ExportRoom[]
@@ -7,6 +7,13 @@ export interface MemoryRepositoryData {
   users: ExportUser[]
   /** Uploads by file id: the room each belongs to, and its content (served by `openFile` for that room only). */
   files?: Record<string, { rid: string, content: Buffer | string }>
+  /**
+   * Deleted messages, as Rocket.Chat's trash keeps them: the room, when the
+   * message was sent and when it was deleted (served by `findDeletions`).
+   * Earlier versions of edited messages are `messages` with `_hidden: true`
+   * and `parent` (served by `findHistory`).
+   */
+  deletions?: (MessageDeletion & { rid: string, ts: Date })[]
 }
 
 /** Index of the first message with `ts >= instant` in a sorted list. */
@@ -37,6 +44,11 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
   }
   for (const list of messagesByRoom.values()) list.sort(byTsThenId)
   const files = new Map(Object.entries(data.files ?? {}))
+  const versionsByParent = new Map<string, ExportMessage[]>()
+  for (const message of data.messages) {
+    if (message._hidden === true && message.parent !== undefined) versionsByParent.set(message.parent, [...versionsByParent.get(message.parent) ?? [], message])
+  }
+  const deletions = [...data.deletions ?? []].sort((a, b) => a.ts.getTime() - b.ts.getTime())
 
   return {
     async findRoomById (rid) {
@@ -67,6 +79,20 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
       const wanted = new Set(ids)
       for (const message of messagesByRoom.get(rid) ?? []) {
         if (wanted.has(message._id)) yield message
+      }
+    },
+
+    async * findHistory (rid, ids) {
+      for (const id of ids) {
+        for (const version of versionsByParent.get(id) ?? []) {
+          if (version.rid === rid) yield version
+        }
+      }
+    },
+
+    async * findDeletions ({ rid, from, to }) {
+      for (const { rid: room, ts, ...deletion } of deletions) {
+        if (room === rid && ts >= from && ts <= to) yield deletion
       }
     },
 

@@ -293,6 +293,40 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
       for (const document of found) yield toMessage(document)
     },
 
+    /**
+     * Rocket.Chat's history copies keep their message's `ts`: the copies are
+     * found on the `{ rid, ts }` index, at the instants of the messages asked
+     * for, never by a scan for `parent`.
+     */
+    async * findHistory (rid, ids) {
+      const originals = await messages.find({ _id: { $in: ids as unknown as Document['_id'][] }, rid }, { projection: { ts: 1 } }).toArray()
+      const instants = [...new Map(originals.filter((original) => original.ts instanceof Date).map((original) => [(original.ts as Date).getTime(), original.ts as Date])).values()]
+      if (instants.length === 0) return
+      const copies = messages.find(
+        { rid, ts: { $in: instants }, _hidden: true, parent: { $in: ids } },
+        { projection: { rid: 1, ts: 1, parent: 1, msg: 1, md: 1, editedAt: 1, editedBy: 1, u: 1 } }
+      )
+      for await (const copy of copies) yield { ...copy, _id: String(copy._id) } as unknown as ExportMessage
+    },
+
+    /**
+     * Messages of the range that were deleted: those Rocket.Chat moved to its
+     * trash (`rocketchat__trash`, deleted with `_deletedAt`), and those it
+     * hid when it keeps history without showing deletions (`_hidden` with no
+     * `parent`; deleted at its `_updatedAt`). A message deleted with
+     * "show deleted status" is still a message (`t: 'rm'`).
+     */
+    async * findDeletions ({ rid, from, to }) {
+      const ts = { $gte: from, $lte: to }
+      const trashed = await db.collection('rocketchat__trash').find({ __collection__: 'rocketchat_message', rid, ts }, { projection: { ts: 1, _deletedAt: 1 } }).toArray()
+      const hidden = await messages.find({ rid, ts, _hidden: true, parent: { $exists: false } }, { projection: { ts: 1, _updatedAt: 1 } }).toArray()
+      const deletions = [
+        ...trashed.map((document) => ({ _id: String(document._id), ts: document.ts as Date, deletedAt: document._deletedAt as Date })),
+        ...hidden.map((document) => ({ _id: String(document._id), ts: document.ts as Date, deletedAt: document._updatedAt as Date }))
+      ].sort((a, b) => a.ts.getTime() - b.ts.getTime())
+      for (const { _id: id, deletedAt } of deletions) yield { _id: id, deletedAt }
+    },
+
     async findUsersByUsernames (usernames) {
       const found = await db.collection('users').find({ username: { $in: usernames } }, { projection: userProjection }).toArray()
       return found.map(toUser)

@@ -9,13 +9,14 @@ import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, isActiveUpload, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
-import { FlawedMessages } from '../stored-message.ts'
+import { FlawedMessages, isKnownTime } from '../stored-message.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import { loadTemplates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
 import { asError, StageError } from '../host-code.ts'
 import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
+import { readDeletions, withHistory, type HistoryCounts } from './history.ts'
 import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessages } from './context.ts'
 import { announceExport } from './export-ready.ts'
 import { CancelledError, ExportLimitError, failureReason, JobLostError, ShutdownError } from './failures.ts'
@@ -57,10 +58,13 @@ export interface Manifest {
     missingAssets: number
     /** messages with stored fields the export could not use, shown without them (see `malformedMessages`) */
     fallbackMessages: number
+    /** with `includeHistory`: earlier versions of messages, and deleted messages, in the export */
+    earlierVersions?: number
+    deletions?: number
   }
-  /** the first and last message exported (`null` for an empty range): a cut archive shows another last one */
-  firstMessage: { _id: string, ts: string } | null
-  lastMessage: { _id: string, ts: string } | null
+  /** the first and last message exported (`null` for an empty range; `ts` null when its stored time is not a date): a cut archive shows another last one */
+  firstMessage: { _id: string, ts: string | null } | null
+  lastMessage: { _id: string, ts: string | null } | null
   /** what the export deliberately does not contain */
   leftOut: string[]
   parts: EntryDigest[]
@@ -99,7 +103,7 @@ export interface ExportRequester {
   reqId: string
 }
 
-/** What no export contains, whatever was asked: the manifest says so. */
+/** What an export does not contain (the first, unless it was asked with `includeHistory`): the manifest says so. */
 const leftOut = [
   'edit history: the earlier versions of edited messages, and deleted messages',
   'the ciphertext of end-to-end encrypted messages (each is shown as a notice)',
@@ -135,7 +139,7 @@ export class FileExports {
     this.sweepTimer.unref()
   }
 
-  async start ({ user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, format: ExportFormat): Promise<string> {
+  async start ({ user, reqId }: ExportRequester, room: ExportRoom, range: ResolvedRange, format: ExportFormat, includeHistory = false): Promise<string> {
     const { jobs, options, log } = this.deps
     const now = new Date()
     const request: JobRequest = {
@@ -144,7 +148,8 @@ export class FileExports {
       timezone: range.timezone,
       // Without its undefined fields: a database would store them as null.
       requester: withoutUndefined({ _id: user._id, username: user.username, name: user.name, language: user.language, emails: user.emails }),
-      reqId
+      reqId,
+      ...(includeHistory ? { includeHistory: true as const } : {})
     }
     const job: ExportJob = {
       _id: randomBytes(12).toString('base64url'),
@@ -247,12 +252,20 @@ export class FileExports {
       const total = await this.countMessages(job, range, controller.signal, watchdog)
       if (total !== undefined) await writeOwn({ total })
       const context = buildExportContext(room, range, user, new Date())
+      const includeHistory = job.request?.includeHistory === true
+      const historyCounts: HistoryCounts = { earlierVersions: 0, deletions: 0 }
+      const query = { rid: room._id, from: range.from, to: range.to }
+      if (includeHistory) {
+        watchdog.waitingOn('the repository')
+        context.deleted = await readDeletions(options.repository, query, controller.signal, { stage: 'the repository', watchdog })
+        historyCounts.deletions = context.deleted.length
+      }
       const uploads = new Map<string, FileRef>()
       const flawed = new FlawedMessages()
       let firstMessage: ExportMessage | undefined
       let lastMessage: ExportMessage | undefined
-      const messages = exportableMessages(
-        options.repository.findMessages({ rid: room._id, from: range.from, to: range.to }),
+      const read = exportableMessages(
+        options.repository.findMessages(query),
         controller.signal,
         watchdog,
         flawed,
@@ -263,6 +276,7 @@ export class FileExports {
           if (options.repository.openFile !== undefined) for (const file of messageFiles(message)) uploads.set(file._id, file)
         }
       )
+      const messages = includeHistory ? withHistory(read, options.repository, room._id, controller.signal, { stage: 'the repository', watchdog }, historyCounts) : read
       const parts: EntryDigest[] = []
       for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed)) {
         parts.push(await archive.addText(part.name, part.chunks))
@@ -282,7 +296,7 @@ export class FileExports {
           timezone: context.range.timezone,
           format: job.format,
           requester: { _id: user._id, username: user.username },
-          includeHistory: false
+          includeHistory
         },
         room: context.room,
         range: context.range,
@@ -290,10 +304,17 @@ export class FileExports {
         exportedAt: context.exportedAt,
         exportedBy: context.exportedBy,
         messageCount: progress.messages,
-        counts: { messages: progress.messages, parts: parts.length, assets: assets.included.length, missingAssets: assets.missing.length, fallbackMessages: flawed.count },
-        firstMessage: firstMessage === undefined ? null : { _id: firstMessage._id, ts: firstMessage.ts.toISOString() },
-        lastMessage: lastMessage === undefined ? null : { _id: lastMessage._id, ts: lastMessage.ts.toISOString() },
-        leftOut,
+        counts: {
+          messages: progress.messages,
+          parts: parts.length,
+          assets: assets.included.length,
+          missingAssets: assets.missing.length,
+          fallbackMessages: flawed.count,
+          ...(includeHistory ? historyCounts : {})
+        },
+        firstMessage: firstMessage === undefined ? null : { _id: firstMessage._id, ts: isKnownTime(firstMessage.ts) ? firstMessage.ts.toISOString() : null },
+        lastMessage: lastMessage === undefined ? null : { _id: lastMessage._id, ts: isKnownTime(lastMessage.ts) ? lastMessage.ts.toISOString() : null },
+        leftOut: includeHistory ? leftOut.slice(1) : leftOut,
         parts,
         assets,
         malformedMessages: { count: flawed.count, listed: flawed.listed },

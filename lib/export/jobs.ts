@@ -41,6 +41,8 @@ export interface JobRequest {
   requester: Pick<ExportUser, '_id' | 'username' | 'name' | 'language' | 'emails'>
   /** the HTTP request that started the export, for the log lines of every attempt */
   reqId: string
+  /** asked for edit history and deletions (`includeHistory`); absent when not */
+  includeHistory?: true
 }
 
 /** Which run of a job a write comes from: a job run again elsewhere no longer takes the writes of the run it replaced. */

@@ -2,7 +2,7 @@ import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
 import { unknownDayLabel, type MessageRenderer, type MessageView } from './message-view.ts'
-import { renderPageMessages } from './page-messages.ts'
+import { renderDeletions, renderPageMessages } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
 
@@ -158,6 +158,12 @@ export async function * renderHtmlParts (
           if (last !== null) summary.to = { iso: last.ts.toISOString(), label: labels.dateTime(last.ts) }
           if (run.length > 0) pending += renderPageMessages(run)
           const hasNext = hasMore()
+          if (!hasNext && context.deleted !== undefined) {
+            pending += renderDeletions(context.deleted.map(({ _id: id, deletedAt, deletedBy }) => {
+              const at = new Date(deletedAt)
+              return { id, by: deletedBy?.username ?? null, isoTime: deletedAt, label: labels.dateTime(at) }
+            }))
+          }
           yield pending + templates.pageEnd({
             nextPart: hasNext ? partName(number + 1) : null,
             indexPage: number > 1 || hasNext ? 'index.html' : null,

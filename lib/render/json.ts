@@ -54,6 +54,9 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
   if (files.length > 0) {
     json.files = files.map((file) => withoutUndefined({ _id: file._id, name: file.name, type: file.type, size: file.size, path: assets.get(file._id) }))
   }
+  if (message.history !== undefined) {
+    json.history = message.history.map(({ msg, md, editedAt, editedBy }) => withoutUndefined({ msg, md: md as unknown[] | undefined, editedAt: editedAt.toISOString(), editedBy }))
+  }
   return json
 }
 
@@ -124,5 +127,6 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
       }
     }
   }
-  yield `${pending}\n],"messageCount":${count}}\n`
+  const deleted = context.deleted === undefined ? '' : `,"deleted":${JSON.stringify(context.deleted)}`
+  yield `${pending}\n],"messageCount":${count}${deleted}}\n`
 }

@@ -33,6 +33,8 @@ export interface MessageView {
   thread: { href: string | null, author: string | null, excerpt: string } | null
   replyCount: number | null
   edited: { isoTime: string, label: string, by: string } | null
+  /** with `includeHistory`: the earlier versions, oldest first, each with who replaced it and when */
+  history: { isoTime: string, label: string, by: string, bodyHtml: string }[] | null
   pinned: boolean
   reactions: ReactionView[]
   quotes: QuoteView[]
@@ -357,6 +359,9 @@ export class MessageRenderer {
       thread: this.threadOf(message),
       replyCount: message.tcount ?? null,
       edited: message.editedAt === undefined ? null : this.editedView(message.editedAt, message.editedBy?.username ?? username),
+      history: message.history === undefined
+        ? null
+        : message.history.map((version) => ({ ...this.editedView(version.editedAt, version.editedBy?.username ?? username), bodyHtml: this.markup(version.msg, version.md, context) })),
       pinned: message.pinned === true,
       reactions: message.reactions === undefined
         ? none

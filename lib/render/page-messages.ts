@@ -118,5 +118,25 @@ function extras (view: MessageView, system: boolean): string {
     html += '</ul>\n'
   }
   if (system && view.pinned) html += '<span class="pinned">pinned</span>\n'
+  if (view.history !== null && view.history.length > 0) html += historyDetails(view.history)
   return html
+}
+
+/** A message's earlier versions (`includeHistory`), closed until opened: each text, and who replaced it when. */
+function historyDetails (history: NonNullable<MessageView['history']>): string {
+  let html = `<details class="history"><summary>edited — ${history.length} earlier ${history.length === 1 ? 'version' : 'versions'}</summary><ol>`
+  for (const version of history) {
+    html += `<li><div class="version-meta">replaced by <bdi>${text(version.by)}</bdi> at ${timeElement(version.isoTime, version.label)}</div><div class="text" dir="auto">${version.bodyHtml}</div></li>`
+  }
+  return `${html}</ol></details>\n`
+}
+
+/** The last part's list of the range's deleted messages (`includeHistory`): where each was, who deleted it and when. */
+export function renderDeletions (deleted: readonly { id: string, by: string | null, isoTime: string, label: string }[]): string {
+  if (deleted.length === 0) return ''
+  let html = '<section class="deleted" aria-labelledby="deleted-messages"><h2 class="day" id="deleted-messages">Deleted messages</h2><ul>'
+  for (const deletion of deleted) {
+    html += `<li>message <code>${text(deletion.id)}</code> deleted${deletion.by === null ? '' : ` by <bdi>${text(deletion.by)}</bdi>`} at ${timeElement(deletion.isoTime, deletion.label)}</li>`
+  }
+  return `${html}</ul></section>\n`
 }

@@ -26,7 +26,7 @@ function describe (error: FastifySchemaValidationError): string {
  * schema cannot say: real dates, a known time zone, fields that belong to
  * email exports), then `format`.
  */
-function checkBody (body: ExportRequestBody, validation: FastifySchemaValidationError[] | undefined, now: Date): CheckedBody {
+function checkBody (body: ExportRequestBody, validation: FastifySchemaValidationError[] | undefined, now: Date, allowHistory: boolean): CheckedBody {
   const errors = validation ?? []
   const paramsError = errors.find((error) => !error.instancePath.startsWith('/format'))
   if (paramsError !== undefined) throw exportError('error-invalid-params', describe(paramsError))
@@ -50,6 +50,11 @@ function checkBody (body: ExportRequestBody, validation: FastifySchemaValidation
   if (body.type === 'file') {
     const emailOnly = emailOnlyFields.find((field) => body[field] !== undefined)
     if (emailOnly !== undefined) throw exportError('error-invalid-params', `${emailOnly}: only for type "email"`)
+  }
+  // An extension Rocket.Chat clients never send: the documented API stays exact unless the host opts in.
+  if (body.includeHistory === true) {
+    if (!allowHistory) throw exportError('error-invalid-params', 'includeHistory: this server does not export edit history (option allowHistory)')
+    if (body.type !== 'file') throw exportError('error-invalid-params', 'includeHistory: only for type "file"')
   }
   if (body.messages !== undefined && (body.dateFrom !== undefined || body.dateTo !== undefined)) {
     throw exportError('error-invalid-params', 'messages: give either message ids or dateFrom/dateTo, not both')
@@ -85,7 +90,7 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
     logSerializers
   }, async (request) => {
     const user = exportUserOf(request)
-    const { body, format, range } = checkBody(request.body, request.validationError?.validation, new Date())
+    const { body, format, range } = checkBody(request.body, request.validationError?.validation, new Date(), options.allowHistory)
 
     if (!await options.hasPermission(user, 'mail-messages', body.rid)) {
       throw exportError('error-action-not-allowed', 'the mail-messages permission is required')
@@ -96,7 +101,7 @@ export const exportRoute: FastifyPluginAsyncTypebox<RouteContext> = async (fasti
     if (range.from > range.to) throw exportError('error-invalid-dates', 'dateFrom is after dateTo')
 
     if (body.type === 'file') {
-      const exportId = await fileExports.start({ user, reqId: request.id }, room, range, format)
+      const exportId = await fileExports.start({ user, reqId: request.id }, room, range, format, body.includeHistory === true)
       return { success: true, exportId }
     }
 
