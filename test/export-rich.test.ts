@@ -77,8 +77,17 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     t.equal((await page.$eval('#m-md-timestamp .text time', (time) => `${time.getAttribute('datetime')} ${time.textContent}`)).replace(/\u202f/g, ' '), '2024-03-21T10:00:00.000Z Mar 21, 2024, 10:00 AM')
     t.equal(await html('#m-md-katex .text'), '<p class="md-p"><code class="md-code">E = mc^2</code></p>')
     t.equal(await html('#m-md-color .text'), '<p class="md-p"><code class="md-code">#ff0000</code></p>')
-    t.equal(await html('#m-md-spoiler .text'), '<p class="md-p"><span class="md-spoiler">the butler did it</span></p>')
-    t.same(await page.$$eval('#m-md-table td, #m-md-table th', (cells) => cells.map((cell) => cell.textContent)), ['a', 'b', '1', '2'])
+    t.equal(await html('#m-md-spoiler .text'), '<p class="md-p"><label class="md-spoiler"><input type="checkbox" class="md-spoiler-toggle"><span class="md-spoiler-label">spoiler</span><span class="md-spoiler-text">the butler did it</span></label></p>')
+    t.equal(await text('#m-md-spoiler .text'), 'spoiler', 'the spoiler is hidden: only its label shows')
+    await page.click('#m-md-spoiler .md-spoiler')
+    t.equal(await text('#m-md-spoiler .text'), 'the butler did it', 'a click shows it, without script')
+    await page.click('#m-md-spoiler .md-spoiler')
+    t.equal(await text('#m-md-spoiler .text'), 'spoiler', 'and a second hides it again')
+    t.same(await page.$$eval('#m-md-table thead th, #m-md-table tbody td', (cells) => cells.map((cell) => [cell.textContent, getComputedStyle(cell).textAlign])), [
+      ['step', 'left'], ['time', 'right'], ['build', 'left'], ['2300 ms', 'right'],
+      ['a_very_long_identifier_that_would_otherwise_break_anywhere_in_the_middle', 'left'], ['12 ms', 'right']
+    ], 'a header and a body, each column aligned as its |:---|---:| says')
+    t.equal(await page.$eval('#m-md-tasks .md-tasks', (list) => getComputedStyle(list).listStyleType), 'none', 'tasks show their box, not a bullet besides')
     t.same(await page.$$eval('#m-md-image .text a', (links) => links.map((link) => [link.getAttribute('href'), link.textContent])), [['https://images.example.com/cat.png', '🖼 remote cat']], 'a remote image is a link, never loaded')
     t.equal(await text('#m-md-emoticon .text'), 'nice 🙂')
     t.equal(await html('#m-stored-md .text'), '<p class="md-p"><strong class="md-bold">the stored tree wins</strong></p>', 'the stored md tree wins over msg')
@@ -181,7 +190,12 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     await page.emulateMedia({ media: 'print', colorScheme: 'light' })
     await open('rich.html')
     t.equal(await page.$eval('nav.parts', (nav) => getComputedStyle(nav).display), 'none', 'print hides the part navigation')
+    t.same(await page.$$eval('#m-md-link .text a', (links) => links.map((link) => getComputedStyle(link, '::after').content)), ['" (https://docs.example.com/page)"', 'none'], 'print adds a link\'s address only where its text is not that address')
+    t.equal(await text('#m-md-spoiler .text'), 'the butler did it', 'print shows spoilers: paper cannot be clicked')
     await page.emulateMedia({ media: 'screen' })
+    t.equal(await page.$eval('#m-quote .quote-text p', (paragraph) => getComputedStyle(paragraph).marginTop), '2px', 'no blank gap above a quote\'s text')
+    await open('rich-2.html')
+    t.same(await page.$eval('#m-pin blockquote.quote', (quote) => [getComputedStyle(quote).fontStyle, getComputedStyle(quote).color === getComputedStyle(document.body).color]), ['normal', true], 'a pinned message\'s quote reads as a message, not as the system line')
   })
 
   t.test('the page\'s policy: images from the archive only', async (t) => {

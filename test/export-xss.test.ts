@@ -61,7 +61,7 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   t.match(html, '<div class="thread">reply in thread <span class="excerpt">(its first message is not in this export)</span></div>', 'a parent id that names no message is not linked')
   t.match(html, '<p class="md-p"><code class="md-code">${alert(1)}</code></p>', 'markup renders, its text escaped')
   const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1])
-  t.ok(hrefs.every((href) => /^(#m-[\w-]+|mailto:|assets\/[\w.~-]+$)/.test(href)), `only safe hrefs: ${hrefs.join(' ')}`)
+  t.ok(hrefs.every((href) => /^(#m-[\w-]+|#messages$|mailto:|assets\/[\w.~-]+$)/.test(href)), `only safe hrefs: ${hrefs.join(' ')}`)
   t.match(html, '<a href="mailto:x@example.com?subject&#x3D;&quot;&gt;&lt;script&gt;" rel="noopener noreferrer nofollow">mail</a>')
   t.match(html, '<div class="attachment" dir="auto">relative</div>')
   t.match(html, '<div class="attachment" dir="auto">data</div>')

@@ -149,22 +149,42 @@ t.test('big HTML exports are split into linked parts', async (t) => {
   t.same([...entries.keys()], ['general.html', 'general-2.html', 'general-3.html', 'index.html', 'manifest.json'])
   const pages = ['general.html', 'general-2.html', 'general-3.html'].map((name) => entries.get(name)!.toString())
   t.same(pages.map((page) => [...page.matchAll(/id="m-(n\d+)"/g)].length), [10, 10, 5])
-  t.same(pages.map((page) => [...page.matchAll(/<nav class="parts">(.*)<\/nav>/g)].map((match) => [...match[1].matchAll(/href="([^"]+)"/g)].map((link) => link[1]))), [
-    [['general-2.html', 'index.html']],
-    [['general.html', 'index.html'], ['general-3.html', 'index.html']],
-    [['general-2.html', 'index.html'], ['index.html']]
+  t.same(pages.map((page) => [...page.matchAll(/<nav class="parts" aria-label="([^"]+)">(.*)<\/nav>/g)].map((match) => [match[1], ...[...match[2].matchAll(/href="([^"]+)"/g)].map((link) => link[1])])), [
+    [['Parts, after this one', 'general-2.html', 'index.html']],
+    [['Parts, before this one', 'general.html', 'index.html'], ['Parts, after this one', 'general-3.html', 'index.html']],
+    [['Parts, before this one', 'general-2.html', 'index.html'], ['All parts', 'index.html']]
   ])
-  t.match(pages[1], '<title>General — export (part 2)</title>')
-  t.match(pages[1], /<main>\n<h2 class="day"><time datetime="2024-01-02">/, 'each part starts with its day heading')
+  t.same(pages.map((page) => /<title>(.*)<\/title>/.exec(page)![1]), ['General — export (Part 1 of 3)', 'General — export (Part 2 of 3)', 'General — export (Part 3 of 3)'], 'every part, the first too, says which of how many')
+  t.match(pages[0], '<p>Exported by Alice Archer (@alice) at ')
+  t.match(pages[0], '</time> · Part 1 of 3</p>')
+  t.match(pages[0], '<body>\n<a class="skip-link" href="#messages">Skip to the messages</a>\n<header class="export">', 'a skip link past the header and navigation')
+  t.match(pages[1], /<main id="messages">\n<h2 class="day"><time datetime="2024-01-02">/, 'each part starts with its day heading')
   const manifest = JSON.parse(entries.get('manifest.json')!.toString())
   t.same(manifest.parts, ['general.html', 'general-2.html', 'general-3.html', 'index.html'].map((name) => ({ name, bytes: entries.get(name)!.length, sha256: sha256(entries.get(name)!) })))
   const index = entries.get('index.html')!.toString()
   t.same([...index.matchAll(/<li>(.*)<\/li>/g)].map((match) => match[1]), [
-    '<a href="general.html">Part 1</a>: 10 messages, <time datetime="2024-01-01T12:00:00.000Z">Jan 1, 2024, 12:00 PM</time> – <time datetime="2024-01-01T12:09:00.000Z">Jan 1, 2024, 12:09 PM</time>',
-    '<a href="general-2.html">Part 2</a>: 10 messages, <time datetime="2024-01-02T12:10:00.000Z">Jan 2, 2024, 12:10 PM</time> – <time datetime="2024-01-02T12:19:00.000Z">Jan 2, 2024, 12:19 PM</time>',
-    '<a href="general-3.html">Part 3</a>: 5 messages, <time datetime="2024-01-03T12:20:00.000Z">Jan 3, 2024, 12:20 PM</time> – <time datetime="2024-01-03T12:24:00.000Z">Jan 3, 2024, 12:24 PM</time>'
+    '<a href="general.html">Part 1</a>: 10 messages on 1 day, <time datetime="2024-01-01T12:00:00.000Z">Jan 1, 2024, 12:00 PM</time> – <time datetime="2024-01-01T12:09:00.000Z">Jan 1, 2024, 12:09 PM</time>',
+    '<a href="general-2.html">Part 2</a>: 10 messages on 1 day, <time datetime="2024-01-02T12:10:00.000Z">Jan 2, 2024, 12:10 PM</time> – <time datetime="2024-01-02T12:19:00.000Z">Jan 2, 2024, 12:19 PM</time>',
+    '<a href="general-3.html">Part 3</a>: 5 messages on 1 day, <time datetime="2024-01-03T12:20:00.000Z">Jan 3, 2024, 12:20 PM</time> – <time datetime="2024-01-03T12:24:00.000Z">Jan 3, 2024, 12:24 PM</time>'
   ], 'the index lists every part with its dates')
+  t.match(index, '<h2 class="day">3 parts, 25 messages</h2>')
   t.equal(manifest.messageCount, 25)
+})
+
+t.test('parts without a count up front say their number alone; a part spanning days counts them', async (t) => {
+  const messages = Array.from({ length: 15 }, (_, index) => ({
+    _id: `d${String(index).padStart(2, '0')}`,
+    rid: general._id,
+    ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 4), 12, index)),
+    msg: `message ${index}`,
+    u: { _id: alice._id, username: 'alice' }
+  }))
+  const { countMessages, ...uncounted } = createMemoryRepository({ ...fixtureData(), messages })
+  t.ok(countMessages !== undefined)
+  const app = await buildApp(t, { limits: { htmlMessagesPerPart: 10 }, repository: uncounted })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
+  t.same(['general.html', 'general-2.html'].map((name) => /<title>(.*)<\/title>/.exec(entries.get(name)!.toString())![1]), ['General — export', 'General — export (Part 2)'])
+  t.same([...entries.get('index.html')!.toString().matchAll(/<li><a href="[^"]+">Part \d<\/a>: ([^,]+),/g)].map((match) => match[1]), ['10 messages on 3 days', '5 messages on 2 days'])
 })
 
 t.test('a large export streams through with backpressure and reads back byte for byte', async (t) => {

@@ -60,9 +60,35 @@ t.test('targets: page classes, mail inline styles, plain text', async (t) => {
   t.equal(renderMarkup('ok :+1: and :custom_one:', undefined, 'text', context), 'ok 👍 and :custom_one:')
   t.equal(renderMarkup('x', [{ type: 'CODE', language: 'x" onclick="y', value: [{ type: 'CODE_LINE', value: { type: 'PLAIN_TEXT', value: 'x' } }] }] as never, 'page', context), '<pre class="md-pre"><code class="code">x</code></pre>', 'a language that is no class name is left out')
   t.equal(renderMarkup('😀', [{ type: 'PARAGRAPH', value: [{ type: 'EMOJI', value: undefined, unicode: '😀' }] }] as never, 'page', context), '<p class="md-p">😀</p>')
-  t.equal(renderMarkup('x', [{ type: 'PARAGRAPH', value: [{ type: 'LINK', value: { src: { type: 'PLAIN_TEXT', value: 'https://a.example' }, label: { type: 'PLAIN_TEXT', value: ' ' } } }] }] as never, 'page', context), '<p class="md-p"><a class="md-link" href="https://a.example" rel="noopener noreferrer nofollow">https://a.example</a></p>', 'a blank label shows the address')
+  t.equal(renderMarkup('x', [{ type: 'PARAGRAPH', value: [{ type: 'LINK', value: { src: { type: 'PLAIN_TEXT', value: 'https://a.example' }, label: { type: 'PLAIN_TEXT', value: ' ' } } }] }] as never, 'page', context), '<p class="md-p"><a class="md-link-bare" href="https://a.example" rel="noopener noreferrer nofollow">https://a.example</a></p>', 'a blank label shows the address')
   t.equal(renderMarkup('x', [{ type: 'HEADING', value: [] }, { type: 'LIST_ITEM', value: [], number: 1e300 }, { type: 'QUOTE', value: [] }] as never, 'page', context),
     '<p class="md-heading" data-level="1"></p><li class="md-item"></li><blockquote class="md-quote"></blockquote>', 'empty nodes render empty')
+})
+
+t.test('spoilers stay hidden in every target; tables have a head and a body, aligned, in a box that scrolls', async (t) => {
+  const spoiler = 'the end: ||the butler did it||'
+  t.equal(renderMarkup(spoiler, undefined, 'page', context), '<p class="md-p">the end: <label class="md-spoiler"><input type="checkbox" class="md-spoiler-toggle"><span class="md-spoiler-label">spoiler</span><span class="md-spoiler-text">the butler did it</span></label></p>')
+  t.equal(renderMarkup(spoiler, undefined, 'mail', context), '<p style="margin:0 0 4px;">the end: <span style="color:#6c727a;">[spoiler]</span></p>')
+  t.equal(renderMarkup(spoiler, undefined, 'text', context), 'the end: [spoiler]')
+  const block = [{ type: 'SPOILER_BLOCK', value: [{ type: 'PARAGRAPH', value: [{ type: 'PLAIN_TEXT', value: 'hidden <b>' }] }] }] as never
+  t.equal(renderMarkup('x', block, 'page', context), '<details class="md-spoiler-block"><summary>spoiler</summary><p class="md-p">hidden &lt;b&gt;</p></details>')
+  t.equal(renderMarkup('x', block, 'mail', context), '<div style="color:#6c727a;">[spoiler]</div>')
+  t.equal(renderMarkup('x', block, 'text', context), '[spoiler]')
+  t.equal(renderMarkup('x', block, 'text', context), excerpt('x', block, context), 'a thread\'s excerpt of a spoiler hides it too')
+
+  const table = '| step | time | note |\n|:---|---:|:---:|\n| build | 2300 ms | ok |'
+  t.equal(renderMarkup(table, undefined, 'page', context), '<div class="md-table-wrap"><table class="md-table"><thead><tr>' +
+    '<th class="md-cell" data-align="left">step</th><th class="md-cell" data-align="right">time</th><th class="md-cell" data-align="center">note</th></tr></thead><tbody><tr>' +
+    '<td class="md-cell" data-align="left">build</td><td class="md-cell" data-align="right">2300 ms</td><td class="md-cell" data-align="center">ok</td></tr></tbody></table></div>')
+  const cell = 'border:1px solid #cbced1;padding:2px 6px;'
+  t.equal(renderMarkup(table, undefined, 'mail', context), '<div style="overflow-x:auto;max-width:100%;"><table style="border-collapse:collapse;margin:4px 0;overflow-wrap:normal;word-break:normal;"><thead><tr>' +
+    `<th style="${cell}" align="left">step</th><th style="${cell}" align="right">time</th><th style="${cell}" align="center">note</th></tr></thead><tbody><tr>` +
+    `<td style="${cell}" align="left">build</td><td style="${cell}" align="right">2300 ms</td><td style="${cell}" align="center">ok</td></tr></tbody></table></div>`)
+  t.equal(renderMarkup(table, undefined, 'text', context), 'step | time | note\nbuild | 2300 ms | ok')
+  const headOnly = [{ type: 'TABLE', value: { header: [{ type: 'TABLE_CELL', align: 'sideways', value: [{ type: 'PLAIN_TEXT', value: 'a' }] }], rows: [] } }] as never
+  t.equal(renderMarkup('x', headOnly, 'page', context), '<div class="md-table-wrap"><table class="md-table"><thead><tr><th class="md-cell">a</th></tr></thead></table></div>', 'no body without rows; an unknown alignment is none')
+  t.equal(renderMarkup('- [ ] open\n- [x] done', undefined, 'page', context), '<ul class="md-tasks"><li class="md-item">☐ open</li><li class="md-item">☑ done</li></ul>')
+  t.equal(renderMarkup('- [ ] open', undefined, 'mail', context), '<ul style="margin:2px 0;padding-left:4px;list-style:none;"><li>☐ open</li></ul>')
 })
 
 t.test('a stored tree with a node the walker cannot use shows the message\'s own text, escaped, and says so', async (t) => {

@@ -148,6 +148,12 @@ t.test('VERIFY.txt says how to check the archive, and its by-hand commands work 
     'Signature Verified Successfully',
     ''
   ])
+  // OpenSSL's digest of each file, independently of sha256sum and of our verifier.
+  const listed = JSON.parse(entries.get('manifest.json')!.toString()).entries as { name: string, sha256: string }[]
+  for (const entry of listed) {
+    const { stdout: digest } = await run('openssl', ['dgst', '-sha256', '-r', entry.name], { cwd: directory })
+    t.equal(digest, `${entry.sha256} *${entry.name}\n`, `openssl dgst: ${entry.name}`)
+  }
   // The same signature check fails for another manifest.json.
   await writeFile(join(directory, 'manifest.json'), entries.get('manifest.json')!.toString().replace('"messageCount": 7', '"messageCount": 6'))
   const refused = await run('bash', ['-euo', 'pipefail', '-c', commands.slice(2).join('\n')], { cwd: directory }).then(() => null, (err: { code: number, stdout: string }) => err)

@@ -252,6 +252,7 @@ export class FileExports {
       const total = await this.countMessages(job, range, controller.signal, watchdog)
       if (total !== undefined) await writeOwn({ total })
       const context = buildExportContext(room, range, user, new Date())
+      if (total !== undefined) context.total = total
       const includeHistory = job.request?.includeHistory === true
       const historyCounts: HistoryCounts = { earlierVersions: 0, deletions: 0 }
       const query = { rid: room._id, from: range.from, to: range.to }

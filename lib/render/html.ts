@@ -65,6 +65,9 @@ interface PartSummary {
   name: string
   number: number
   messageCount: number
+  /** the days it has messages of (a message of unknown time counts as a day of its own) */
+  dayCount: number
+  oneDay: boolean
   from: { iso: string, label: string } | null
   to: { iso: string, label: string } | null
 }
@@ -89,6 +92,12 @@ export async function * renderHtmlParts (
 ): AsyncGenerator<RenderedPart> {
   const page = pageLabels(context, labels)
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
+  // The parts there will be, from the count taken at the start: every part says "Part 2 of 3".
+  // Without a count, or past it (messages added since), a part says its number alone.
+  const expectedParts = context.total === undefined ? null : Math.max(1, Math.ceil(context.total / messagesPerPart))
+  const partLabel = (number: number) => expectedParts !== null && number <= expectedParts
+    ? (expectedParts === 1 ? null : `Part ${number} of ${expectedParts}`)
+    : (number === 1 ? null : `Part ${number}`)
   renderer.partHref = partName
   const summaries: PartSummary[] = []
   const batches = messages[Symbol.asyncIterator]()
@@ -109,7 +118,7 @@ export async function * renderHtmlParts (
     let partNumber = 1
     do {
       const number = partNumber
-      const summary: PartSummary = { name: partName(number), number, messageCount: 0, from: null, to: null }
+      const summary: PartSummary = { name: partName(number), number, messageCount: 0, dayCount: 0, oneDay: false, from: null, to: null }
       summaries.push(summary)
       yield {
         name: partName(number),
@@ -118,11 +127,13 @@ export async function * renderHtmlParts (
           renderer.startPage()
           yield templates.pageStart({
             ...page,
-            partLabel: number === 1 ? null : `part ${number}`,
+            partLabel: partLabel(number),
             previousPart: number === 1 ? null : partName(number - 1),
             indexPage: number === 1 ? null : 'index.html'
           })
           let currentDay = ''
+          // Days are counted from the part's first message, whose day may be '' (unknown).
+          let countedDay: string | null = null
           let pending = ''
           // Messages are rendered in runs, and the runs gathered into ~16 KB strings.
           let run: MessageView[] = []
@@ -133,6 +144,10 @@ export async function * renderHtmlParts (
             const view = built instanceof Promise ? await built : built
             const pause = pauseIfSliceSpent()
             if (pause !== undefined) await pause
+            if (view.day !== countedDay) {
+              summary.dayCount++
+              countedDay = view.day
+            }
             if (view.day !== currentDay) {
               currentDay = view.day
               view.dayHeading = view.day === '' ? unknownDayLabel : labels.day(message.ts)
@@ -156,6 +171,7 @@ export async function * renderHtmlParts (
             }
           }
           if (last !== null) summary.to = { iso: last.ts.toISOString(), label: labels.dateTime(last.ts) }
+          summary.oneDay = summary.dayCount === 1
           if (run.length > 0) pending += renderPageMessages(run)
           const hasNext = hasMore()
           if (!hasNext && context.deleted !== undefined) {
@@ -177,7 +193,7 @@ export async function * renderHtmlParts (
     await batches.return?.()
   }
   if (summaries.length > 1) {
-    const index = templates.index({ ...page, parts: summaries })
+    const index = templates.index({ ...page, parts: summaries, messageCount: summaries.reduce((sum, summary) => sum + summary.messageCount, 0) })
     yield { name: 'index.html', chunks: (async function * () { yield index })() }
   }
 }

@@ -45,6 +45,8 @@ export function safeHref (value: string | undefined): string | null {
   }
 }
 
+const tableAlignments = new Set(['left', 'right', 'center'])
+
 /** Inline styles of the mail target, by the class the page target gives the same element. */
 const mailStyles: Record<string, string> = {
   p: 'margin:0 0 4px;',
@@ -58,10 +60,13 @@ const mailStyles: Record<string, string> = {
   'emoji-big': 'font-size:28px;font-family:"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",sans-serif;',
   'emoji-custom': 'color:#6c727a;',
   link: 'color:#095ad2;',
-  spoiler: 'background:#e4e7ea;',
-  table: 'border-collapse:collapse;margin:4px 0;',
+  spoiler: 'color:#6c727a;',
+  'table-wrap': 'overflow-x:auto;max-width:100%;',
+  table: 'border-collapse:collapse;margin:4px 0;overflow-wrap:normal;word-break:normal;',
   cell: 'border:1px solid #cbced1;padding:2px 6px;',
-  list: 'margin:2px 0;padding-left:20px;'
+  list: 'margin:2px 0;padding-left:20px;',
+  tasks: 'margin:2px 0;padding-left:4px;list-style:none;',
+  'link-bare': 'color:#095ad2;'
 }
 
 type Element = (tag: string, role: string, inner: string, attributes?: string) => string
@@ -251,15 +256,25 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     }
     case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Math.min(4, Math.max(1, Math.trunc(Number(node.level)) || 1))}"`)
     case 'QUOTE': return element('blockquote', 'quote', renderBlocks(node.value, writer, context))
-    case 'SPOILER': return element('span', 'spoiler', renderAll(node.value, writer, context))
-    case 'SPOILER_BLOCK': return element('div', 'spoiler', renderBlocks(node.value, writer, context))
+    case 'SPOILER': {
+      // Hidden as Rocket.Chat hides it. The page shows it on a click without script: a checkbox
+      // (phrasing content, so it may stay inside the paragraph) named "spoiler" for screen readers.
+      const inner = renderAll(node.value, writer, context)
+      if (writer !== writers.page) return writer === writers.text ? '[spoiler]' : element('span', 'spoiler', '[spoiler]')
+      return `<label class="md-spoiler"><input type="checkbox" class="md-spoiler-toggle"><span class="md-spoiler-label">spoiler</span><span class="md-spoiler-text">${inner}</span></label>`
+    }
+    case 'SPOILER_BLOCK': {
+      const inner = renderBlocks(node.value, writer, context)
+      if (writer !== writers.page) return writer === writers.text ? '[spoiler]' : element('div', 'spoiler', '[spoiler]')
+      return `<details class="md-spoiler-block"><summary>spoiler</summary>${inner}</details>`
+    }
     case 'UNORDERED_LIST': return element('ul', 'list', renderAll(node.value, writer, context))
     case 'ORDERED_LIST': return element('ol', 'list', renderAll(node.value, writer, context))
     case 'LIST_ITEM': {
       const number = typeof node.number === 'number' && Number.isSafeInteger(node.number) ? ` value="${node.number}"` : ''
       return element('li', 'item', renderAll(node.value, writer, context), number)
     }
-    case 'TASKS': return element('ul', 'list', renderAll(node.value, writer, context))
+    case 'TASKS': return element('ul', 'tasks', renderAll(node.value, writer, context))
     case 'TASK': return element('li', 'item', `${node.status === true ? '☑' : '☐'} ${renderAll(node.value, writer, context)}`)
     case 'LINE_BREAK': return writer.lineBreak
     case 'HORIZONTAL_RULE': return writer.rule
@@ -268,9 +283,11 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
       const source = plainValue(src)
       const href = safeHref(source)
       const rendered = label === undefined ? '' : renderAll(label, writer, context)
+      const bare = rendered.trim() === '' || textOf(label) === source
       const text = rendered.trim() === '' ? writer.text(source) : rendered
       if (href === null || writer === writers.text) return text
-      return element('a', 'link', text, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
+      // A link that shows its own address is not printed with it a second time (the page's print style).
+      return element('a', bare ? 'link-bare' : 'link', text, ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`)
     }
     case 'IMAGE': {
       // Never loaded: a remote image would tell its server who read the export, and when.
@@ -304,10 +321,16 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     }
     case 'TABLE': {
       const { header, rows = [] } = parts(node.value)
-      const cells = (row: unknown, tag: string) => list(row).map((cell) => element(tag, 'cell', renderAll(parts(cell).value, writer, context))).join(writer === writers.text ? ' | ' : '')
-      const lines = [cells(header, 'th'), ...list(rows).map((row) => cells(parts(row).value, 'td'))]
-      if (writer === writers.text) return lines.join('\n')
-      return element('table', 'table', lines.map((line) => `<tr>${line}</tr>`).join(''))
+      const cells = (row: unknown, tag: string) => list(row).map((cell) => {
+        const { value: inner, align } = parts(cell)
+        // The page aligns by class-free attribute and its style sheet; mail clients read `align`.
+        const aligned = typeof align === 'string' && tableAlignments.has(align) ? ` ${writer === writers.mail ? 'align' : 'data-align'}="${align}"` : ''
+        return element(tag, 'cell', renderAll(inner, writer, context), aligned)
+      }).join(writer === writers.text ? ' | ' : '')
+      if (writer === writers.text) return [cells(header, 'th'), ...list(rows).map((row) => cells(parts(row).value, 'td'))].join('\n')
+      const body = list(rows).map((row) => `<tr>${cells(parts(row).value, 'td')}</tr>`).join('')
+      // A wide table scrolls in its own box rather than breaking the words of its cells.
+      return element('div', 'table-wrap', element('table', 'table', `<thead><tr>${cells(header, 'th')}</tr></thead>${body === '' ? '' : `<tbody>${body}</tbody>`}`))
     }
     default: return writer.text(textOf(node))
   }

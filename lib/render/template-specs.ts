@@ -15,7 +15,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"topic") : depth0), depth0))
     + "</p>";
 },"1":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var stack1, alias1=container.lambda, alias2=container.escapeExpression, alias3=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
@@ -28,10 +28,17 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"number") : depth0), depth0))
     + "</a>: "
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"messageCount") : depth0), depth0))
-    + " messages"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"from") : depth0),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":22,"column":84},"end":{"line":22,"column":206}}})) != null ? stack1 : "")
+    + " messages on "
+    + alias2(alias1((depth0 != null ? lookupProperty(depth0,"dayCount") : depth0), depth0))
+    + " "
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"oneDay") : depth0),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.program(3, data, 0),"loc":{"start":{"line":23,"column":101},"end":{"line":23,"column":137}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"from") : depth0),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":23,"column":137},"end":{"line":23,"column":259}}})) != null ? stack1 : "")
     + "</li>\n";
 },"2":function(container,depth0,helpers,partials,data) {
+    return "day";
+},"3":function(container,depth0,helpers,partials,data) {
+    return "days";
+},"4":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -62,10 +69,10 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"roomTitle") : depth0), depth0))
     + " — export</title>\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"style"),depth0,{"name":"style","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
-    + "</head>\n<body>\n<header class=\"export\">\n<h1>"
+    + "</head>\n<body>\n<a class=\"skip-link\" href=\"#messages\">Skip to the parts</a>\n<header class=\"export\">\n<h1>"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"roomTitle") : depth0), depth0))
     + "</h1>\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"topic") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":15,"column":0},"end":{"line":15,"column":50}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"topic") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":16,"column":0},"end":{"line":16,"column":50}}})) != null ? stack1 : "")
     + "\n<p>Messages from <time datetime=\""
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"range") : depth0)) != null ? lookupProperty(stack1,"from") : stack1), depth0))
     + "\">"
@@ -82,10 +89,12 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"exportedAt") : depth0), depth0))
     + "\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"exportedAtLabel") : depth0), depth0))
-    + "</time></p>\n</header>\n<main>\n<h2 class=\"day\">"
+    + "</time></p>\n</header>\n<main id=\"messages\">\n<h2 class=\"day\">"
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"parts") : depth0)) != null ? lookupProperty(stack1,"length") : stack1), depth0))
-    + " parts</h2>\n<ul class=\"parts\">\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias3,(depth0 != null ? lookupProperty(depth0,"parts") : depth0),{"name":"each","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":22,"column":0},"end":{"line":23,"column":9}}})) != null ? stack1 : "")
+    + " parts, "
+    + alias2(alias1((depth0 != null ? lookupProperty(depth0,"messageCount") : depth0), depth0))
+    + " messages</h2>\n<ul class=\"parts\">\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(alias3,(depth0 != null ? lookupProperty(depth0,"parts") : depth0),{"name":"each","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":23,"column":0},"end":{"line":24,"column":9}}})) != null ? stack1 : "")
     + "</ul>\n</main>\n</body>\n</html>\n";
 },"usePartial":true},
   "export-page-end": {"0":function(container,depth0,helpers,partials,data) {
@@ -96,10 +105,10 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<nav class=\"parts\"><a href=\""
+  return "<nav class=\"parts\" aria-label=\"Parts, after this one\"><a href=\""
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"nextPart") : depth0), depth0))
     + "\">next part →</a>"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":73},"end":{"line":2,"column":137}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":108},"end":{"line":2,"column":172}}})) != null ? stack1 : "")
     + "</nav>";
 },"1":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -120,7 +129,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":151},"end":{"line":2,"column":237}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":186},"end":{"line":2,"column":295}}})) != null ? stack1 : "");
 },"3":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -129,7 +138,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<nav class=\"parts\"><a href=\""
+  return "<nav class=\"parts\" aria-label=\"All parts\"><a href=\""
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"indexPage") : depth0), depth0))
     + "\">all parts</a></nav>";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -141,7 +150,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     };
 
   return "</main>\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"nextPart") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(2, data, 0),"loc":{"start":{"line":2,"column":0},"end":{"line":2,"column":244}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"nextPart") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.program(2, data, 0),"loc":{"start":{"line":2,"column":0},"end":{"line":2,"column":302}}})) != null ? stack1 : "")
     + "\n<footer class=\"export\"><p style=\"padding: 0 24px; color: var(--muted); font-size: 12px;\">"
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"messageCount") : depth0), depth0))
     + " messages in this part.</p></footer>\n</body>\n</html>\n";
@@ -186,10 +195,10 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "<nav class=\"parts\"><a href=\""
+  return "<nav class=\"parts\" aria-label=\"Parts, before this one\"><a href=\""
     + container.escapeExpression(container.lambda((depth0 != null ? lookupProperty(depth0,"previousPart") : depth0), depth0))
     + "\">← previous part</a>"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":19,"column":85},"end":{"line":19,"column":149}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),(depth0 != null ? lookupProperty(depth0,"indexPage") : depth0),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":20,"column":121},"end":{"line":20,"column":185}}})) != null ? stack1 : "")
     + "</nav>";
 },"4":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -218,10 +227,10 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"partLabel") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":9,"column":29},"end":{"line":9,"column":69}}})) != null ? stack1 : "")
     + "</title>\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"style"),depth0,{"name":"style","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
-    + "</head>\n<body>\n<header class=\"export\">\n<h1>"
+    + "</head>\n<body>\n<a class=\"skip-link\" href=\"#messages\">Skip to the messages</a>\n<header class=\"export\">\n<h1>"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"roomTitle") : depth0), depth0))
     + "</h1>\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"topic") : depth0),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":15,"column":0},"end":{"line":15,"column":50}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"topic") : depth0),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":16,"column":0},"end":{"line":16,"column":50}}})) != null ? stack1 : "")
     + "\n<p>Messages from <time datetime=\""
     + alias2(alias1(((stack1 = (depth0 != null ? lookupProperty(depth0,"range") : depth0)) != null ? lookupProperty(stack1,"from") : stack1), depth0))
     + "\">"
@@ -239,13 +248,13 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
     + "\">"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"exportedAtLabel") : depth0), depth0))
     + "</time>"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"partLabel") : depth0),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":17,"column":96},"end":{"line":17,"column":136}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"partLabel") : depth0),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":18,"column":96},"end":{"line":18,"column":136}}})) != null ? stack1 : "")
     + "</p>\n</header>\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"previousPart") : depth0),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":19,"column":0},"end":{"line":19,"column":162}}})) != null ? stack1 : "")
-    + "\n<main>\n";
+    + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"previousPart") : depth0),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":20,"column":0},"end":{"line":20,"column":198}}})) != null ? stack1 : "")
+    + "\n<main id=\"messages\">\n";
 },"usePartial":true},
   "export-style": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "<style>\n:root { color-scheme: light dark; --background: #fff; --text: #1f2329; --muted: #6c727a; --line: #e4e7ea; --panel: #f7f8fa; --link: #095ad2; --mention: #eaf2fe; --code: #f2f3f5; --quote: #cbced1; }\n@media (prefers-color-scheme: dark) {\n  :root { --background: #15181d; --text: #e4e7ea; --muted: #9ea2a8; --line: #2f343d; --panel: #1f2329; --link: #7cb1ff; --mention: #10294d; --code: #2a2e35; --quote: #4b5058; }\n}\nbody { font: 15px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"; color: var(--text); background: var(--background); margin: 0; overflow-wrap: anywhere; }\na { color: var(--link); }\nheader.export { padding: 16px 24px; border-bottom: 1px solid var(--line); background: var(--panel); }\nheader.export h1 { font-size: 20px; margin: 0 0 4px; }\nheader.export p { margin: 2px 0; color: var(--muted); font-size: 13px; }\nnav.parts { padding: 8px 24px; font-size: 13px; }\nmain { padding: 0 24px 24px; max-width: 960px; }\nh2.day { font-size: 13px; color: var(--muted); border-bottom: 1px solid var(--line); padding: 16px 0 4px; margin: 0 0 8px; }\narticle.message { display: grid; grid-template-columns: 36px minmax(0, 1fr); column-gap: 10px; padding: 6px 0 2px; }\narticle.message.grouped { padding-top: 0; }\narticle.message.grouped .meta { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }\n.avatar { width: 36px; height: 36px; border-radius: 6px; display: flex; align-items: center; justify-content: center; font-size: 14px; font-weight: 600; color: #fff; background: hsl(var(--hue) 45% 45%); }\n.gutter { font-size: 11px; line-height: 21px; color: var(--muted); text-align: right; white-space: nowrap; direction: ltr; }\n.content { min-width: 0; }\narticle.system { display: block; color: var(--muted); font-style: italic; padding-left: 46px; }\n.meta { font-size: 13px; }\n.meta .author { font-weight: 600; }\n.meta .username, .meta time, .edited { color: var(--muted); }\ndetails.history { font-size: 13px; margin: 2px 0; }\ndetails.history summary, .version-meta, section.deleted li { color: var(--muted); font-size: 12px; }\ndetails.history ol { margin: 2px 0; padding-left: 22px; }\n.text p { margin: 2px 0; white-space: pre-wrap; }\n.md-heading { font-weight: 700; font-size: 16px; }\n.md-code, code.md-code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 3px; padding: 0 3px; }\npre.md-pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 4px; padding: 6px 8px; white-space: pre-wrap; margin: 4px 0; }\nblockquote, .quote { border-left: 3px solid var(--quote); margin: 4px 0; padding: 2px 10px; }\n.quote .quote-meta { font-size: 12px; color: var(--muted); }\n.md-list { margin: 2px 0; padding-left: 22px; }\n.md-mention { background: var(--mention); color: var(--link); border-radius: 3px; padding: 0 2px; }\n.md-channel { color: var(--link); }\n.md-spoiler { background: var(--line); border-radius: 3px; }\n.md-emoji-big { font-size: 32px; line-height: 1.2; margin: 0; }\n.md-emoji-custom { color: var(--muted); font-style: italic; }\n.md-table { border-collapse: collapse; margin: 4px 0; }\n.md-cell { border: 1px solid var(--quote); padding: 2px 6px; }\n.thread, .pinned, .replies { font-size: 12px; color: var(--link); }\n.thread .excerpt { color: var(--muted); }\nul.reactions { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px; }\nul.reactions li { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; }\n.attachment, .preview { border-left: 3px solid var(--quote); padding: 2px 8px; margin: 4px 0; }\n.preview .description { color: var(--muted); font-size: 13px; }\nul.uploads { list-style: none; padding: 0; margin: 4px 0; font-size: 13px; }\nul.uploads img { display: block; max-width: min(100%, 480px); max-height: 360px; height: auto; border-radius: 4px; margin: 4px 0; }\nul.parts { padding-left: 20px; }\n@media (max-width: 480px) {\n  header.export, nav.parts { padding-left: 12px; padding-right: 12px; }\n  main { padding: 0 12px 16px; }\n  article.message { grid-template-columns: 28px minmax(0, 1fr); column-gap: 8px; }\n  .avatar { width: 28px; height: 28px; font-size: 12px; }\n  article.system { padding-left: 36px; }\n}\n@media print {\n  :root { --background: #fff; --text: #000; --muted: #444; --line: #bbb; --panel: #fff; --link: #000; --mention: #fff; --code: #f4f4f4; }\n  body { font-size: 11pt; }\n  nav.parts { display: none; }\n  main { max-width: none; }\n  article.message { break-inside: avoid; }\n  .avatar { border: 1px solid #999; color: #000; background: #fff; }\n  a[href^=\"http\"]::after { content: \" (\" attr(href) \")\"; font-size: 9pt; color: #444; }\n}\n</style>\n";
+    return "<style>\n:root { color-scheme: light dark; --background: #fff; --text: #1f2329; --muted: #6c727a; --line: #e4e7ea; --panel: #f7f8fa; --link: #095ad2; --mention: #eaf2fe; --code: #f2f3f5; --quote: #cbced1; }\n@media (prefers-color-scheme: dark) {\n  :root { --background: #15181d; --text: #e4e7ea; --muted: #9ea2a8; --line: #2f343d; --panel: #1f2329; --link: #7cb1ff; --mention: #10294d; --code: #2a2e35; --quote: #4b5058; }\n}\nbody { font: 15px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"; color: var(--text); background: var(--background); margin: 0; overflow-wrap: anywhere; }\na { color: var(--link); }\n.skip-link { position: absolute; left: -10000px; }\n.skip-link:focus { left: 8px; top: 8px; background: var(--background); padding: 4px 8px; z-index: 1; }\nheader.export { padding: 16px 24px; border-bottom: 1px solid var(--line); background: var(--panel); }\nheader.export h1 { font-size: 20px; margin: 0 0 4px; }\nheader.export p { margin: 2px 0; color: var(--muted); font-size: 13px; }\nnav.parts { padding: 8px 24px; font-size: 13px; }\nmain { padding: 0 24px 24px; max-width: 960px; }\nh2.day { font-size: 13px; color: var(--muted); border-bottom: 1px solid var(--line); padding: 16px 0 4px; margin: 0 0 8px; }\narticle.message { display: grid; grid-template-columns: 36px minmax(0, 1fr); column-gap: 10px; padding: 6px 0 2px; }\narticle.message.grouped { padding-top: 0; }\narticle.message.grouped .meta { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }\n.avatar { width: 36px; height: 36px; border-radius: 6px; display: flex; align-items: center; justify-content: center; font-size: 14px; font-weight: 600; color: #fff; background: hsl(var(--hue) 45% 45%); }\n.gutter { font-size: 11px; line-height: 21px; color: var(--muted); text-align: right; white-space: nowrap; direction: ltr; }\n.content { min-width: 0; }\narticle.system { display: block; color: var(--muted); font-style: italic; padding-left: 46px; }\n.meta { font-size: 13px; }\n.meta .author { font-weight: 600; }\n.meta .username, .meta time, .edited { color: var(--muted); }\ndetails.history { font-size: 13px; margin: 2px 0; }\ndetails.history summary, .version-meta, section.deleted li { color: var(--muted); font-size: 12px; }\ndetails.history ol { margin: 2px 0; padding-left: 22px; }\n.text p { margin: 2px 0; white-space: pre-wrap; }\n.md-heading { font-weight: 700; font-size: 16px; }\n.md-code, code.md-code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 3px; padding: 0 3px; }\npre.md-pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: var(--code); border-radius: 4px; padding: 6px 8px; white-space: pre-wrap; margin: 4px 0; }\nblockquote, .quote { border-left: 3px solid var(--quote); margin: 4px 0; padding: 2px 10px; }\n.quote-text p, .md-quote p { margin: 2px 0; white-space: pre-wrap; }\narticle.system .quote { font-style: normal; color: var(--text); }\n.quote .quote-meta { font-size: 12px; color: var(--muted); }\n.md-list { margin: 2px 0; padding-left: 22px; }\n.md-mention { background: var(--mention); color: var(--link); border-radius: 3px; padding: 0 2px; }\n.md-channel { color: var(--link); }\n.md-spoiler { cursor: pointer; }\n.md-spoiler-toggle { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }\n.md-spoiler-label { background: var(--line); color: var(--muted); border-radius: 3px; padding: 0 6px; font-size: 12px; }\n.md-spoiler-text { display: none; background: var(--line); border-radius: 3px; }\n.md-spoiler-toggle:checked ~ .md-spoiler-label { display: none; }\n.md-spoiler-toggle:checked ~ .md-spoiler-text { display: inline; }\n.md-spoiler-toggle:focus-visible ~ .md-spoiler-label { outline: 2px solid var(--link); }\ndetails.md-spoiler-block > summary { color: var(--muted); font-size: 12px; cursor: pointer; }\n.md-tasks { list-style: none; padding-left: 4px; margin: 2px 0; }\n.md-emoji-big { font-size: 32px; line-height: 1.2; margin: 0; }\n.md-emoji-custom { color: var(--muted); font-style: italic; }\n.md-table-wrap { overflow-x: auto; max-width: 100%; }\n.md-table { border-collapse: collapse; margin: 4px 0; overflow-wrap: normal; word-break: normal; }\n.md-cell { border: 1px solid var(--quote); padding: 2px 6px; }\n.md-cell[data-align=\"left\"] { text-align: left; }\n.md-cell[data-align=\"right\"] { text-align: right; }\n.md-cell[data-align=\"center\"] { text-align: center; }\n.thread, .pinned, .replies { font-size: 12px; color: var(--link); }\n.thread .excerpt { color: var(--muted); }\nul.reactions { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px; }\nul.reactions li { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; }\n.attachment, .preview { border-left: 3px solid var(--quote); padding: 2px 8px; margin: 4px 0; }\n.preview .description { color: var(--muted); font-size: 13px; }\nul.uploads { list-style: none; padding: 0; margin: 4px 0; font-size: 13px; }\nul.uploads img { display: block; max-width: min(100%, 480px); max-height: 360px; height: auto; border-radius: 4px; margin: 4px 0; }\nul.parts { padding-left: 20px; }\n@media (max-width: 480px) {\n  header.export, nav.parts { padding-left: 12px; padding-right: 12px; }\n  main { padding: 0 12px 16px; }\n  article.message { grid-template-columns: 28px minmax(0, 1fr); column-gap: 8px; }\n  .avatar { width: 28px; height: 28px; font-size: 12px; }\n  article.system { padding-left: 36px; }\n}\n@media print {\n  :root { --background: #fff; --text: #000; --muted: #444; --line: #bbb; --panel: #fff; --link: #000; --mention: #fff; --code: #f4f4f4; }\n  body { font-size: 11pt; }\n  nav.parts { display: none; }\n  main { max-width: none; }\n  article.message { break-inside: avoid; }\n  .avatar { border: 1px solid #999; color: #000; background: #fff; }\n  a[href^=\"http\"]:not(.md-link-bare)::after { content: \" (\" attr(href) \")\"; font-size: 9pt; color: #444; }\n  .md-spoiler-label { display: none; }\n  .md-spoiler-text { display: inline; }\n}\n</style>\n";
 }},
   "mail-export-ready": {"0":function(container,depth0,helpers,partials,data) {
     var alias1=container.lambda, alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {

@@ -50,7 +50,7 @@ export const markupSamples: Record<string, string> = {
   katex: '$E = mc^2$',
   color: 'color:#ff0000',
   spoiler: '||the butler did it||',
-  table: '| a | b |\n|---|---|\n| 1 | 2 |',
+  table: '| step | time |\n|:---|---:|\n| build | 2300 ms |\n| a_very_long_identifier_that_would_otherwise_break_anywhere_in_the_middle | 12 ms |',
   image: '![remote cat](https://images.example.com/cat.png)',
   emoticon: 'nice :)'
 }
