@@ -185,19 +185,29 @@ export const ExportRangeSchema = Type.Object({
   timezone: Type.String()
 }, { additionalProperties: false })
 
+/** The JSON Schema's `$id`: names the format and its version; an identifier, not a download location. */
+export const exportDocumentSchemaId = 'https://github.com/fastify-rooms-export/fastify-rooms-export/schema/export-document-1.0.0.json'
+
 export const ExportDocumentSchema = Type.Object({
+  version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', description: 'the version of this document format (semver): 1.0.0' }),
   room: JsonRoomSchema,
   range: ExportRangeSchema,
   exportedAt: IsoInstant,
   exportedBy: JsonPersonSchema,
   messages: Type.Array(JsonMessageSchema),
   messageCount: Type.Integer({ minimum: 0 }),
+  users: Type.Array(JsonPersonSchema, { description: 'everyone the messages name — authors, editors, mentioned users and reactors the repository knows — by username, each once, named one way' }),
+  parents: Type.Array(Type.Object({
+    _id: Type.String(),
+    author: Type.Union([JsonPersonSchema, Type.Null()]),
+    excerpt: Type.String({ description: 'its first line as plain text, at most 120 characters' })
+  }, { additionalProperties: false }), { description: 'the thread parents of replies whose parent is before the range (the replies\' `tmid`)' }),
   deleted: Type.Optional(Type.Array(Type.Object({
     _id: Type.String(),
     deletedAt: IsoInstant,
     deletedBy: Type.Optional(Type.Object({ _id: Type.String(), username: Type.String() }, { additionalProperties: false }))
   }, { additionalProperties: false }), { description: 'with includeHistory: the messages of the range that were deleted' }))
-}, { additionalProperties: false })
+}, { additionalProperties: false, $id: exportDocumentSchemaId })
 export type ExportDocument = Static<typeof ExportDocumentSchema>
 
 /** The document's JSON Schema as text (`schema.json` in every JSON export, `fastify-rooms-export/schema.json` in the package). */

@@ -87,6 +87,7 @@ t.test('the JSON document, whole, with every kind of message', async (t) => {
   const alicePerson = { _id: alice._id, username: 'alice', name: 'Alice Archer' }
   const bobPerson = { _id: bob._id, username: 'bob', name: 'Bob <b>Builder</b>' }
   t.same(document, {
+    version: '1.0.0',
     room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
     range: { from: '2024-03-21T09:00:00.000Z', to: '2024-03-22T12:00:00.000Z', timezone: 'UTC' },
     exportedAt: document.exportedAt,
@@ -106,7 +107,9 @@ t.test('the JSON document, whole, with every kind of message', async (t) => {
         files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 2048, path: 'assets/file-1-report__1_.pdf' }]
       }
     ],
-    messageCount: 5
+    messageCount: 5,
+    users: [alicePerson, bobPerson],
+    parents: []
   })
   t.notMatch(text, /@example\.(com|org)/, 'no email address anywhere in the export')
 })

@@ -5,7 +5,7 @@ import { byTsThenId, type ExportMessage, type ExportRoom, type ExportUser } from
 import type { ResolvedMailer, ResolvedOptions } from '../options.ts'
 import { pageLabels, renderHtmlParts, roomTitle } from '../render/html.ts'
 import { markupTree } from '../render/markup.ts'
-import { renderJsonDocument } from '../render/json.ts'
+import { jsonExtrasOf, renderJsonDocument } from '../render/json.ts'
 import { MessageRenderer, unknownDayLabel, type MessageView } from '../render/message-view.ts'
 import type { ExportContext } from '../schemas.ts'
 import { createDateLabels, resolveLanguage, type DateLabels } from '../time/locale.ts'
@@ -130,7 +130,7 @@ async function renderAndSend (
   let html: string
   if (request.format === 'json') {
     let json = ''
-    for await (const chunk of renderJsonDocument(context, [messages], { sentenceOf: async (message) => await mailRenderer.sentenceOf(message), archivesUploads: false })) json += chunk
+    for await (const chunk of renderJsonDocument(context, [messages], jsonExtrasOf(mailRenderer, options.repository, false))) json += chunk
     const filename = `${archiveBaseName(room)}.json`
     attachments.push({ filename, content: json, contentType: 'application/json' })
     html = templates.mailExport({ ...head, days: [], attachmentName: filename })

@@ -5,7 +5,7 @@ import type { ExportMessage, ExportRoom, ExportUser, FileRef, UnavailableUpload 
 import type { ResolvedOptions } from '../options.ts'
 import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
 import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
-import { renderJsonDocument, withoutUndefined } from '../render/json.ts'
+import { jsonExtrasOf, renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { assetPath, isActiveUpload, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
@@ -488,7 +488,7 @@ export class FileExports {
     }
     const labels = createDateLabels(language, context.range.timezone)
     const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree })
-    if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, { sentenceOf: async (message) => await renderer.sentenceOf(message), archivesUploads }) }]
+    if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, jsonExtrasOf(renderer, repository, archivesUploads)) }]
     return renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
   }
 

@@ -1,5 +1,6 @@
-import type { ExportMessage, MessageAttachment } from '../model.ts'
-import type { ExportContext, JsonMessage } from '../schemas.ts'
+import type { ExportMessage, ExportUser, MessageAttachment, RoomRepository } from '../model.ts'
+import type { MessageRenderer } from './message-view.ts'
+import type { ExportContext, ExportDocument, JsonMessage } from '../schemas.ts'
 import { isKnownTime } from '../stored-message.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
@@ -15,7 +16,28 @@ export interface JsonExtras {
   sentenceOf: (message: ExportMessage) => Promise<string | null>
   /** uploads are in the archive's `assets/` (file exports of a repository that can open them) */
   archivesUploads: boolean
+  /** the people among `usernames` (the repository's `findUsersByUsernames`): reactors, named by username only */
+  findUsers: (usernames: string[]) => Promise<ExportUser[]>
+  /** a reply's parent: who wrote it, its first line and when (ms; NaN when unknown), or `null` when it cannot be read */
+  parentOf: (tmid: string) => Promise<{ summary: JsonParent, ts: number } | null>
 }
+
+type JsonPerson = JsonMessage['u']
+type JsonParent = NonNullable<ExportDocument['parents']>[number]
+
+/** A renderer's lookups as the JSON export uses them: the sentence, reactors' names, parents before the range. */
+export function jsonExtrasOf (renderer: MessageRenderer, repository: Pick<RoomRepository, 'findUsersByUsernames'>, archivesUploads: boolean): JsonExtras {
+  return {
+    sentenceOf: async (message) => await renderer.sentenceOf(message),
+    archivesUploads,
+    // Names are cosmetic: a lookup that fails leaves the reactions' usernames.
+    findUsers: async (usernames) => await repository.findUsersByUsernames(usernames).catch(() => []),
+    parentOf: async (tmid) => await renderer.parentSummary(tmid)
+  }
+}
+
+/** The document format's version (semver): a reader checks it before the fields it relies on. */
+export const exportDocumentVersion = '1.0.0'
 
 /**
  * The JSON export: one valid document, streamed a message per line, in the
@@ -102,21 +124,90 @@ export function withoutUndefined<T extends object> (value: T): T {
   return value
 }
 
+/**
+ * Everyone a document names, by username, for its `users` directory: authors,
+ * editors and mentioned users as their messages name them (the first name
+ * seen wins, so one person is named one way), reactors looked up by username
+ * once each (one lookup per batch of messages). A reactor the repository does
+ * not know stays a username in the reactions.
+ */
+class UserDirectory {
+  private readonly people = new Map<string, JsonPerson>()
+  private readonly lookedUp = new Set<string>()
+
+  note (person: { _id?: string, username?: string, name?: string } | undefined): void {
+    if (person?._id === undefined || person._id === '' || person.username === undefined || person.username === '' || this.people.has(person.username)) return
+    this.people.set(person.username, person.name === undefined ? { _id: person._id, username: person.username } : { _id: person._id, username: person.username, name: person.name })
+  }
+
+  noteMessage (message: ExportMessage): void {
+    this.note(message.u)
+    this.note(message.editedBy)
+    for (const mention of message.mentions ?? []) this.note(mention)
+    for (const version of message.history ?? []) this.note(version.editedBy)
+  }
+
+  /** The batch's reactors nobody has named yet, looked up together. */
+  async learnReactors (batch: readonly ExportMessage[], findUsers: JsonExtras['findUsers']): Promise<void> {
+    const unknown = new Set<string>()
+    for (const message of batch) {
+      for (const reaction of Object.values(message.reactions ?? {})) {
+        for (const username of reaction.usernames) {
+          if (!this.people.has(username) && !this.lookedUp.has(username)) unknown.add(username)
+        }
+      }
+    }
+    if (unknown.size === 0) return
+    for (const username of unknown) this.lookedUp.add(username)
+    for (const user of await findUsers([...unknown])) {
+      if (unknown.has(user.username)) this.note(user)
+    }
+  }
+
+  toJson (): string {
+    return JSON.stringify([...this.people.values()].sort((a, b) => Number(a.username > b.username) - Number(a.username < b.username)))
+  }
+}
+
+/** Thread parents remembered at once, at most: a room of a million threads must not hold a million ids. */
+const rememberedParents = 10_000
+
+function rememberParent (parents: Set<string>, id: string): void {
+  if (parents.size >= rememberedParents) parents.delete(parents.values().next().value!)
+  parents.add(id)
+}
+
 /** `messages` in batches (arrays), as `exportableMessages` reads them. */
 export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<readonly ExportMessage[]> | Iterable<readonly ExportMessage[]>, extras: JsonExtras): AsyncGenerator<string> {
   const head = {
+    version: exportDocumentVersion,
     room: context.room,
     range: context.range,
     exportedAt: context.exportedAt,
     exportedBy: context.exportedBy
   }
+  const users = new UserDirectory()
+  // Thread parents the document shows, the most recent ones: a reply's parent among them needs no read.
+  // One forgotten is read again and, being in the range, not listed.
+  const threadParents = new Set<string>()
+  const parents = new Map<string, JsonParent>()
+  const rangeStart = new Date(context.range.from).getTime()
   // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
   let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
   let count = 0
   for await (const batch of messages) {
+    // The batch's own authors first: only reactors none of its messages names are looked up.
+    for (const message of batch) users.noteMessage(message)
+    await users.learnReactors(batch, extras.findUsers)
     for (const message of batch) {
       const pause = pauseIfSliceSpent()
       if (pause !== undefined) await pause
+      if (message.tcount !== undefined && message.tcount > 0) rememberParent(threadParents, message._id)
+      if (message.tmid !== undefined && !threadParents.has(message.tmid) && !parents.has(message.tmid)) {
+        const parent = await extras.parentOf(message.tmid)
+        if (parent !== null && !(parent.ts >= rangeStart)) parents.set(message.tmid, parent.summary)
+        else rememberParent(threadParents, message.tmid) // in the range (or nowhere): not a parent to list
+      }
       const json = toJsonMessage(message, extras.archivesUploads)
       if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
       pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
@@ -128,5 +219,5 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
     }
   }
   const deleted = context.deleted === undefined ? '' : `,"deleted":${JSON.stringify(context.deleted)}`
-  yield `${pending}\n],"messageCount":${count}${deleted}}\n`
+  yield `${pending}\n],"messageCount":${count},"users":${users.toJson()},"parents":${JSON.stringify([...parents.values()])}${deleted}}\n`
 }

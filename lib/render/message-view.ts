@@ -164,12 +164,35 @@ export class MessageRenderer {
     return renderMarkup(text, stored, this.options.target, context)
   }
 
-  /** The person a system message names (`msg`), when no message of theirs was seen and nobody looked them up yet. */
+  /**
+   * The people a message names by username alone whom no message of theirs
+   * showed and nobody looked up yet: the subject of a system message (`msg`),
+   * and reactors — so a reaction names a person as the rest of the export
+   * does, whether or not they posted before it.
+   */
   private unknownSubjects (message: ExportMessage): string[] {
-    return message.t === undefined || message.msg === '' || this.names.has(message.msg) || /\s/.test(message.msg) ? [] : [message.msg]
+    const unknown = message.t === undefined || message.msg === '' || this.names.has(message.msg) || /\s/.test(message.msg) ? [] : [message.msg]
+    if (message.reactions !== undefined) {
+      for (const reaction of Object.values(message.reactions)) {
+        for (const username of reaction.usernames) {
+          if (!this.names.has(username) && !unknown.includes(username)) unknown.push(username)
+        }
+      }
+    }
+    return unknown
   }
 
-  /** The people a system message names, looked up once when no message of theirs was seen. */
+  /** A reply's parent, for the JSON's `parents`: who wrote it, its first line and when (ms); `null` when it cannot be read. */
+  async parentSummary (tmid: string): Promise<{ summary: { _id: string, author: { _id: string, username: string, name?: string } | null, excerpt: string }, ts: number } | null> {
+    let found: ExportMessage | undefined
+    for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = readStoredMessage(candidate, [])
+    if (found === undefined) return null
+    const { _id: id, username, name } = found.u
+    const author = id === '' ? null : name === undefined ? { _id: id, username } : { _id: id, username, name }
+    return { summary: { _id: tmid, author, excerpt: this.excerptOf(found) }, ts: found.ts.getTime() }
+  }
+
+  /** The people a message names by username alone, looked up once when no message of theirs was seen. */
   private async learnNames (message: ExportMessage): Promise<void> {
     const unknown = this.unknownSubjects(message)
     if (unknown.length === 0) return
