@@ -107,7 +107,8 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     t.equal(await page.$$eval('#m-image .attachment', (elements) => elements.length), 0, 'the upload\'s own attachment is not shown again')
     t.equal(await text('#m-preview .preview'), 'Big story\nWhat happened today')
     t.same(await page.$$eval('#m-remote-attachment .attachment a', (links) => links.map((link) => link.getAttribute('href'))), ['https://ci.example.com/42', 'https://ci.example.com/badge.png'])
-    t.equal(await text('#m-quote blockquote.quote'), 'Alice Archer Mar 21, 2024, 9:24 AM · original\nShall we ship on Friday?')
+    t.equal(await text('#m-quote blockquote.quote'), 'Alice Archer Mar 21, 2024, 9:24 AM · original · open in chat\nShall we ship on Friday?')
+    t.same(await page.$$eval('#m-quote blockquote.quote a', (links) => links.map((link) => link.getAttribute('href'))), ['#m-thread-parent', 'https://chat.example.com/channel/rich?msg=thread-parent'], 'the quoted message in the archive, and on the chat server')
     t.equal(await html('#m-quote blockquote.quote strong'), 'Friday')
     t.equal(await text('#m-quote .text'), 'Friday works for me', 'the [ ](permalink) prefix is gone')
   })
@@ -136,7 +137,8 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     await open('rich-2.html')
     t.equal(await page.$eval('#m-encrypted', (article) => (article as HTMLElement).innerText.replace(/^\S+ \S+ /, '')), 'Bob Builder sent an encrypted message')
     t.equal(await text('#m-pin .reactions'), '👀 1 · Alice Archer', 'a system message keeps its reactions')
-    t.equal(await text('#m-pin blockquote.quote'), 'Alice Archer · original\nShall we ship on Friday?', 'and what it pinned')
+    t.equal(await text('#m-pin blockquote.quote'), 'Alice Archer · original · open in chat\nShall we ship on Friday?', 'and what it pinned')
+    t.same(await page.$$eval('#m-pin blockquote.quote a', (links) => links.map((link) => link.getAttribute('href'))), ['rich.html#m-thread-parent', 'https://chat.example.com/channel/rich?msg=thread-parent'], 'the pinned message, in the part before')
   })
 
   t.test('threads across parts and outside the range; every link inside the archive resolves', async (t) => {
@@ -163,6 +165,9 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
       }
     }
     t.ok(checked.length >= 8, `${checked.length} links inside the archive resolve`)
+    t.ok(checked.includes('rich.html → #m-md-bold') && checked.includes('rich-2.html → #m-pin'), 'times are permalinks, in every part')
+    t.ok(checked.some((link) => /^rich\.html → #t-/.test(link)), 'a reply count leads to its first reply')
+    t.ok(checked.includes('rich-2.html → rich.html#m-thread-parent'), 'a pin leads to the pinned message across parts')
     await open('index.html')
     t.same(await page.$$eval('ul.parts li a', (links) => links.map((link) => link.getAttribute('href'))), ['rich.html', 'rich-2.html'])
   })

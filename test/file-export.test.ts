@@ -124,12 +124,13 @@ t.test('an HTML export is one self-contained page with the uploads beside it', a
   t.notMatch(html, /<script|<link |<img|<iframe|@import|url\(/i, 'no scripts, no remote loads, no image (the upload is a PDF)')
   t.same([...html.matchAll(/<h2 class="day"><time datetime="([^"]+)">([^<]+)</g)].map((match) => [match[1], match[2]]), [['2024-03-21', 'Thursday, March 21, 2024'], ['2024-03-22', 'Friday, March 22, 2024']])
   t.same([...html.matchAll(/<article class="message[^"]*" id="m-([^"]+)"/g)].map((match) => match[1]), ['start', 'join', 'parent', 'reply', 'edited', 'links', 'end'])
-  t.match(html, '<article class="message system" id="m-join"><span class="meta"><time datetime="2024-03-21T09:00:00.000Z">9:00 AM</time></span> <span class="sentence" dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel</span>\n</article>')
+  t.match(html, '<article class="message system" id="m-join"><span class="meta"><a class="permalink" href="#m-join"><time datetime="2024-03-21T09:00:00.000Z">9:00 AM</time></a></span> <span class="sentence" dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt; joined the channel</span>\n</article>')
   t.match(html, '<div class="text" dir="auto"><p class="md-p">line one</p><p class="md-p">line two &lt;script&gt;alert(1)&lt;/script&gt;</p></div>')
-  t.match(html, '<div class="thread">reply in thread: <a href="#m-parent" dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt;</a> <span class="excerpt" dir="auto">line one</span></div>')
+  t.match(html, '<div class="thread" id="t-parent">reply in thread: <a href="#m-parent" dir="auto">Bob &lt;b&gt;Builder&lt;/b&gt;</a> <span class="excerpt" dir="auto">line one</span></div>', 'the first reply carries the id its parent\'s reply count links to')
   t.match(html, '<span class="pinned">pinned</span>')
   t.match(html, '<div class="edited">edited by <bdi>Alice Archer</bdi> at <time datetime="2024-03-21T11:05:00.000Z">Mar 21, 2024, 11:05 AM</time></div>')
-  t.match(html, '<div class="replies">1 thread reply</div>')
+  t.match(html, '<div class="replies"><a href="#t-parent">1 thread reply</a></div>')
+  t.match(html, '<span class="username" dir="auto">@alice</span> <a class="permalink" href="#m-reply"><time datetime="2024-03-21T10:00:00.000Z">10:00 AM</time></a>', 'every time is its message\'s permalink')
   t.match(html, '<li title=":+1: Alice Archer, Bob &lt;b&gt;Builder&lt;/b&gt;">👍 2 · <bdi>Alice Archer</bdi>, <bdi>Bob &lt;b&gt;Builder&lt;/b&gt;</bdi></li>')
   t.match(html, '<a href="https://example.com/a?b&#x3D;1&amp;c&#x3D;2" rel="noopener noreferrer nofollow">safe</a>')
   t.match(html, '<div class="attachment" dir="auto">evil<p class="md-p">desc &lt;i&gt;x&lt;/i&gt;</p></div>', 'a javascript: link loses its href')
@@ -172,6 +173,25 @@ t.test('big HTML exports are split into linked parts', async (t) => {
   ], 'the index lists every part with its dates')
   t.match(index, '<h2 class="day">3 parts, 25 messages</h2>')
   t.equal(manifest.messageCount, 25)
+})
+
+t.test('a thread whose replies are in a later part, or in none: its reply count leads to a note that says so', async (t) => {
+  const messages = Array.from({ length: 15 }, (_, index) => ({
+    _id: `n${String(index).padStart(2, '0')}`,
+    rid: general._id,
+    ts: new Date(Date.UTC(2024, 0, 1, 12, index)),
+    msg: `message ${index}`,
+    u: { _id: alice._id, username: 'alice' },
+    ...(index === 8 ? { tcount: 1 } : index === 12 ? { tmid: 'n08' } : index === 13 ? { tcount: 3 } : {})
+  }))
+  const app = await buildApp(t, { limits: { htmlMessagesPerPart: 10 } }, { ...fixtureData(), messages })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
+  const [first, second] = ['general.html', 'general-2.html'].map((name) => entries.get(name)!.toString())
+  t.match(first, '<div class="replies"><a href="#t-n08">1 thread reply</a></div>')
+  t.match(first, '<p class="thread-note" id="t-n08">The replies to this thread follow in a later part: <a href="general-2.html">next part</a>.</p>\n</main>')
+  t.match(second, '<div class="thread">reply in thread: <a href="general.html#m-n08" dir="auto">alice</a>', 'the reply in the next part links back to its parent')
+  t.match(second, '<div class="replies"><a href="#t-n13">3 thread replies</a></div>')
+  t.match(second, '<p class="thread-note" id="t-n13">No reply to this thread is in this export.</p>\n</main>')
 })
 
 t.test('parts without a count up front say their number alone; a part spanning days counts them', async (t) => {

@@ -1,8 +1,8 @@
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage } from '../model.ts'
 import type { ExportContext } from '../schemas.ts'
-import { unknownDayLabel, type MessageRenderer, type MessageView } from './message-view.ts'
-import { renderDeletions, renderPageMessages } from './page-messages.ts'
+import { repliesAnchorOf, unknownDayLabel, type MessageRenderer, type MessageView } from './message-view.ts'
+import { renderDeletions, renderPageMessages, renderThreadNotes } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
 
@@ -174,6 +174,7 @@ export async function * renderHtmlParts (
           summary.oneDay = summary.dayCount === 1
           if (run.length > 0) pending += renderPageMessages(run)
           const hasNext = hasMore()
+          pending += renderThreadNotes(renderer.threadsWithoutReplies().map(repliesAnchorOf), hasNext ? partName(number + 1) : null)
           if (!hasNext && context.deleted !== undefined) {
             pending += renderDeletions(context.deleted.map(({ _id: id, deletedAt, deletedBy }) => {
               const at = new Date(deletedAt)

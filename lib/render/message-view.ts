@@ -31,7 +31,11 @@ export interface MessageView {
   bodyHtml: string
   system: string | null
   thread: { href: string | null, author: string | null, excerpt: string } | null
+  /** on the first reply of a thread whose parent is in this part: the id its parent's reply count links to */
+  firstReplyOf: string | null
   replyCount: number | null
+  /** where a parent's reply count leads: its first reply in this part, or the part's note on its replies */
+  repliesHref: string | null
   edited: { isoTime: string, label: string, by: string } | null
   /** with `includeHistory`: the earlier versions, oldest first, each with who replaced it and when */
   history: { isoTime: string, label: string, by: string, bodyHtml: string }[] | null
@@ -50,7 +54,10 @@ interface QuoteView {
   author: string | null
   isoTime: string | null
   timeLabel: string | null
+  /** the quoted message on the chat server */
   href: string | null
+  /** the quoted message in this archive (`general-2.html#m-…`), when the export showed it */
+  localHref: string | null
   bodyHtml: string
   quotes: QuoteView[]
 }
@@ -107,6 +114,24 @@ export interface MessageRendererOptions {
   onUnusableTree?: (messageId: string, field: 'md' | 'attachments') => void
 }
 
+/** Messages whose place (part) the renderer remembers for quotes that link inside the archive: the most recent ones. */
+const quotableLimit = 10_000
+
+/** The id of the message a Rocket.Chat permalink (`…?msg=<id>`) names. */
+function linkedMessageId (link: string | null): string | null {
+  if (link === null) return null
+  try {
+    return new URL(link).searchParams.get('msg')
+  } catch {
+    /* c8 ignore next -- safeHref passed it: an absolute URL parses */
+    return null
+  }
+}
+
+export function repliesAnchorOf (parentAnchor: string): string {
+  return `t-${parentAnchor.slice(2)}`
+}
+
 /** What a page shows where a stored time is not one (see `readStoredMessage`), and as the day heading of such messages. */
 export const unknownTimeLabel = 'unknown time'
 export const unknownDayLabel = 'unknown date'
@@ -125,6 +150,10 @@ export class MessageRenderer {
   private readonly names = new Map<string, string>()
   private readonly parents = new Map<string, ThreadParent>()
   private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
+  /** the part each recent message is in, for quotes of it */
+  private readonly quotable = new Map<string, number>()
+  /** this part's thread parents whose first reply it has not shown yet (parent id → its anchor) */
+  private readonly awaitingReplies = new Map<string, string>()
   private previous: { username: string, ts: number, day: string, inThread: boolean } | null = null
   currentPart = 1
   partHref: (part: number) => string = () => ''
@@ -142,6 +171,19 @@ export class MessageRenderer {
   /** Called where a page starts: its first message always shows its header. */
   startPage (): void {
     this.previous = null
+    this.awaitingReplies.clear()
+  }
+
+  /**
+   * Where a page ends: the anchors of its thread parents whose replies it did
+   * not show, for a note each — their reply counts link there.
+   */
+  threadsWithoutReplies (): string[] {
+    return [...this.awaitingReplies.values()]
+  }
+
+  private hrefIn (part: number, anchor: string): string {
+    return `${part === this.currentPart ? '' : this.partHref(part)}#${anchor}`
   }
 
   private remember<V> (map: Map<string, V>, key: string, value: V): void {
@@ -218,7 +260,7 @@ export class MessageRenderer {
     if (message.tmid === undefined) return null
     const parent = this.parents.get(message.tmid) ?? { part: null, anchor: '', author: null, excerpt: '' }
     let href: string | null = null
-    if (parent.part !== null && this.options.target === 'page') href = `${parent.part === this.currentPart ? '' : this.partHref(parent.part)}#${parent.anchor}`
+    if (parent.part !== null && this.options.target === 'page') href = this.hrefIn(parent.part, parent.anchor)
     return { href, author: parent.author, excerpt: parent.excerpt }
   }
 
@@ -244,6 +286,12 @@ export class MessageRenderer {
     return { nameOf: this.nameOf, language: this.options.labels.language, translate: this.options.translate }
   }
 
+  /** A message this export showed recently, as a link inside the archive. */
+  private localHrefOf (id: string | null): string | null {
+    const part = id === null || this.options.target !== 'page' ? undefined : this.quotable.get(id)
+    return part === undefined ? null : this.hrefIn(part, anchorOf(id!))
+  }
+
   private quoteView (attachment: MessageAttachment, context: MarkupContext): QuoteView {
     const ts = attachment.ts !== undefined && isKnownTime(attachment.ts) ? attachment.ts : null
     return {
@@ -251,6 +299,7 @@ export class MessageRenderer {
       isoTime: ts?.toISOString() ?? null,
       timeLabel: ts === null ? null : this.options.labels.dateTime(ts),
       href: safeHref(attachment.message_link),
+      localHref: this.localHrefOf(linkedMessageId(safeHref(attachment.message_link))),
       bodyHtml: this.markup(attachment.text ?? '', attachment.md, context),
       quotes: (attachment.attachments ?? []).filter((nested) => nested.message_link !== undefined).map((nested) => this.quoteView(nested, context))
     }
@@ -380,7 +429,9 @@ export class MessageRenderer {
       bodyHtml: message.t === undefined ? this.markup(text, stored, context) : '',
       system,
       thread: this.threadOf(message),
+      firstReplyOf: null,
       replyCount: message.tcount ?? null,
+      repliesHref: null,
       edited: message.editedAt === undefined ? null : this.editedView(message.editedAt, message.editedBy?.username ?? username),
       history: message.history === undefined
         ? null
@@ -406,7 +457,26 @@ export class MessageRenderer {
     if (message.tcount !== undefined && message.tcount > 0) {
       this.remember(this.parents, message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
     }
+    if (this.options.target === 'page') this.placeInPage(message, view)
     return view
+  }
+
+  /**
+   * Links inside the archive: the message is remembered for quotes of it; a
+   * thread parent's reply count leads to its first reply in this part (or to
+   * the part's note on its replies), which carries the id it links to.
+   */
+  private placeInPage (message: ExportMessage, view: MessageView): void {
+    if (this.quotable.size >= quotableLimit) this.quotable.delete(this.quotable.keys().next().value!)
+    this.quotable.set(message._id, this.currentPart)
+    if (message.tmid !== undefined && this.awaitingReplies.has(message.tmid)) {
+      view.firstReplyOf = repliesAnchorOf(this.awaitingReplies.get(message.tmid)!)
+      this.awaitingReplies.delete(message.tmid)
+    }
+    if (view.replyCount !== null && view.replyCount > 0) {
+      view.repliesHref = `#${repliesAnchorOf(view.anchor)}`
+      this.awaitingReplies.set(message._id, view.anchor)
+    }
   }
 
   private editedView (editedAt: Date, editor: string): NonNullable<MessageView['edited']> {

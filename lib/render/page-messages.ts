@@ -32,23 +32,28 @@ function text (value: string | number | null | undefined): string {
   return value === null || value === undefined ? '' : escapeHtml(String(value))
 }
 
+/** A message's time as its permalink: a reader can cite any message by its address in the archive. */
+function permalink (view: MessageView, attributes = ''): string {
+  return `<a class="permalink" href="#${text(view.anchor)}"${attributes}>${timeElement(view.isoTime, view.time)}</a>`
+}
+
 function systemMessage (view: MessageView): string {
-  return `<article class="message system" id="${text(view.anchor)}"><span class="meta">${timeElement(view.isoTime, view.time)}</span> <span class="sentence" dir="auto">${text(view.system)}</span>\n` +
+  return `<article class="message system" id="${text(view.anchor)}"><span class="meta">${permalink(view)}</span> <span class="sentence" dir="auto">${text(view.system)}</span>\n` +
     `${extras(view, true)}</article>\n`
 }
 
 function userMessage (view: MessageView): string {
   // A grouped message shows its time in the gutter, where the avatar would be (screen readers read the header's).
   const gutter = view.grouped
-    ? `<div class="gutter" aria-hidden="true">${text(view.time)}</div>\n`
+    ? `<div class="gutter" aria-hidden="true"><a class="permalink" href="#${text(view.anchor)}" tabindex="-1">${text(view.time)}</a></div>\n`
     : `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}</div>\n`
   let html = `<article class="message${view.grouped ? ' grouped' : ''}" id="${text(view.anchor)}">\n` +
     gutter +
     '<div class="content">\n' +
-    `<div class="meta"><span class="author" dir="auto">${text(view.authorName)}</span> <span class="username" dir="auto">@${text(view.username)}</span> ${timeElement(view.isoTime, view.time)}${view.pinned ? ' <span class="pinned">pinned</span>' : ''}</div>\n`
+    `<div class="meta"><span class="author" dir="auto">${text(view.authorName)}</span> <span class="username" dir="auto">@${text(view.username)}</span> ${permalink(view)}${view.pinned ? ' <span class="pinned">pinned</span>' : ''}</div>\n`
   const thread = view.thread
   if (thread !== null) {
-    html += '<div class="thread">reply in thread'
+    html += view.firstReplyOf === null ? '<div class="thread">reply in thread' : `<div class="thread" id="${text(view.firstReplyOf)}">reply in thread`
     if (thread.author !== null && thread.author !== '') {
       const author = thread.href !== null && thread.href !== '' ? `<a href="${text(thread.href)}" dir="auto">${text(thread.author)}</a>` : `<bdi>${text(thread.author)}</bdi>`
       html += `: ${author} <span class="excerpt" dir="auto">${text(thread.excerpt)}</span>`
@@ -60,7 +65,10 @@ function userMessage (view: MessageView): string {
   for (const quote of view.quotes) html += `${quoteBlock(quote)}\n`
   html += `<div class="text" dir="auto">${view.bodyHtml}</div>\n`
   if (view.edited !== null) html += `<div class="edited">edited by <bdi>${text(view.edited.by)}</bdi> at ${timeElement(view.edited.isoTime, view.edited.label)}</div>\n`
-  if (view.replyCount !== null && view.replyCount !== 0) html += `<div class="replies">${text(view.replyCount)} thread ${view.replyCount === 1 ? 'reply' : 'replies'}</div>\n`
+  if (view.replyCount !== null && view.replyCount !== 0) {
+    const replies = `${text(view.replyCount)} thread ${view.replyCount === 1 ? 'reply' : 'replies'}`
+    html += `<div class="replies">${view.repliesHref === null ? replies : `<a href="${text(view.repliesHref)}">${replies}</a>`}</div>\n`
+  }
   return `${html}${extras(view, false)}</div>\n</article>\n`
 }
 
@@ -68,7 +76,12 @@ function quoteBlock (quote: MessageView['quotes'][number]): string {
   let html = '<blockquote class="quote"><div class="quote-meta">'
   if (quote.author !== null && quote.author !== '') html += `<b dir="auto">${text(quote.author)}</b>`
   if (quote.isoTime !== null && quote.isoTime !== '') html += ` <time datetime="${text(quote.isoTime)}">${text(quote.timeLabel)}</time>`
-  if (quote.href !== null && quote.href !== '') html += ` · <a href="${text(quote.href)}" rel="noopener noreferrer nofollow">original</a>`
+  if (quote.localHref !== null) {
+    html += ` · <a href="${text(quote.localHref)}">original</a>`
+    if (quote.href !== null && quote.href !== '') html += ` · <a href="${text(quote.href)}" rel="noopener noreferrer nofollow">open in chat</a>`
+  } else if (quote.href !== null && quote.href !== '') {
+    html += ` · <a href="${text(quote.href)}" rel="noopener noreferrer nofollow">original</a>`
+  }
   html += `</div><div class="quote-text" dir="auto">${quote.bodyHtml}</div>`
   for (const nested of quote.quotes) html += quoteBlock(nested)
   return `${html}</blockquote>`
@@ -129,6 +142,21 @@ function historyDetails (history: NonNullable<MessageView['history']>): string {
     html += `<li><div class="version-meta">replaced by <bdi>${text(version.by)}</bdi> at ${timeElement(version.isoTime, version.label)}</div><div class="text" dir="auto">${version.bodyHtml}</div></li>`
   }
   return `${html}</ol></details>\n`
+}
+
+/**
+ * Where a part ends, a note for each of its thread parents none of whose
+ * replies it showed — their reply counts link to it: the replies follow in a
+ * later part, or none is in the export.
+ */
+export function renderThreadNotes (anchors: readonly string[], nextPart: string | null): string {
+  let html = ''
+  for (const anchor of anchors) {
+    html += nextPart === null
+      ? `<p class="thread-note" id="${text(anchor)}">No reply to this thread is in this export.</p>\n`
+      : `<p class="thread-note" id="${text(anchor)}">The replies to this thread follow in a later part: <a href="${text(nextPart)}">next part</a>.</p>\n`
+  }
+  return html
 }
 
 /** The last part's list of the range's deleted messages (`includeHistory`): where each was, who deleted it and when. */
