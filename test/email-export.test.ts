@@ -53,8 +53,12 @@ t.test('an HTML email export: one mail, all recipients, after the server accepte
     '[1:00 AM] \u2068Alice Archer\u2069: first second of the 21st',
     '[10:00 AM] Bob <b>Builder</b> joined the channel',
     '[11:00 AM] \u2068Bob <b>Builder</b>\u2069: line one\nline two <script>alert(1)</script>',
+    '    reactions: 👍 2 (\u2068Alice Archer\u2069, \u2068Bob <b>Builder</b>\u2069)',
     '[11:00 AM] \u2068Alice Archer\u2069: same instant, later id',
+    '    reply in thread: Bob <b>Builder</b>: line one',
+    '    pinned',
     '[12:00 PM] \u2068Alice Archer\u2069: new text',
+    '    edited by \u2068Alice Archer\u2069 at Mar 21, 2024, 12:05 PM',
     ''
   ].join('\n'))
   t.same(mail.attachments, [])

@@ -121,8 +121,7 @@ async function renderAndSend (
     const view = await mailRenderer.view(parsed)
     if (views.at(-1)?.day !== view.day) textLines.push('', `— ${dayLabel(view, message, labels)} —`)
     views.push(view)
-    // The name isolated (FSI … PDI), as the HTML part's are: a right-to-left name must not take the colon or the time with it.
-    textLines.push(`[${view.time}] ${view.system ?? `\u2068${view.authorName}\u2069: ${mailRenderer.plainText(parsed)}`}`)
+    textLines.push(mailRenderer.textPart(parsed, view))
   }
   const head = { ...pageLabels(context, labels), subject, messageCount: messages.length }
 

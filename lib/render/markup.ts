@@ -99,7 +99,7 @@ const writers: Record<MarkupTarget, Writer> = {
     blockSeparator: ''
   },
   text: {
-    element: (_tag, role, inner) => role === 'item' ? `- ${inner}\n` : inner,
+    element: (_tag, role, inner) => role === 'item' ? `- ${inner}\n` : role === 'strike' ? `~~${inner}~~` : inner,
     text: (value) => value,
     lineBreak: '\n',
     rule: '\n',

@@ -264,10 +264,51 @@ export class MessageRenderer {
     return { href, author: parent.author, excerpt: parent.excerpt }
   }
 
-  /** A message's text without markup: the mail's text part. */
-  plainText (message: ExportMessage): string {
-    if (message.t !== undefined) return systemSentence(message, this.sentenceOptions()) ?? ''
-    return renderMarkup(message.msg, message.md, 'text', this.markupContext(message))
+  /**
+   * A message as the mail's `text/plain` part shows it: `[time] Name: text`
+   * (a system message: its sentence), then, indented, what the page shows
+   * around the text — the thread it replies in, quotes as `> ` lines,
+   * attachments, uploads with their descriptions, reactions, pin and edit.
+   * The name is isolated (U+2068 … U+2069): a right-to-left name must not
+   * take the colon or the time with it. Markup is reduced to plain text
+   * (strike as `~~x~~`, spoilers as `[spoiler]`).
+   */
+  textPart (message: ExportMessage, view: MessageView): string {
+    const context = this.markupContext(message)
+    const text = (value: string, stored: ExportMessage['md']) => renderMarkup(value, stored, 'text', context).trim()
+    const details: string[] = []
+    if (view.thread !== null) details.push(`reply in thread${view.thread.author === null || view.thread.author === '' ? '' : `: ${view.thread.author}: ${view.thread.excerpt}`}`)
+    let body = message.t === undefined ? text(message.msg, message.md) : ''
+    const files = messageFiles(message)
+    const fileIds = new Set(files.map((file) => file._id))
+    const uploadAttachment = new Map<string, MessageAttachment>()
+    for (const attachment of message.attachments ?? []) {
+      const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
+      if (uploadId !== null) {
+        uploadAttachment.set(uploadId, attachment)
+      } else if (attachment.message_link !== undefined) {
+        const quoted = text(attachment.text ?? '', attachment.md).split('\n')
+        details.push(`> ${attachment.author_name === undefined ? '' : `${attachment.author_name}: `}${quoted[0]}`, ...quoted.slice(1).map((line) => `> ${line}`))
+        // A reply's text starts with its quote's permalink: the quote stands for it.
+        body = body.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '').trim()
+      } else {
+        const parts = [attachment.title, attachment.title_link, attachment.description === undefined ? undefined : text(attachment.description, attachment.descriptionMd), attachment.text === undefined ? undefined : text(attachment.text, attachment.md)]
+        details.push(`[${parts.filter((part) => part !== undefined && part !== '').join(' — ')}]`)
+      }
+    }
+    // The page's uploads are the message's files, in order.
+    view.uploads.forEach((upload, index) => {
+      const description = uploadAttachment.get(files[index]._id)?.description
+      details.push(`file: ${upload.name}${upload.size === null ? '' : ` (${upload.size})`}${description === undefined ? '' : ` — ${text(description, uploadAttachment.get(files[index]._id)!.descriptionMd)}`}`)
+    })
+    for (const preview of view.previews) details.push(`link: ${preview.title}${preview.title === preview.href ? '' : ` <${preview.href}>`}${preview.description === null ? '' : ` — ${preview.description}`}`)
+    if (view.reactions.length > 0) details.push(`reactions: ${view.reactions.map((reaction) => `${reaction.emoji} ${reaction.count} (${reaction.people.map((person) => `\u2068${person}\u2069`).join(', ')})`).join('; ')}`)
+    if (view.pinned) details.push('pinned')
+    if (view.edited !== null) details.push(`edited by \u2068${view.edited.by}\u2069 at ${view.edited.label}`)
+    const head = `[${view.time}] ${view.system ?? `\u2068${view.authorName}\u2069:`}`
+    // Nothing to say after the name (an upload, a quote alone): the first detail takes its place.
+    const lines = view.system === null && body === '' && details.length > 0 ? [`${head} ${details.shift()!}`] : [view.system === null ? `${head} ${body}` : head]
+    return [...lines, ...details.map((detail) => `    ${detail}`)].join('\n')
   }
 
   /** The sentence of a system message, with the names of the people it names looked up (the JSON export's `sentence`). */
