@@ -104,7 +104,7 @@ t.test('the JSON document, whole, with every kind of message', async (t) => {
         msg: 'see links',
         u: alicePerson,
         attachments: [{ title: 'safe', title_link: 'https://example.com/a?b=1&c=2' }, { title: 'evil', title_link: 'javascript:alert(1)', description: 'desc <i>x</i>' }],
-        files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 2048, path: 'assets/file-1-report__1_.pdf' }]
+        files: [{ _id: 'file-1', name: 'report <1>.pdf', type: 'application/pdf', size: 9, path: 'assets/file-1-report__1_.pdf' }] // the stored file's size; the message claimed 2048
       }
     ],
     messageCount: 5,

@@ -108,7 +108,7 @@ t.test('JSON: whatever the stored data, the document follows its schema; what do
   const u = { _id: 'u-alice', username: 'alice', name: 'Alice Archer' }
   const ts = at.toISOString()
   t.same(document.messages, [
-    { _id: bad[0]._id, rid: general._id, ts, msg: bad[0].msg, u, files: [{ _id: 'file-1', name: 'report.pdf', path: 'assets/file-1-report.pdf' }] },
+    { _id: bad[0]._id, rid: general._id, ts, msg: bad[0].msg, u, files: [{ _id: 'file-1', name: 'report.pdf', size: 9, path: 'assets/file-1-report.pdf' }] },
     { _id: bad[1]._id, rid: general._id, ts, msg: bad[1].msg, u },
     { _id: bad[2]._id, rid: general._id, ts, msg: bad[2].msg, u },
     { _id: bad[3]._id, rid: general._id, ts, msg: bad[3].msg, u },

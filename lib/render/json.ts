@@ -1,4 +1,4 @@
-import type { ExportMessage, ExportUser, MessageAttachment, RoomRepository } from '../model.ts'
+import type { ExportMessage, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import type { MessageRenderer } from './message-view.ts'
 import type { ExportContext, ExportDocument, JsonMessage } from '../schemas.ts'
 import { isKnownTime } from '../stored-message.ts'
@@ -18,6 +18,8 @@ export interface JsonExtras {
   archivesUploads: boolean
   /** the people among `usernames` (the repository's `findUsersByUsernames`): reactors, named by username only */
   findUsers: (usernames: string[]) => Promise<ExportUser[]>
+  /** an upload's stored size; `undefined` when the repository cannot tell */
+  storedSize: (file: FileRef) => Promise<number | null | undefined>
   /** a reply's parent: who wrote it, its first line and when (ms; NaN when unknown), or `null` when it cannot be read */
   parentOf: (tmid: string) => Promise<{ summary: JsonParent, ts: number } | null>
 }
@@ -32,7 +34,8 @@ export function jsonExtrasOf (renderer: MessageRenderer, repository: Pick<RoomRe
     archivesUploads,
     // Names are cosmetic: a lookup that fails leaves the reactions' usernames.
     findUsers: async (usernames) => await repository.findUsersByUsernames(usernames).catch(() => []),
-    parentOf: async (tmid) => await renderer.parentSummary(tmid)
+    parentOf: async (tmid) => await renderer.parentSummary(tmid),
+    storedSize: async (file) => await renderer.storedSize(file)
   }
 }
 
@@ -45,7 +48,7 @@ export const exportDocumentVersion = '1.0.0'
  * and name only — never email addresses. `md` is included as stored (a tree
  * the export parsed itself is not: it is the parser's, not the message's).
  */
-export function toJsonMessage (message: ExportMessage, archivesUploads = false): JsonMessage {
+export function toJsonMessage (message: ExportMessage, archivesUploads = false, storedSizes?: ReadonlyMap<string, number | null | undefined>): JsonMessage {
   // A time the export cannot show (see `readStoredMessage`) is left out: `ts` stays in its place, undefined.
   const json: JsonMessage = {
     _id: message._id,
@@ -74,7 +77,8 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false):
   const assets = archivesUploads && files.length > 0 ? new Map(files.map((file) => [file._id, assetPath(file)])) : noAssets
   if (message.attachments !== undefined) json.attachments = message.attachments.map((attachment) => pickAttachment(attachment, assets))
   if (files.length > 0) {
-    json.files = files.map((file) => withoutUndefined({ _id: file._id, name: file.name, type: file.type, size: file.size, path: assets.get(file._id) }))
+    // The stored file's size where the repository can tell, as the page shows it; else what the message claims.
+    json.files = files.map((file) => withoutUndefined({ _id: file._id, name: file.name, type: file.type, size: storedSizes?.get(file._id) ?? file.size, path: assets.get(file._id) }))
   }
   if (message.history !== undefined) {
     json.history = message.history.map(({ msg, md, editedAt, editedBy }) => withoutUndefined({ msg, md: md as unknown[] | undefined, editedAt: editedAt.toISOString(), editedBy }))
@@ -208,7 +212,13 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
         if (parent !== null && !(parent.ts >= rangeStart)) parents.set(message.tmid, parent.summary)
         else rememberParent(threadParents, message.tmid) // in the range (or nowhere): not a parent to list
       }
-      const json = toJsonMessage(message, extras.archivesUploads)
+      const files = messageFiles(message)
+      let sizes: Map<string, number | null | undefined> | undefined
+      if (files.length > 0) {
+        sizes = new Map()
+        for (const file of files) sizes.set(file._id, await extras.storedSize(file))
+      }
+      const json = toJsonMessage(message, extras.archivesUploads, sizes)
       if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
       pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
       count++

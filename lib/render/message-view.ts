@@ -1,5 +1,5 @@
 import type { DateLabels } from '../time/locale.ts'
-import type { ExportMessage, MessageAttachment, RoomRepository } from '../model.ts'
+import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 import { assetPath, attachedUploadId, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
@@ -222,6 +222,12 @@ export class MessageRenderer {
       }
     }
     return unknown
+  }
+
+  /** An upload's stored size (`repository.fileSize`), `undefined` when the repository cannot tell (then the message's claim stands). */
+  async storedSize (file: FileRef): Promise<number | null | undefined> {
+    const { fileSize } = this.options.repository
+    return fileSize === undefined ? undefined : await fileSize(file, this.options.rid)
   }
 
   /** A reply's parent, for the JSON's `parents`: who wrote it, its first line and when (ms); `null` when it cannot be read. */
