@@ -99,7 +99,7 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
       [':party_parrot: 1 · Alice Archer', ':party_parrot: Alice Archer']
     ])
     const image = await page.$eval('#m-image img', (img) => ({ src: img.getAttribute('src'), width: (img as HTMLImageElement).naturalWidth, alt: img.getAttribute('alt') }))
-    t.same(image, { src: 'assets/img-1-chart.png', width: 40, alt: 'chart.png' }, 'the uploaded image loads from assets/')
+    t.same(image, { src: 'assets/img-1-chart.png', width: 40, alt: 'the weekly chart' }, 'the uploaded image loads from assets/, described by its description')
     t.equal(await text('#m-image .uploads li'), 'chart.png (' + String(data.files['img-1'].content.length) + ' B)\nthe weekly chart', 'shown once, with its archived size and its description')
     t.same(await page.$$eval('#m-image .uploads li :is(em, strong)', (elements) => elements.map((element) => element.outerHTML)), ['<em class="md-italic">weekly</em>'], 'the description\'s stored tree (italic), not the text parsed again (bold)')
     t.equal(await text('#m-video .uploads li'), `demo.mp4 (${data.files['vid-1'].content.length} B)\nthe demo`, 'an upload named by its video_url only: shown once too')

@@ -2,7 +2,7 @@ import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
-import { assetPath, attachedUploadId, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
+import { assetPath, attachedUploadId, inlineMediaOf, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
 import { excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
@@ -70,6 +70,10 @@ interface UploadView {
   size: string | null
   /** an image shown in the page (`href` is in the archive) */
   inline: boolean
+  /** a sound or a video played in the page from the archive */
+  media: 'audio' | 'video' | null
+  /** the image's or player's text alternative: its description as plain text, else its name */
+  alt: string
   descriptionHtml: string
 }
 
@@ -367,6 +371,8 @@ export class MessageRenderer {
         download: inArchive && (isActiveUpload(file) || isStoredAsText(file)) ? name : null,
         size: humanSize(stored ?? undefined),
         inline: inArchive && isInlineImage(file, type) && stored <= inlineImageBytes,
+        media: inArchive ? inlineMediaOf(file, type) : null,
+        alt: attachment?.description === undefined ? name : renderMarkup(attachment.description, attachment.descriptionMd, 'text', context).trim() || name,
         descriptionHtml: attachment?.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, context)
       })
     }

@@ -113,7 +113,9 @@ function extras (view: MessageView, system: boolean): string {
     html += '<ul class="uploads">'
     for (const upload of view.uploads) {
       html += '<li>'
-      if (upload.inline) html += `<a href="${text(upload.href)}"><img src="${text(upload.href)}" alt="${text(upload.name)}" loading="lazy"></a>`
+      if (upload.inline) html += `<a href="${text(upload.href)}"><img src="${text(upload.href)}" alt="${text(upload.alt)}" loading="lazy"></a>`
+      // A player from the archive, nothing loaded before it is asked to play.
+      if (upload.media !== null) html += `<${upload.media} controls preload="none" src="${text(upload.href)}" aria-label="${text(upload.alt)}"></${upload.media}>`
       html += upload.href !== null && upload.href !== ''
         ? `<a href="${text(upload.href)}"${upload.download === null ? '' : ` download="${text(upload.download)}"`} dir="auto">${text(upload.name)}</a>`
         : `<bdi>${text(upload.name)}</bdi> <span class="missing">(not in this export)</span>`

@@ -50,6 +50,19 @@ export function isActiveUpload (file: FileRef): boolean {
   return activeExtensions.has(extensionOf(file.name)) || activeType.test(file.type ?? '')
 }
 
+const audioExtensions = new Set(['mp3', 'm4a', 'ogg', 'oga', 'opus', 'wav', 'flac'])
+const videoExtensions = new Set(['mp4', 'm4v', 'webm', 'mov'])
+
+/** The player a page may show an upload in: a sound or a video by its (archived, inert) name and its declared type. */
+export function inlineMediaOf (file: FileRef, declaredType: string): 'audio' | 'video' | null {
+  const extension = extensionOf(safeName(file))
+  const type = declaredType.toLowerCase()
+  if (isActiveUpload(file)) return null
+  if (audioExtensions.has(extension) && type.startsWith('audio/')) return 'audio'
+  if (videoExtensions.has(extension) && type.startsWith('video/')) return 'video'
+  return null
+}
+
 /** Whether a page may show the upload as an image: a raster image by name and by declared type. */
 export function isInlineImage (file: FileRef, declaredType: string): boolean {
   return imageExtensions.has(extensionOf(safeName(file))) && declaredType.toLowerCase().startsWith('image/') && !isActiveUpload(file)
