@@ -176,6 +176,24 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     await open('rich.html')
     t.ok(await page.$$eval('article.message.grouped', (articles) => articles.length) > 3, 'consecutive messages of one author are grouped')
     t.equal(await page.$eval('#m-md-bold .avatar', (avatar) => avatar.textContent), 'AA')
+    // Every hue an avatar can take, as the page's style sheet paints it: initials at WCAG AA contrast (≥ 4.5:1).
+    const worstContrast = await page.evaluate(`(() => {
+      const avatar = document.querySelector('.avatar')
+      const luminance = (rgb) => {
+        const [r, g, b] = rgb.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map((value) => Number(value) / 255)
+          .map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+      }
+      let worst = Infinity
+      for (let hue = 0; hue < 360; hue++) {
+        avatar.style.setProperty('--hue', String(hue))
+        const style = getComputedStyle(avatar)
+        const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)].sort((a, b) => b - a)
+        worst = Math.min(worst, (light + 0.05) / (dark + 0.05))
+      }
+      return worst
+    })()`) as number
+    t.ok(worstContrast >= 4.5, `initials on every avatar hue: at least ${worstContrast.toFixed(2)}:1`)
     const background = async () => await page.$eval('body', (body) => getComputedStyle(body).backgroundColor)
     await page.emulateMedia({ colorScheme: 'light' })
     t.equal(await background(), 'rgb(255, 255, 255)')
