@@ -141,4 +141,11 @@ t.test('Mongo backend (FerretDB): history copies and deletions as Rocket.Chat st
     { _id: 'trashed', deletedAt: '2024-03-21T13:05:00.000Z' }
   ])
   t.notOk(document.messages.some((candidate: { _id: string }) => candidate._id === 'hidden-deleted'), 'a hidden message is no message')
+
+  const html = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-22', includeHistory: true })).json()
+  t.match((await settle(app, rcUsers.admin, html.exportId)).export, { status: 'done' })
+  const page = (await readZip((await app.inject({ url: `/api/v1/rooms.export.download?exportId=${html.exportId}`, headers: rcHeaders(rcUsers.admin) })).rawPayload)).get('general.html')!.toString()
+  t.match(page, /<details class="history"><summary>edited — 2 earlier versions<\/summary><ol><li><div class="version-meta">replaced by <bdi>[^<]+<\/bdi> at <time datetime="2024-03-21T11:01:00.000Z">[^<]+<\/time><\/div><div class="text" dir="auto"><p class="md-p">zeroth version<\/p><\/div><\/li>/)
+  t.match(page, '<li>message <code>hidden-deleted</code> deleted at <time datetime="2024-03-21T12:01:00.000Z">')
+  t.match(page, '<li>message <code>trashed</code> deleted at <time datetime="2024-03-21T13:05:00.000Z">')
 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { parse } from '@rocket.chat/message-parser'
 import t from 'tap'
-import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxParsedLength, renderMarkup, safeHref } from '../lib/render/markup.ts'
+import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxHighlightedCode, maxParsedLength, renderMarkup, safeHref } from '../lib/render/markup.ts'
 
 t.test('the parser loads on first use: markup before it is a mistake, said so', async (t) => {
   const fresh = await t.mockImport<typeof import('../lib/render/markup.ts')>('../lib/render/markup.ts')
@@ -89,6 +89,18 @@ t.test('spoilers stay hidden in every target; tables have a head and a body, ali
   t.equal(renderMarkup('x', headOnly, 'page', context), '<div class="md-table-wrap"><table class="md-table"><thead><tr><th class="md-cell">a</th></tr></thead></table></div>', 'no body without rows; an unknown alignment is none')
   t.equal(renderMarkup('- [ ] open\n- [x] done', undefined, 'page', context), '<ul class="md-tasks"><li class="md-item">☐ open</li><li class="md-item">☑ done</li></ul>')
   t.equal(renderMarkup('- [ ] open', undefined, 'mail', context), '<ul style="margin:2px 0;padding-left:4px;list-style:none;"><li>☐ open</li></ul>')
+})
+
+t.test('code blocks are highlighted at export time on the page only: known languages, escaped, up to maxHighlightedCode', async (t) => {
+  const hostile = '```python\nprint("<script>alert(1)</script>") & \'x\'\n```'
+  t.equal(renderMarkup(hostile, undefined, 'page', context), '<pre class="md-pre"><code class="code language-python hljs"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</span>) &amp; <span class="hljs-string">&#x27;x&#x27;</span></code></pre>')
+  t.equal(renderMarkup(hostile, undefined, 'mail', context), '<pre style="font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:4px;padding:6px 8px;white-space:pre-wrap;margin:4px 0;"><code class="code language-python">print(&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;) &amp; &#x27;x&#x27;</code></pre>', 'mail clients drop classes: plain there')
+  t.equal(renderMarkup('```klingon\nqaStaH nuq\n```', undefined, 'page', context), '<pre class="md-pre"><code class="code language-klingon">qaStaH nuq</code></pre>', 'a language highlight.js does not know: plain')
+  t.equal(renderMarkup('```\nlet x = 1\n```', undefined, 'page', context), '<pre class="md-pre"><code class="code language-none">let x &#x3D; 1</code></pre>', 'no language (the parser\'s "none"), no guessing')
+  const long = `\`\`\`js\n${'let x = 1\n'.repeat(maxHighlightedCode / 10 + 1)}\`\`\``
+  t.notMatch(renderMarkup(long, undefined, 'page', context), 'hljs', `a block over ${maxHighlightedCode} characters is shown plain`)
+  const atLimit = `\`\`\`js\n${'x'.repeat(maxHighlightedCode)}\n\`\`\``
+  t.match(renderMarkup(atLimit, undefined, 'page', context), 'language-js hljs', 'one of exactly that length is highlighted')
 })
 
 t.test('a stored tree with a node the walker cannot use shows the message\'s own text, escaped, and says so', async (t) => {

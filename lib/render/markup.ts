@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import type { MarkdownTree } from '../model.ts'
 import { isKnownTime } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
@@ -221,6 +222,49 @@ const plainValue = (node: unknown): string => {
   return value
 }
 
+/** The part of highlight.js the page uses. */
+interface Highlighter {
+  getLanguage: (name: string) => object | undefined
+  highlight: (code: string, options: { language: string, ignoreIllegals: boolean }) => { value: string }
+}
+
+let highlighter: Highlighter | null | undefined
+
+/**
+ * highlight.js with its common languages (~40: JavaScript, TypeScript,
+ * Python, Java, Go, SQL, shell, JSON, YAML, …), loaded on the first code
+ * block that names a language, so an export without code never carries it;
+ * `null` where it cannot be loaded (a bundle that left it out): code is then
+ * shown plain.
+ */
+function loadHighlighter (): Highlighter | null {
+  if (highlighter === undefined) {
+    try {
+      highlighter = createRequire(import.meta.url)('highlight.js/lib/common') as Highlighter
+    } catch {
+      /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
+      highlighter = null
+    }
+  }
+  return highlighter
+}
+
+/** Code blocks longer than this (characters) are shown plain: highlighting grows with the text, and a page stays quick to make. */
+export const maxHighlightedCode = 20_000
+
+/**
+ * A code block's text highlighted at export time — static spans with
+ * highlight.js's classes, styled by the page, no script — when it names a
+ * language highlight.js knows and is short enough; else `null`.
+ */
+function highlighted (code: string, language: unknown): string | null {
+  if (typeof language !== 'string' || language === '' || code.length > maxHighlightedCode) return null
+  const hljs = loadHighlighter()
+  if (hljs?.getLanguage(language) === undefined) return null
+  // highlight.js escapes the code's text itself (& < > " ').
+  return hljs.highlight(code, { language, ignoreIllegals: true }).value
+}
+
 const languageClass = (language: unknown): string => typeof language === 'string' && /^[\w+#-]{1,30}$/.test(language) ? ` language-${language}` : ''
 
 const isChannel = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
@@ -250,9 +294,10 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     case 'STRIKE': return element('del', 'strike', renderAll(node.value, writer, context))
     case 'INLINE_CODE': return element('code', 'code', writer.text(plainValue(node.value)))
     case 'CODE': {
-      const lines = list(node.value).map((line) => writer.text(plainValue(parts(line).value))).join('\n')
-      if (writer === writers.text) return lines
-      return element('pre', 'pre', `<code class="code${languageClass(node.language)}">${lines}</code>`)
+      const code = list(node.value).map((line) => plainValue(parts(line).value)).join('\n')
+      if (writer === writers.text) return code
+      const spans = writer === writers.page ? highlighted(code, node.language) : null
+      return element('pre', 'pre', `<code class="code${languageClass(node.language)}${spans === null ? '' : ' hljs'}">${spans ?? writer.text(code)}</code>`)
     }
     case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Math.min(4, Math.max(1, Math.trunc(Number(node.level)) || 1))}"`)
     case 'QUOTE': return element('blockquote', 'quote', renderBlocks(node.value, writer, context))
