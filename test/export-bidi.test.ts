@@ -63,3 +63,17 @@ t.test('right-to-left text in the page and the mail: each body and name in its o
   t.match(mail.text, '\u2068נועה כהן\u2069: ה-PR מוכן לבדיקה ב-GitLab.', 'the text part isolates the name (FSI … PDI)')
   t.match(mail.text, '\u2068يوسف\u2069: تم دمج الطلب.')
 })
+
+t.test('a Hebrew table: the table reads right to left, each cell in its own direction ("2300 ms" stays so)', async (t) => {
+  const table = { ...message(general._id, at(30), '| שלב | זמן |\n|:---|---:|\n| בנייה | 2300 ms |', { u: noa }), _id: 'hebrew-table' }
+  const app = await buildApp(t, {}, { ...fixtureData(), messages: [table] })
+  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html', ...range }))
+  const directory = await temporaryDirectory(t)
+  await writeFile(join(directory, 'general.html'), entries.get('general.html')!)
+  const browser = await launchBrowser(t)
+  const page = await browser.newPage()
+  await page.goto(pathToFileURL(join(directory, 'general.html')).href)
+  const cells = await page.evaluate('[...document.querySelectorAll(\'#m-hebrew-table td, #m-hebrew-table th\')].map((cell) => [cell.textContent, getComputedStyle(cell).direction])')
+  t.same(cells, [['שלב', 'rtl'], ['זמן', 'rtl'], ['בנייה', 'rtl'], ['2300 ms', 'ltr']])
+  t.equal(await page.$eval('#m-hebrew-table .md-table', (element) => getComputedStyle(element).direction), 'rtl', 'the table itself, in a Hebrew message, runs right to left')
+})

@@ -77,16 +77,16 @@ t.test('spoilers stay hidden in every target; tables have a head and a body, ali
   t.equal(renderMarkup('x', block, 'text', context), excerpt('x', block, context), 'a thread\'s excerpt of a spoiler hides it too')
 
   const table = '| step | time | note |\n|:---|---:|:---:|\n| build | 2300 ms | ok |'
-  t.equal(renderMarkup(table, undefined, 'page', context), '<div class="md-table-wrap"><table class="md-table"><thead><tr>' +
-    '<th class="md-cell" data-align="left">step</th><th class="md-cell" data-align="right">time</th><th class="md-cell" data-align="center">note</th></tr></thead><tbody><tr>' +
-    '<td class="md-cell" data-align="left">build</td><td class="md-cell" data-align="right">2300 ms</td><td class="md-cell" data-align="center">ok</td></tr></tbody></table></div>')
+  t.equal(renderMarkup(table, undefined, 'page', context), '<div class="md-table-wrap"><table class="md-table" dir="ltr"><thead><tr>' +
+    '<th class="md-cell" data-align="left" dir="auto">step</th><th class="md-cell" data-align="right" dir="auto">time</th><th class="md-cell" data-align="center" dir="auto">note</th></tr></thead><tbody><tr>' +
+    '<td class="md-cell" data-align="left" dir="auto">build</td><td class="md-cell" data-align="right" dir="auto">2300 ms</td><td class="md-cell" data-align="center" dir="auto">ok</td></tr></tbody></table></div>')
   const cell = 'border:1px solid #cbced1;padding:2px 6px;'
-  t.equal(renderMarkup(table, undefined, 'mail', context), '<div style="overflow-x:auto;max-width:100%;"><table style="border-collapse:collapse;margin:4px 0;overflow-wrap:normal;word-break:normal;"><thead><tr>' +
-    `<th style="${cell}" align="left">step</th><th style="${cell}" align="right">time</th><th style="${cell}" align="center">note</th></tr></thead><tbody><tr>` +
-    `<td style="${cell}" align="left">build</td><td style="${cell}" align="right">2300 ms</td><td style="${cell}" align="center">ok</td></tr></tbody></table></div>`)
+  t.equal(renderMarkup(table, undefined, 'mail', context), '<div style="overflow-x:auto;max-width:100%;"><table style="border-collapse:collapse;margin:4px 0;overflow-wrap:normal;word-break:normal;" dir="ltr"><thead><tr>' +
+    `<th style="${cell}" align="left" dir="auto">step</th><th style="${cell}" align="right" dir="auto">time</th><th style="${cell}" align="center" dir="auto">note</th></tr></thead><tbody><tr>` +
+    `<td style="${cell}" align="left" dir="auto">build</td><td style="${cell}" align="right" dir="auto">2300 ms</td><td style="${cell}" align="center" dir="auto">ok</td></tr></tbody></table></div>`)
   t.equal(renderMarkup(table, undefined, 'text', context), 'step | time | note\nbuild | 2300 ms | ok')
   const headOnly = [{ type: 'TABLE', value: { header: [{ type: 'TABLE_CELL', align: 'sideways', value: [{ type: 'PLAIN_TEXT', value: 'a' }] }], rows: [] } }] as never
-  t.equal(renderMarkup('x', headOnly, 'page', context), '<div class="md-table-wrap"><table class="md-table"><thead><tr><th class="md-cell">a</th></tr></thead></table></div>', 'no body without rows; an unknown alignment is none')
+  t.equal(renderMarkup('x', headOnly, 'page', context), '<div class="md-table-wrap"><table class="md-table" dir="ltr"><thead><tr><th class="md-cell" dir="auto">a</th></tr></thead></table></div>', 'no body without rows; an unknown alignment is none')
   t.equal(renderMarkup('- [ ] open\n- [x] done', undefined, 'page', context), '<ul class="md-tasks"><li class="md-item">☐ open</li><li class="md-item">☑ done</li></ul>')
   t.equal(renderMarkup('- [ ] open', undefined, 'mail', context), '<ul style="margin:2px 0;padding-left:4px;list-style:none;"><li>☐ open</li></ul>')
 })

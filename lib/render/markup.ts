@@ -48,6 +48,15 @@ export function safeHref (value: string | undefined): string | null {
 
 const tableAlignments = new Set(['left', 'right', 'center'])
 
+/** Letters of the scripts written right to left: Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms. */
+const rightToLeftLetter = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/u
+
+/** `rtl` when the first letter of `text` is of a right-to-left script, else `ltr`. */
+function firstLetterDirection (text: string): 'rtl' | 'ltr' {
+  const letter = /\p{L}/u.exec(text)?.[0]
+  return letter !== undefined && rightToLeftLetter.test(letter) ? 'rtl' : 'ltr'
+}
+
 /** Inline styles of the mail target, by the class the page target gives the same element. */
 const mailStyles: Record<string, string> = {
   p: 'margin:0 0 4px;',
@@ -370,12 +379,16 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
         const { value: inner, align } = parts(cell)
         // The page aligns by class-free attribute and its style sheet; mail clients read `align`.
         const aligned = typeof align === 'string' && tableAlignments.has(align) ? ` ${writer === writers.mail ? 'align' : 'data-align'}="${align}"` : ''
-        return element(tag, 'cell', renderAll(inner, writer, context), aligned)
+        // Each cell in its own direction: "2300 ms" stays so in a Hebrew table.
+        return element(tag, 'cell', renderAll(inner, writer, context), `${aligned} dir="auto"`)
       }).join(writer === writers.text ? ' | ' : '')
       if (writer === writers.text) return [cells(header, 'th'), ...list(rows).map((row) => cells(parts(row).value, 'td'))].join('\n')
+      // The table runs in the direction of its first letter, as `dir="auto"` would decide — which cannot
+      // decide here: it skips the cells, each `dir="auto"` itself so that "2300 ms" stays so in a Hebrew table.
+      const direction = ` dir="${firstLetterDirection(textOf([header, ...list(rows).map((row) => parts(row).value)]))}"`
       const body = list(rows).map((row) => `<tr>${cells(parts(row).value, 'td')}</tr>`).join('')
       // A wide table scrolls in its own box rather than breaking the words of its cells.
-      return element('div', 'table-wrap', element('table', 'table', `<thead><tr>${cells(header, 'th')}</tr></thead>${body === '' ? '' : `<tbody>${body}</tbody>`}`))
+      return element('div', 'table-wrap', element('table', 'table', `<thead><tr>${cells(header, 'th')}</tr></thead>${body === '' ? '' : `<tbody>${body}</tbody>`}`, direction))
     }
     default: return writer.text(textOf(node))
   }
