@@ -120,7 +120,7 @@ t.test('an HTML export is one self-contained page with the uploads beside it', a
   t.same([...entries.keys()], ['general.html', 'assets/file-1-report__1_.pdf', 'manifest.json'])
   const html = entries.get('general.html')!.toString()
   t.match(html, /^<!doctype html>\n<html lang="en">/)
-  t.match(html, '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src \'self\'; media-src \'self\'; base-uri \'none\'; form-action \'none\'">')
+  t.match(html, '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'self\' \'unsafe-inline\'; font-src \'self\'; img-src \'self\'; media-src \'self\'; base-uri \'none\'; form-action \'none\'">')
   t.notMatch(html, /<script|<link |<img|<iframe|@import|url\(/i, 'no scripts, no remote loads, no image (the upload is a PDF)')
   t.same([...html.matchAll(/<h2 class="day"><time datetime="([^"]+)">([^<]+)</g)].map((match) => [match[1], match[2]]), [['2024-03-21', 'Thursday, March 21, 2024'], ['2024-03-22', 'Friday, March 22, 2024']])
   t.same([...html.matchAll(/<article class="message[^"]*" id="m-([^"]+)"/g)].map((match) => match[1]), ['start', 'join', 'parent', 'reply', 'edited', 'links', 'end'])

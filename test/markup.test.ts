@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { parse } from '@rocket.chat/message-parser'
 import t from 'tap'
-import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxHighlightedCode, maxParsedLength, renderMarkup, safeHref } from '../lib/render/markup.ts'
+import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxHighlightedCode, maxParsedLength, maxTypesetFormula, renderMarkup, safeHref } from '../lib/render/markup.ts'
 
 t.test('the parser loads on first use: markup before it is a mistake, said so', async (t) => {
   const fresh = await t.mockImport<typeof import('../lib/render/markup.ts')>('../lib/render/markup.ts')
@@ -101,6 +101,25 @@ t.test('code blocks are highlighted at export time on the page only: known langu
   t.notMatch(renderMarkup(long, undefined, 'page', context), 'hljs', `a block over ${maxHighlightedCode} characters is shown plain`)
   const atLimit = `\`\`\`js\n${'x'.repeat(maxHighlightedCode)}\n\`\`\``
   t.match(renderMarkup(atLimit, undefined, 'page', context), 'language-js hljs', 'one of exactly that length is highlighted')
+})
+
+t.test('formulas are typeset on the page when the renderer asks (file exports), else TeX source as code', async (t) => {
+  let links = 0
+  const typesetting = { ...context, typesetMath: () => links++ === 0 ? '<link rel="stylesheet" href="katex/katex.min.css">' : '' }
+  const page = renderMarkup('energy: $E = mc^2$ and $a < b$', undefined, 'page', typesetting)
+  t.match(page, /^<p class="md-p">energy: <link rel="stylesheet" href="katex\/katex\.min\.css"><span class="katex">/, 'the link before the first formula only')
+  t.equal(links, 2)
+  t.equal([...page.matchAll(/<span class="katex">/g)].length, 2)
+  t.notMatch(page, /<script|javascript:/)
+  t.match(renderMarkup('$\\href{javascript:alert(1)}{x}$', undefined, 'page', typesetting), '<mtext>\\href</mtext>', 'untrusted commands are shown, never linked')
+  t.notMatch(renderMarkup('$\\href{javascript:alert(1)}{x}$', undefined, 'page', typesetting), /href="/)
+  t.equal(renderMarkup('$x^{$', undefined, 'page', typesetting), '<p class="md-p"><code class="md-code">x^{</code></p>', 'what KaTeX cannot read stays source')
+  t.equal(renderMarkup('$\\def\\a{\\a\\a}\\a$', undefined, 'page', typesetting), '<p class="md-p"><code class="md-code">\\def\\a{\\a\\a}\\a</code></p>', 'an expansion bomb stays source')
+  const long = `$${'x+'.repeat(maxTypesetFormula / 2)}1$`
+  t.match(renderMarkup(long, undefined, 'page', typesetting), '<code class="md-code">', `a formula over ${maxTypesetFormula} characters stays source`)
+  t.equal(renderMarkup('$E = mc^2$', undefined, 'page', context), '<p class="md-p"><code class="md-code">E &#x3D; mc^2</code></p>', 'without typesetMath (the mail\'s attached page): source')
+  t.equal(renderMarkup('$E = mc^2$', undefined, 'mail', typesetting), '<p style="margin:0 0 4px;"><code style="font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:3px;padding:0 3px;">E &#x3D; mc^2</code></p>')
+  t.equal(renderMarkup('$E = mc^2$', undefined, 'text', typesetting), 'E = mc^2')
 })
 
 t.test('a stored tree with a node the walker cannot use shows the message\'s own text, escaped, and says so', async (t) => {

@@ -1,4 +1,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef, UnavailableUpload } from '../model.ts'
@@ -279,9 +282,12 @@ export class FileExports {
       )
       const messages = includeHistory ? withHistory(read, options.repository, room._id, controller.signal, { stage: 'the repository', watchdog }, historyCounts) : read
       const parts: EntryDigest[] = []
-      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed)) {
+      const rendering = { usesMath: false }
+      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed, rendering)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
+      // Pages with formulas link KaTeX's style sheet, which loads its fonts: both go in once.
+      if (rendering.usesMath) await addMathStyle(archive)
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
       if (job.format === 'json') await archive.addBuffer('schema.json', Buffer.from(exportDocumentJsonSchema))
       const assets = await this.addUploads(archive, room._id, [...uploads.values()], controller.signal, watchdog)
@@ -477,19 +483,23 @@ export class FileExports {
     return failed
   }
 
-  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+  /** The export's parts as they render; once they have all been read, `rendering.usesMath` says whether a formula was typeset. */
+  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
     const archivesUploads = repository.openFile !== undefined
     const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
     if (format === 'html' && options.renderInWorker) {
-      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree })
+      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true } })
     }
     const labels = createDateLabels(language, context.range.timezone)
-    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree })
+    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree, typesetsMath: format === 'html' })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, jsonExtrasOf(renderer, repository, archivesUploads)) }]
-    return renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
+    return (async function * () {
+      yield * renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
+      rendering.usesMath = renderer.usesMath
+    })()
   }
 
   /** Uploads go into `assets/`; one the repository cannot open is listed as missing, not fatal. */
@@ -608,6 +618,25 @@ export class FileExports {
       const unfinished = [...this.running.keys()]
       this.deps.log.warn({ exportIds: unfinished }, 'rooms.export: exports still cleaning up at close; the sweep at the next start removes what they leave')
     }
+  }
+}
+
+/**
+ * KaTeX's style sheet and the fonts it loads (`katex/katex.min.css`,
+ * `katex/fonts/*.woff2` — every browser that runs the page reads WOFF2, so
+ * its WOFF and TTF copies stay out), from the installed katex package.
+ */
+async function addMathStyle (archive: ExportArchive): Promise<void> {
+  let directory: string
+  try {
+    directory = dirname(createRequire(import.meta.url).resolve('katex/dist/katex.min.css'))
+  } catch {
+    /* c8 ignore next -- katex is a dependency: only a bundle that left it out lacks it (formulas are then source) */
+    return
+  }
+  await archive.addBuffer('katex/katex.min.css', await readFile(join(directory, 'katex.min.css')))
+  for (const font of (await readdir(join(directory, 'fonts'))).filter((name) => name.endsWith('.woff2')).sort()) {
+    await archive.addBuffer(`katex/fonts/${font}`, await readFile(join(directory, 'fonts', font)))
   }
 }
 

@@ -114,7 +114,7 @@ try {
   const labels = createDateLabels(data.language, data.context.range.timezone)
   const translate = data.translate === null ? null : translateOnMain(data.translate.port, new Int32Array(data.translate.signal))
   const onUnusableTree = (messageId: string, field: 'md' | 'attachments') => { post({ type: 'unusable', messageId, field }) }
-  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, onUnusableTree })
+  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, typesetsMath: data.typesetsMath, onUnusableTree })
   for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {
@@ -124,7 +124,7 @@ try {
       if (++unacknowledged > 2) await new Promise<void>((resolve) => { acknowledged = resolve })
     }
   }
-  post({ type: 'end' })
+  post({ type: 'end', usesMath: renderer.usesMath })
 } catch (err) {
   post({ type: 'failed', error: toThreadError(err) })
 }

@@ -26,6 +26,7 @@ export interface HtmlWorkerData {
   archivesUploads: boolean
   inlineImageBytes: number
   readsFileSizes: boolean
+  typesetsMath: boolean
   /** the host's `translate`, called over this port while the worker waits on `signal` */
   translate: { port: MessagePort, signal: SharedArrayBuffer } | null
 }
@@ -41,7 +42,8 @@ export type ToMain =
   | { type: 'part', name: string }
   /** a chunk of the part's text, as UTF-8 (its buffer moved, not copied) */
   | { type: 'chunk', bytes: Uint8Array }
-  | { type: 'end' }
+  /** every part rendered; `usesMath`: a formula was typeset (the archive needs KaTeX's style sheet and fonts) */
+  | { type: 'end', usesMath: boolean }
   | { type: 'failed', error: ThreadError }
   /** a message whose stored markup tree could not be used (see `MessageRendererOptions.onUnusableTree`) */
   | { type: 'unusable', messageId: string, field: 'md' | 'attachments' }
@@ -95,6 +97,10 @@ export interface HtmlWorkerInput {
   /** what the export waits on now (the stall watchdog's stage): the worker (starting, or rendering), or the repository it asked */
   waitingOn: (stage: 'the repository' | 'the HTML render worker') => void
   onUnusableTree: (messageId: string, field: 'md' | 'attachments') => void
+  /** pages typeset formulas (see `MessageRendererOptions.typesetsMath`) */
+  typesetsMath: boolean
+  /** told, once the parts are rendered, that a formula was typeset */
+  onMath: () => void
 }
 
 async function answer (repository: HtmlWorkerInput['repository'], method: RepositoryMethod, args: unknown[]): Promise<unknown> {
@@ -143,6 +149,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     archivesUploads: input.archivesUploads,
     inlineImageBytes: input.inlineImageBytes,
     readsFileSizes: input.repository.fileSize !== undefined,
+    typesetsMath: input.typesetsMath,
     translate: translateChannel === null ? null : { port: translateChannel.port2, signal }
   }
   const worker = startWorker(workerData, translateChannel === null ? [] : [translateChannel.port2])
@@ -256,6 +263,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
       }
       message = after.message!
     }
+    if (message.type === 'end' && message.usesMath) input.onMath()
   } finally {
     await started
     await worker.terminate()

@@ -17,6 +17,12 @@ export interface MarkupContext {
   timestamp: (instant: Date, format: string) => string
   /** told when a stored tree had a node the walker could not use (the text was shown instead) */
   unusable?: () => void
+  /**
+   * Called before each formula typeset on the page: returns what goes before
+   * it — the part's link to KaTeX's style sheet, the first time in a part.
+   * Without it, formulas stay TeX source, as code.
+   */
+  typesetMath?: () => string
 }
 
 export type MarkupTarget = 'page' | 'mail' | 'text'
@@ -274,6 +280,47 @@ function highlighted (code: string, language: unknown): string | null {
   return hljs.highlight(code, { language, ignoreIllegals: true }).value
 }
 
+/** The part of KaTeX the page uses. */
+interface Typesetter {
+  renderToString: (tex: string, options: object) => string
+}
+
+let typesetter: Typesetter | null | undefined
+
+/** KaTeX, loaded on the first formula (as highlight.js is); `null` where it cannot be loaded. */
+function loadTypesetter (): Typesetter | null {
+  if (typesetter === undefined) {
+    try {
+      typesetter = createRequire(import.meta.url)('katex') as Typesetter
+    } catch {
+      /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
+      typesetter = null
+    }
+  }
+  return typesetter
+}
+
+/** Formulas longer than this (characters) stay TeX source: typesetting grows with the formula. */
+export const maxTypesetFormula = 2_000
+
+/**
+ * A formula typeset at export time: KaTeX's HTML (styled by its style sheet
+ * and fonts in the archive's `katex/`) with MathML for screen readers, no
+ * script; `null` for one too long or KaTeX cannot read (shown as source).
+ * KaTeX's defaults keep it inert: no `\href`, `\url` or `\includegraphics`
+ * (`trust: false`), and bounded sizes and macro expansion.
+ */
+function typesetMath (tex: string, display: boolean): string | null {
+  if (tex.length > maxTypesetFormula) return null
+  const katex = loadTypesetter()
+  if (katex === null) return null
+  try {
+    return katex.renderToString(tex, { displayMode: display, output: 'htmlAndMathml', throwOnError: true, trust: false, strict: 'ignore', maxSize: 20, maxExpand: 200 })
+  } catch {
+    return null
+  }
+}
+
 const languageClass = (language: unknown): string => typeof language === 'string' && /^[\w+#-]{1,30}$/.test(language) ? ` language-${language}` : ''
 
 const isChannel = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
@@ -364,7 +411,9 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     case 'KATEX':
     case 'INLINE_KATEX': {
       if (typeof node.value !== 'string') throw new UnusableNode()
-      return element('code', 'code', writer.text(node.value))
+      const typeset = writer === writers.page && context.typesetMath !== undefined ? typesetMath(node.value, node.type === 'KATEX') : null
+      if (typeset === null) return element('code', 'code', writer.text(node.value))
+      return `${context.typesetMath!()}${typeset}`
     }
     case 'TIMESTAMP': {
       const { timestamp, format } = parts(node.value)

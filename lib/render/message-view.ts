@@ -114,6 +114,8 @@ export interface MessageRendererOptions {
   /** whether uploads go into the archive's `assets/` (file exports of a repository that can open them) */
   archivesUploads: boolean
   inlineImageBytes: number
+  /** pages typeset formulas with KaTeX, its style sheet and fonts in the archive's `katex/` (file exports); else they show TeX source */
+  typesetsMath?: boolean
   /** told of each message whose stored markup tree (`md`) or an attachment's could not be used: its text was shown instead */
   onUnusableTree?: (messageId: string, field: 'md' | 'attachments') => void
 }
@@ -156,6 +158,9 @@ export class MessageRenderer {
   private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
   /** the part each recent message is in, for quotes of it */
   private readonly quotable = new Map<string, number>()
+  /** whether a formula was typeset: the archive needs KaTeX's style sheet and fonts */
+  usesMath = false
+  private mathStyleLinked = false
   /** this part's thread parents whose first reply it has not shown yet (parent id → its anchor) */
   private readonly awaitingReplies = new Map<string, string>()
   private previous: { username: string, ts: number, day: string, inThread: boolean } | null = null
@@ -176,6 +181,7 @@ export class MessageRenderer {
   startPage (): void {
     this.previous = null
     this.awaitingReplies.clear()
+    this.mathStyleLinked = false
   }
 
   /**
@@ -202,8 +208,17 @@ export class MessageRenderer {
     return {
       mentionName: (username) => message.mentions?.find((mention) => mention.username === username)?.name ?? this.names.get(username),
       timestamp: this.options.labels.timestamp,
-      unusable: onUnusableTree === undefined ? undefined : () => { onUnusableTree(message._id, field) }
+      unusable: onUnusableTree === undefined ? undefined : () => { onUnusableTree(message._id, field) },
+      typesetMath: this.options.target === 'page' && this.options.typesetsMath === true ? this.linkMathStyle : undefined
     }
+  }
+
+  /** Before a formula: the part's link to KaTeX's style sheet, once a part; the archive then carries `katex/`. */
+  private readonly linkMathStyle = (): string => {
+    this.usesMath = true
+    if (this.mathStyleLinked) return ''
+    this.mathStyleLinked = true
+    return '<link rel="stylesheet" href="katex/katex.min.css">'
   }
 
   private markup (text: string, stored: ExportMessage['md'], context: MarkupContext): string {

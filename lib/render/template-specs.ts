@@ -65,7 +65,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
 
   return "<!doctype html>\n<html lang=\""
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"language") : depth0), depth0))
-    + "\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>"
+    + "\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"roomTitle") : depth0), depth0))
     + " — export</title>\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"style"),depth0,{"name":"style","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
@@ -221,7 +221,7 @@ export const templateSpecs: Readonly<Record<string, TemplateSpecification>> = {
 
   return "<!doctype html>\n<html lang=\""
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"language") : depth0), depth0))
-    + "\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>"
+    + "\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>"
     + alias2(alias1((depth0 != null ? lookupProperty(depth0,"roomTitle") : depth0), depth0))
     + " — export"
     + ((stack1 = lookupProperty(helpers,"if").call(alias3,(depth0 != null ? lookupProperty(depth0,"partLabel") : depth0),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":9,"column":29},"end":{"line":9,"column":69}}})) != null ? stack1 : "")
