@@ -134,7 +134,8 @@ t.test('email exports resolve recipients from the users collection', async (t) =
   const response = await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'email', toUsers: ['member', 'owner', 'nobody'], messages: ['rc3', 'rc2', 'rc4-history', 'p1'] })
   t.same(response.json(), { success: true, missing: ['owner', 'nobody'] })
   t.same(smtp.envelopes[0], ['member@chat.example'])
-  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' ').replace(/ to .* \(UTC\)/, ' to … (UTC)'), 'General: 2 messages from 01.01.1970, 00:00 to … (UTC)\n\n— Donnerstag, 21. März 2024 —\n[10:00] \u2068Ada Admin\u2069: thread <b>start</b>\nsecond line\n[10:05] \u2068Mel Member\u2069: a reply\n', 'dates in the requester\'s language (Ada\'s is German)')
+  t.equal(smtp.mails[0].text!.replace(/\u202f/g, ' ').replace(/ to .* \(UTC\)/, ' to … (UTC)'), 'General: 2 messages from 01.01.1970, 00:00 to … (UTC)\n\n— Donnerstag, 21. März 2024 —\n[10:00] \u2068Ada Admin\u2069: thread <b>start</b>\nsecond line\n' +
+    '    reactions: 🎉 2 (\u2068Mel Member\u2069, \u2068owner\u2069)\n[10:05] \u2068Mel Member\u2069: a reply\n    reply in thread: Ada Admin: thread <b>start</b>\n    [spec — https://example.com/spec — the spec]\n    pinned\n', 'dates in the requester\'s language (Ada\'s is German)')
 })
 
 t.test('two instances on one database share jobs, downloads and limits', async (t) => {

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
@@ -17,6 +16,7 @@ import { createDateLabels, resolveLanguage } from '../time/locale.ts'
 import { loadTemplates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
 import { asError, StageError } from '../host-code.ts'
+import { requireHere } from '../require-here.ts'
 import { abortable, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
 import { readDeletions, withHistory, type HistoryCounts } from './history.ts'
@@ -629,7 +629,7 @@ export class FileExports {
 async function addMathStyle (archive: ExportArchive): Promise<void> {
   let directory: string
   try {
-    directory = dirname(createRequire(import.meta.url).resolve('katex/dist/katex.min.css'))
+    directory = dirname(requireHere().resolve('katex/dist/katex.min.css'))
   } catch {
     /* c8 ignore next -- katex is a dependency: only a bundle that left it out lacks it (formulas are then source) */
     return

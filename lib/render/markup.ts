@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import type { MarkdownTree } from '../model.ts'
+import { requireHere } from '../require-here.ts'
 import { isKnownTime } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 
@@ -255,7 +255,7 @@ let highlighter: Highlighter | null | undefined
 function loadHighlighter (): Highlighter | null {
   if (highlighter === undefined) {
     try {
-      highlighter = createRequire(import.meta.url)('highlight.js/lib/common') as Highlighter
+      highlighter = requireHere()('highlight.js/lib/common') as Highlighter
     } catch {
       /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
       highlighter = null
@@ -291,7 +291,7 @@ let typesetter: Typesetter | null | undefined
 function loadTypesetter (): Typesetter | null {
   if (typesetter === undefined) {
     try {
-      typesetter = createRequire(import.meta.url)('katex') as Typesetter
+      typesetter = requireHere()('katex') as Typesetter
     } catch {
       /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
       typesetter = null

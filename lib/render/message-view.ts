@@ -327,7 +327,8 @@ export class MessageRenderer {
       details.push(`file: ${upload.name}${upload.size === null ? '' : ` (${upload.size})`}${description === undefined ? '' : ` — ${text(description, uploadAttachment.get(files[index]._id)!.descriptionMd)}`}`)
     })
     for (const preview of view.previews) details.push(`link: ${preview.title}${preview.title === preview.href ? '' : ` <${preview.href}>`}${preview.description === null ? '' : ` — ${preview.description}`}`)
-    if (view.reactions.length > 0) details.push(`reactions: ${view.reactions.map((reaction) => `${reaction.emoji} ${reaction.count} (${reaction.people.map((person) => `\u2068${person}\u2069`).join(', ')})`).join('; ')}`)
+    const reactions = view.reactions.filter((reaction) => reaction.count > 0)
+    if (reactions.length > 0) details.push(`reactions: ${reactions.map((reaction) => `${reaction.emoji} ${reaction.count} (${reaction.people.map((person) => `\u2068${person}\u2069`).join(', ')})`).join('; ')}`)
     if (view.pinned) details.push('pinned')
     if (view.edited !== null) details.push(`edited by \u2068${view.edited.by}\u2069 at ${view.edited.label}`)
     const head = `[${view.time}] ${view.system ?? `\u2068${view.authorName}\u2069:`}`
