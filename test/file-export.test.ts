@@ -6,7 +6,7 @@ import t from 'tap'
 import { createDirectoryStorage, createMemoryRepository, ExportDocumentSchema, type ExportJob, type ExportUser } from '../index.ts'
 import { exportDocumentJsonSchema } from '../lib/schemas.ts'
 import { buildApp, storedFiles, temporaryDirectory } from './helpers/app.ts'
-import { eventually, exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import { eventually, exportToZip, generalJsonManifestHead, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, bob, dave, fixtureData, general } from './helpers/fixtures.ts'
 import { readZip } from './helpers/zip.ts'
 
@@ -47,22 +47,7 @@ t.test('a JSON file export: answer, status, download and the whole archive', asy
   const pdf = { name: 'assets/file-1-report__1_.pdf', bytes: 9, sha256: sha256(Buffer.from('PDF-BYTES')) }
   const schemaText = entries.get('schema.json')!
   t.same(JSON.parse(entries.get('manifest.json')!.toString()), {
-    generator: { name: 'fastify-rooms-export', version: '0.1.0' },
-    query: { rid: general._id, roomName: 'general', roomType: 'c', from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC', format: 'json', requester: { _id: alice._id, username: 'alice' }, includeHistory: false },
-    room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
-    range: { from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC' },
-    format: 'json',
-    exportedAt,
-    exportedBy: { _id: alice._id, username: 'alice', name: 'Alice Archer' },
-    messageCount: 7,
-    counts: { messages: 7, parts: 1, assets: 1, missingAssets: 0, fallbackMessages: 0 },
-    firstMessage: { _id: 'start', ts: '2024-03-21T00:00:00.000Z' },
-    lastMessage: { _id: 'end', ts: '2024-03-22T23:59:59.999Z' },
-    leftOut: [
-      'edit history: the earlier versions of edited messages, and deleted messages',
-      'the ciphertext of end-to-end encrypted messages (each is shown as a notice)',
-      'email addresses of the requester and of authors'
-    ],
+    ...generalJsonManifestHead(exportedAt),
     parts: [{ name: 'general.json', bytes: documentText.length, sha256: sha256(documentText) }],
     assets: {
       included: [{ fileId: 'file-1', name: 'report <1>.pdf', path: pdf.name, bytes: pdf.bytes, sha256: pdf.sha256 }],

@@ -10,7 +10,7 @@ import yazl from 'yazl'
 import { verifyExport, type Jwks, type RoomsExportOptions } from '../index.ts'
 import { packageName, packageVersion } from '../lib/package-info.ts'
 import { buildApp } from './helpers/app.ts'
-import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
+import { exportToZip, generalJsonManifestHead, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, general } from './helpers/fixtures.ts'
 import { localTsa } from './helpers/tsa.ts'
 import { readZip } from './helpers/zip.ts'
@@ -67,22 +67,7 @@ t.test('a signed archive: VERIFY.txt, manifest.json whole, manifest.jws; valid f
   const digestOf = (name: string) => ({ name, bytes: entries.get(name)!.length, sha256: sha256(entries.get(name)!) })
   const pdf = { fileId: 'file-1', name: 'report <1>.pdf', path: 'assets/file-1-report__1_.pdf', bytes: 9, sha256: sha256(Buffer.from('PDF-BYTES')) }
   t.same(manifest, {
-    generator: { name: 'fastify-rooms-export', version: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version },
-    query: { rid: general._id, roomName: 'general', roomType: 'c', from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC', format: 'json', requester: { _id: alice._id, username: 'alice' }, includeHistory: false },
-    room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
-    range: { from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC' },
-    format: 'json',
-    exportedAt: manifest.exportedAt,
-    exportedBy: { _id: alice._id, username: 'alice', name: 'Alice Archer' },
-    messageCount: 7,
-    counts: { messages: 7, parts: 1, assets: 1, missingAssets: 0, fallbackMessages: 0 },
-    firstMessage: { _id: 'start', ts: '2024-03-21T00:00:00.000Z' },
-    lastMessage: { _id: 'end', ts: '2024-03-22T23:59:59.999Z' },
-    leftOut: [
-      'edit history: the earlier versions of edited messages, and deleted messages',
-      'the ciphertext of end-to-end encrypted messages (each is shown as a notice)',
-      'email addresses of the requester and of authors'
-    ],
+    ...generalJsonManifestHead(manifest.exportedAt),
     parts: [digestOf('general.json')],
     assets: { included: [pdf], missing: [] },
     malformedMessages: { count: 0, listed: [] },

@@ -237,32 +237,38 @@ const plainValue = (node: unknown): string => {
   return value
 }
 
+/**
+ * A package loaded the first time it is needed; `null` where it cannot be
+ * (a host bundle that left it out).
+ */
+function onFirstUse<T> (name: string): () => T | null {
+  let loaded: T | null | undefined
+  return () => {
+    if (loaded === undefined) {
+      try {
+        loaded = requireHere()(name) as T
+      } catch {
+        /* c8 ignore next -- a dependency: only a bundle that left it out lacks it */
+        loaded = null
+      }
+    }
+    return loaded
+  }
+}
+
 /** The part of highlight.js the page uses. */
 interface Highlighter {
   getLanguage: (name: string) => object | undefined
   highlight: (code: string, options: { language: string, ignoreIllegals: boolean }) => { value: string }
 }
 
-let highlighter: Highlighter | null | undefined
-
 /**
- * highlight.js with its common languages (~40: JavaScript, TypeScript,
+ * highlight.js with its common languages (~36: JavaScript, TypeScript,
  * Python, Java, Go, SQL, shell, JSON, YAML, …), loaded on the first code
  * block that names a language, so an export without code never carries it;
- * `null` where it cannot be loaded (a bundle that left it out): code is then
- * shown plain.
+ * `null` where it cannot be loaded: code is then shown plain.
  */
-function loadHighlighter (): Highlighter | null {
-  if (highlighter === undefined) {
-    try {
-      highlighter = requireHere()('highlight.js/lib/common') as Highlighter
-    } catch {
-      /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
-      highlighter = null
-    }
-  }
-  return highlighter
-}
+const loadHighlighter = onFirstUse<Highlighter>('highlight.js/lib/common')
 
 /** Code blocks longer than this (characters) are shown plain: highlighting grows with the text, and a page stays quick to make. */
 export const maxHighlightedCode = 20_000
@@ -285,20 +291,8 @@ interface Typesetter {
   renderToString: (tex: string, options: object) => string
 }
 
-let typesetter: Typesetter | null | undefined
-
-/** KaTeX, loaded on the first formula (as highlight.js is); `null` where it cannot be loaded. */
-function loadTypesetter (): Typesetter | null {
-  if (typesetter === undefined) {
-    try {
-      typesetter = requireHere()('katex') as Typesetter
-    } catch {
-      /* c8 ignore next -- the package is a dependency: only a bundle that left it out lacks it */
-      typesetter = null
-    }
-  }
-  return typesetter
-}
+/** KaTeX, loaded on the first formula (as highlight.js is); `null` where it cannot be loaded: formulas are then TeX source. */
+const loadTypesetter = onFirstUse<Typesetter>('katex')
 
 /** Formulas longer than this (characters) stay TeX source: typesetting grows with the formula. */
 export const maxTypesetFormula = 2_000

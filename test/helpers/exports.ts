@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import type { ExportUser } from '../../index.ts'
-import { authHeaders } from './fixtures.ts'
+import { alice, authHeaders, general } from './fixtures.ts'
 
 export async function postExport (app: FastifyInstance, user: ExportUser | null, payload: unknown, url = '/api/v1/rooms.export') {
   return await app.inject({ method: 'POST', url, headers: user === null ? {} : authHeaders(user), payload: payload as object })
@@ -35,4 +36,30 @@ export async function eventually (check: () => Promise<boolean>, timeoutMs = 10_
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return await check()
+}
+
+/**
+ * What manifest.json says first of Alice's JSON export of #general for
+ * 21–22 March (UTC) — the query, the room, counts, first and last message,
+ * what is left out — before its digests.
+ */
+export function generalJsonManifestHead (exportedAt: string) {
+  return {
+    generator: { name: 'fastify-rooms-export', version: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version },
+    query: { rid: general._id, roomName: 'general', roomType: 'c', from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC', format: 'json', requester: { _id: alice._id, username: 'alice' }, includeHistory: false },
+    room: { _id: general._id, t: 'c', name: 'general', fname: 'General', topic: 'Everything & <anything>' },
+    range: { from: '2024-03-21T00:00:00.000Z', to: '2024-03-22T23:59:59.999Z', timezone: 'UTC' },
+    format: 'json',
+    exportedAt,
+    exportedBy: { _id: alice._id, username: 'alice', name: 'Alice Archer' },
+    messageCount: 7,
+    counts: { messages: 7, parts: 1, assets: 1, missingAssets: 0, fallbackMessages: 0 },
+    firstMessage: { _id: 'start', ts: '2024-03-21T00:00:00.000Z' },
+    lastMessage: { _id: 'end', ts: '2024-03-22T23:59:59.999Z' },
+    leftOut: [
+      'edit history: the earlier versions of edited messages, and deleted messages',
+      'the ciphertext of end-to-end encrypted messages (each is shown as a notice)',
+      'email addresses of the requester and of authors'
+    ]
+  }
 }
