@@ -78,7 +78,7 @@ t.test('a rich Rocket.Chat room reads like the chat in Chromium, light and dark,
     t.equal(await text('#m-md-emoji .md-emoji-custom'), ':party_parrot:', 'a custom emoji stays a styled name')
     t.equal(await html('#m-md-bigEmoji .text'), '<p class="md-emoji-big"><span class="md-emoji" title=":tada:">🎉</span></p>')
     t.equal((await page.$eval('#m-md-timestamp .text time', (time) => `${time.getAttribute('datetime')} ${time.textContent}`)).replace(/\u202f/g, ' '), '2024-03-21T10:00:00.000Z Mar 21, 2024, 10:00 AM')
-    t.match(await html('#m-md-katex .text'), /^<p class="md-p"><link rel="stylesheet" href="katex\/katex\.min\.css"><span class="katex"><span class="katex-mathml"><math xmlns="http:\/\/www\.w3\.org\/1998\/Math\/MathML">/, 'typeset at export time: KaTeX\'s HTML, MathML for screen readers, the part\'s one link to its style sheet')
+    t.match(await html('#m-md-katex .text'), /^<p class="md-p"><link rel="stylesheet" href="katex\/katex\.min\.css"><span class="md-math"><span class="katex"><span class="katex-mathml"><math xmlns="http:\/\/www\.w3\.org\/1998\/Math\/MathML">/, 'typeset at export time: KaTeX\'s HTML, MathML for screen readers, the part\'s one link to its style sheet')
     t.equal(await page.$eval('#m-md-katex annotation', (annotation) => annotation.textContent), 'E = mc^2')
     t.equal(await page.$$eval('#m-md-katex script', (scripts) => scripts.length), 0, 'no script')
     t.equal(await page.evaluate('document.fonts.ready.then(() => [...document.fonts].filter((font) => font.status === "loaded").map((font) => font.family).some((family) => family.includes("KaTeX")))'), true, 'KaTeX\'s fonts load from the archive')

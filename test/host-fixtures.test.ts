@@ -61,7 +61,7 @@ t.test('CommonJS: require(\'fastify-rooms-export\').default', async (t) => {
 t.test('a signing host: verifyExport() from the package, and its fastify-rooms-export command exits 0 valid, 1 invalid, 2 usage', async (t) => {
   const directory = await installFixture('signed')
   const { stdout } = await run('npm', ['test', '--silent'], { cwd: directory })
-  t.match(stdout, /^ok: done, verifyExport valid after 8 checks$/m)
+  t.match(stdout, /^ok: done, verifyExport valid after 9 checks$/m)
   const verify = async (...args: string[]) => await run(join(directory, 'node_modules/.bin/fastify-rooms-export'), args, { cwd: directory })
     .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number, stdout: string }) => ({ code: err.code, stdout: err.stdout }))
   const valid = await verify('verify', 'export.zip', '--jwks', 'keys.json')
@@ -71,7 +71,7 @@ t.test('a signing host: verifyExport() from the package, and its fastify-rooms-e
   const wrongKey = await verify('verify', 'export.zip', '--key', 'other-key.pem')
   t.equal(wrongKey.code, 1)
   t.match(wrongKey.stdout, /^FAIL {2}signature: manifest\.jws: the signature does not match manifest\.json for the key "host-key-1"$/m)
-  t.match(wrongKey.stdout, /^export\.zip: INVALID \(1 of 8 checks failed\)$/m)
+  t.match(wrongKey.stdout, /^export\.zip: INVALID \(1 of 9 checks failed\)$/m)
   const usage = await verify('verify')
   t.equal(usage.code, 2)
   t.match(usage.stdout, /^fastify-rooms-export: expected: verify <archive\.zip>, got: verify$/m)

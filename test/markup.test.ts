@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { parse } from '@rocket.chat/message-parser'
 import t from 'tap'
-import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxHighlightedCode, maxParsedLength, maxTypesetFormula, renderMarkup, safeHref } from '../lib/render/markup.ts'
+import { escapeHtml, excerpt, loadMarkupParser, markupTree, maxHighlightedCode, maxParsedLength, maxTypesetFormula, maxTypesetOutput, renderMarkup, safeHref } from '../lib/render/markup.ts'
 
 t.test('the parser loads on first use: markup before it is a mistake, said so', async (t) => {
   const fresh = await t.mockImport<typeof import('../lib/render/markup.ts')>('../lib/render/markup.ts')
@@ -92,22 +92,29 @@ t.test('spoilers stay hidden in every target; tables have a head and a body, ali
 })
 
 t.test('code blocks are highlighted at export time on the page only: known languages, escaped, up to maxHighlightedCode', async (t) => {
+  const highlighting = { ...context, budget: { remainingMs: 1000 } }
   const hostile = '```python\nprint("<script>alert(1)</script>") & \'x\'\n```'
-  t.equal(renderMarkup(hostile, undefined, 'page', context), '<pre class="md-pre"><code class="code language-python hljs"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</span>) &amp; <span class="hljs-string">&#x27;x&#x27;</span></code></pre>')
+  t.equal(renderMarkup(hostile, undefined, 'page', highlighting), '<pre class="md-pre"><code class="code language-python hljs"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</span>) &amp; <span class="hljs-string">&#x27;x&#x27;</span></code></pre>')
   t.equal(renderMarkup(hostile, undefined, 'mail', context), '<pre style="font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:4px;padding:6px 8px;white-space:pre-wrap;margin:4px 0;"><code class="code language-python">print(&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;) &amp; &#x27;x&#x27;</code></pre>', 'mail clients drop classes: plain there')
-  t.equal(renderMarkup('```klingon\nqaStaH nuq\n```', undefined, 'page', context), '<pre class="md-pre"><code class="code language-klingon">qaStaH nuq</code></pre>', 'a language highlight.js does not know: plain')
-  t.equal(renderMarkup('```\nlet x = 1\n```', undefined, 'page', context), '<pre class="md-pre"><code class="code language-none">let x &#x3D; 1</code></pre>', 'no language (the parser\'s "none"), no guessing')
+  t.equal(renderMarkup('```klingon\nqaStaH nuq\n```', undefined, 'page', highlighting), '<pre class="md-pre"><code class="code language-klingon">qaStaH nuq</code></pre>', 'a language highlight.js does not know: plain')
+  t.equal(renderMarkup('```\nlet x = 1\n```', undefined, 'page', highlighting), '<pre class="md-pre"><code class="code language-none">let x &#x3D; 1</code></pre>', 'no language (the parser\'s "none"), no guessing')
   const long = `\`\`\`js\n${'let x = 1\n'.repeat(maxHighlightedCode / 10 + 1)}\`\`\``
-  t.notMatch(renderMarkup(long, undefined, 'page', context), 'hljs', `a block over ${maxHighlightedCode} characters is shown plain`)
+  t.notMatch(renderMarkup(long, undefined, 'page', highlighting), 'hljs', `a block over ${maxHighlightedCode} characters is shown plain`)
   const atLimit = `\`\`\`js\n${'x'.repeat(maxHighlightedCode)}\n\`\`\``
-  t.match(renderMarkup(atLimit, undefined, 'page', context), 'language-js hljs', 'one of exactly that length is highlighted')
+  t.match(renderMarkup(atLimit, undefined, 'page', highlighting), 'language-js hljs', 'one of exactly that length is highlighted')
+  t.notMatch(renderMarkup('```js\nlet x = 1\n```', undefined, 'page', context), 'hljs', 'without a budget (the mail\'s attached page): plain')
+  const spent = { ...context, budget: { remainingMs: 0 } }
+  t.notMatch(renderMarkup('```js\nlet x = 1\n```', undefined, 'page', spent), 'hljs', 'once the export\'s time for it is spent: plain')
+  const budget = { remainingMs: 1000 }
+  renderMarkup(`\`\`\`java\n${'$'.repeat(maxHighlightedCode)}\n\`\`\``, undefined, 'page', { ...context, budget })
+  t.ok(budget.remainingMs < 1000, `the time a block took is taken from the budget (${(1000 - budget.remainingMs).toFixed(1)} ms for ${maxHighlightedCode} \`$\` as Java)`)
 })
 
 t.test('formulas are typeset on the page when the renderer asks (file exports), else TeX source as code', async (t) => {
   let links = 0
-  const typesetting = { ...context, typesetMath: () => links++ === 0 ? '<link rel="stylesheet" href="katex/katex.min.css">' : '' }
+  const typesetting = { ...context, typesetMath: () => links++ === 0 ? '<link rel="stylesheet" href="katex/katex.min.css">' : '', budget: { remainingMs: 1000 } }
   const page = renderMarkup('energy: $E = mc^2$ and $a < b$', undefined, 'page', typesetting)
-  t.match(page, /^<p class="md-p">energy: <link rel="stylesheet" href="katex\/katex\.min\.css"><span class="katex">/, 'the link before the first formula only')
+  t.match(page, /^<p class="md-p">energy: <link rel="stylesheet" href="katex\/katex\.min\.css"><span class="md-math"><span class="katex">/, 'the link before the first formula only; each formula in a box that clips')
   t.equal(links, 2)
   t.equal([...page.matchAll(/<span class="katex">/g)].length, 2)
   t.notMatch(page, /<script|javascript:/)
@@ -120,6 +127,9 @@ t.test('formulas are typeset on the page when the renderer asks (file exports), 
   t.equal(renderMarkup('$E = mc^2$', undefined, 'page', context), '<p class="md-p"><code class="md-code">E &#x3D; mc^2</code></p>', 'without typesetMath (the mail\'s attached page): source')
   t.equal(renderMarkup('$E = mc^2$', undefined, 'mail', typesetting), '<p style="margin:0 0 4px;"><code style="font-family:Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;border-radius:3px;padding:0 3px;">E &#x3D; mc^2</code></p>')
   t.equal(renderMarkup('$E = mc^2$', undefined, 'text', typesetting), 'E = mc^2')
+  const wide = `$\\begin{array}{c}${'&'.repeat(400)}\\end{array}$`
+  t.match(renderMarkup(wide, undefined, 'page', typesetting), '<code class="md-code">\\begin{array}', `a formula whose HTML would pass ${maxTypesetOutput} characters stays source`)
+  t.match(renderMarkup('$x$', undefined, 'page', { ...typesetting, budget: { remainingMs: 0 } }), '<code class="md-code">x</code>', 'once the export\'s time for it is spent: source')
 })
 
 t.test('a stored tree with a node the walker cannot use shows the message\'s own text, escaped, and says so', async (t) => {

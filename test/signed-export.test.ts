@@ -4,10 +4,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import { crc32 } from 'node:zlib'
 import { compactVerify, importJWK } from 'jose'
 import t from 'tap'
 import yazl from 'yazl'
 import { verifyExport, type Jwks, type RoomsExportOptions } from '../index.ts'
+import { checkLayout } from '../lib/signing/verify-export.ts'
 import { packageName, packageVersion } from '../lib/package-info.ts'
 import { buildApp } from './helpers/app.ts'
 import { exportToZip, generalJsonManifestHead, postExport, waitForExport } from './helpers/exports.ts'
@@ -92,6 +94,7 @@ t.test('a signed archive: VERIFY.txt, manifest.json whole, manifest.jws; valid f
     valid: true,
     checks: [
       { check: 'zip', ok: true, detail: '6 entries read' },
+      { check: 'zip layout', ok: true, detail: 'every byte belongs to a listed entry, each under one name' },
       { check: 'manifest.json', ok: true, detail: `lists 4 entries; sha256 ${sha256(manifestBytes)}` },
       { check: 'signature', ok: true, detail: 'manifest.jws: EdDSA signature of manifest.json by the key "2026-12"' },
       ...manifest.entries.map((entry: { name: string, bytes: number, sha256: string }) => ({ check: `entry ${entry.name}`, ok: true, detail: `${entry.bytes} bytes, sha256 ${entry.sha256}` })),
@@ -220,6 +223,98 @@ t.test('each tampering is caught, with its own message', async (t) => {
   ], 'no key to check with')
 })
 
+/** The zip with `extra` bytes put just before its central directory, the end record's offset moved past them. */
+function withBytesBeforeDirectory (zip: Buffer, extra: Buffer): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  const directory = zip.readUInt32LE(end + 16)
+  const moved = Buffer.concat([zip.subarray(0, directory), extra, zip.subarray(directory)])
+  moved.writeUInt32LE(directory + extra.length, end + extra.length + 16)
+  return moved
+}
+
+/** The zip with an Info-ZIP Unicode Path field (0x7075) on the central record of `name`, naming `alias`. */
+function withUnicodePath (zip: Buffer, name: string, alias: string): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  const directory = zip.readUInt32LE(end + 16)
+  const records: Buffer[] = []
+  for (let offset = directory; offset < end;) {
+    const nameLength = zip.readUInt16LE(offset + 28)
+    const length = 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32)
+    let record = Buffer.from(zip.subarray(offset, offset + length))
+    const raw = record.subarray(46, 46 + nameLength)
+    if (raw.toString() === name) {
+      const aliasBytes = Buffer.from(alias)
+      const field = Buffer.alloc(9 + aliasBytes.length)
+      field.writeUInt16LE(0x7075, 0)
+      field.writeUInt16LE(5 + aliasBytes.length, 2)
+      field.writeUInt8(1, 4)
+      field.writeUInt32LE(crc32(raw), 5)
+      aliasBytes.copy(field, 9)
+      const extraEnd = 46 + nameLength + record.readUInt16LE(30)
+      record = Buffer.concat([record.subarray(0, extraEnd), field, record.subarray(extraEnd)])
+      record.writeUInt16LE(record.readUInt16LE(30) + field.length, 30)
+    }
+    records.push(record)
+    offset += length
+  }
+  const rebuilt = Buffer.concat(records)
+  const tail = Buffer.from(zip.subarray(end))
+  tail.writeUInt32LE(rebuilt.length, 12)
+  return Buffer.concat([zip.subarray(0, directory), rebuilt, tail])
+}
+
+t.test('zip tricks the central directory hides: bytes no entry accounts for, an entry named twice; an empty folder is no entry', async (t) => {
+  const app = await signedApp(t)
+  const zip = await exportToZip(app, alice, jsonRange)
+  const jwks = await keysOf(app)
+  const failures = async (tampered: Buffer) => (await verifyExport(tampered, { jwks })).checks.filter((check) => !check.ok)
+  // A second general.html a streaming unzip would extract, between the last entry and the central directory.
+  const hidden = await writeZip([['general.json', Buffer.from('{"forged":true}')]])
+  const hiddenLocal = hidden.subarray(0, hidden.readUInt32LE(hidden.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) + 16))
+  t.same(await failures(withBytesBeforeDirectory(zip, hiddenLocal)), [
+    { check: 'zip layout', ok: false, detail: `${hiddenLocal.length} bytes after the last entry that no entry accounts for` }
+  ])
+  // The schema entry named general.json too, by a Unicode path field some readers follow.
+  const renamed = await failures(withUnicodePath(zip, 'schema.json', 'general.json'))
+  t.same(renamed.find((check) => check.check === 'zip layout'), { check: 'zip layout', ok: false, detail: 'the entry "general.json" is named twice (a Unicode path field naming another file)' })
+  const entries = [...(await readZip(zip)).entries()]
+  const folder = new yazl.ZipFile()
+  for (const [name, content] of entries) folder.addBuffer(content, name)
+  folder.addEmptyDirectory('assets')
+  folder.end()
+  const chunks: Buffer[] = []
+  for await (const chunk of folder.outputStream) chunks.push(chunk as Buffer)
+  t.same(await failures(Buffer.concat(chunks)), [], 'an empty folder entry holds nothing to check')
+})
+
+t.test('the layout check on entries as their central records place them: gaps, overlaps, headers, names, data descriptors', async (t) => {
+  /** A local header for `name`, then `data` bytes, then `descriptor` (a data descriptor's bytes, or none). */
+  const local = (name: string, data: number, descriptor: Buffer = Buffer.alloc(0)) => {
+    const header = Buffer.alloc(30)
+    header.writeUInt32LE(0x04034b50, 0)
+    header.writeUInt16LE(Buffer.byteLength(name), 26)
+    return Buffer.concat([header, Buffer.from(name), Buffer.alloc(data), descriptor])
+  }
+  const placed = (name: string, offset: number, compressedSize: number, flags = 0, zip64 = false) => ({ name, raw: Buffer.from(name), offset, compressedSize, flags, zip64, renamed: false })
+  const reader = (bytes: Buffer) => async (offset: number, length: number) => bytes.subarray(offset, offset + length)
+  const a = local('a.txt', 5)
+  const unsignedZip64 = local('b.txt', 3, Buffer.alloc(20, 1))
+  const file = Buffer.concat([a, unsignedZip64])
+  t.equal(await checkLayout([placed('a.txt', 0, 5), placed('b.txt', a.length, 3, 0x08, true)], file.length, reader(file)), null, 'a descriptor without its signature, with 64-bit sizes, is accounted for')
+  t.equal(await checkLayout([], 0, reader(Buffer.alloc(0))), null, 'an empty archive')
+  t.equal(await checkLayout([placed('b.txt', 7, 3)], 7 + 30 + 5 + 3, reader(Buffer.concat([Buffer.alloc(7), local('b.txt', 3)]))), '7 bytes before the entry "b.txt" that no entry accounts for')
+  t.equal(await checkLayout([placed('a.txt', 0, 5), placed('b.txt', 10, 3)], file.length, reader(file)), 'overlapping bytes before the entry "b.txt" that no entry accounts for')
+  t.equal(await checkLayout([placed('a.txt', 0, 5)], 40, reader(Buffer.alloc(40))), 'no local header where the entry "a.txt" starts')
+  t.equal(await checkLayout([placed('a.txt', 0, 5)], 4, reader(Buffer.alloc(4))), 'no local header where the entry "a.txt" starts', 'the file ends inside it')
+  t.equal(await checkLayout([placed('c.txt', 0, 5)], a.length, reader(a)), 'the entry "c.txt" has another name in its local header')
+  t.equal(await checkLayout([{ ...placed('a.txt', 0, 5), renamed: true }], a.length, reader(a)), 'the entry "a.txt" is named twice (a Unicode path field naming another file)')
+  const signed = Buffer.alloc(16)
+  signed.writeUInt32LE(0x08074b50, 0)
+  const withDescriptor = local('a.txt', 5, signed)
+  t.equal(await checkLayout([placed('a.txt', 0, 5, 0x08)], withDescriptor.length, reader(withDescriptor)), null, 'a signed descriptor')
+  t.equal(await checkLayout([placed('a.txt', 0, 5, 0x08)], a.length + 12, reader(a)), null, 'an unsigned one at the very end of the entries')
+})
+
 t.test('a key rotated: old archives verify with the earlier key still published; a wrong kid or key fails', async (t) => {
   // Signed before the rotation, by the key that is now `earlier`.
   const before = await buildApp(t, { signing: { privateKey: earlier.privateKey, keyId: '2026-06' } })
@@ -310,7 +405,16 @@ t.test('a trusted time: the timestamp hook\'s token is manifest.tsr, checked by 
   const verification = await verifyExport(zip, { jwks: await keysOf(app) })
   t.equal(verification.valid, true)
   const timestamp = verification.checks.find((check) => check.check === 'timestamp')!
-  t.match(timestamp, { ok: true, detail: /^manifest\.tsr stamps manifest\.json's sha256 at \d{14}Z \(the authority's signature is checked with its certificate: see VERIFY\.txt\)$/ })
+  t.match(timestamp, { ok: true, detail: /^manifest\.tsr stamps manifest\.json's sha256 at \d{14}Z — as it says: its authority's signature is not checked here \(openssl ts -verify with the authority's certificate: see VERIFY\.txt\)$/ })
+  t.equal(JSON.parse(manifestBytes.toString()).timestamped, true, 'the manifest says a token goes with it')
+  const withoutToken = await writeZip([...entries.entries()].filter(([name]) => name !== 'manifest.tsr'))
+  t.same((await verifyExport(withoutToken, { jwks: await keysOf(app) })).checks.filter((check) => !check.ok), [
+    { check: 'timestamp', ok: false, detail: 'manifest.json says the export was time-stamped, but the archive has no manifest.tsr' }
+  ], 'a token removed is missed')
+  const oversized = await writeZip([...entries.entries()].map(([name, content]): [string, Buffer] => [name, name === 'manifest.tsr' ? Buffer.concat([Buffer.from([0x30, 0x84, 0x04, 0x00, 0x00, 0x00]), Buffer.alloc(64 * 1024 * 1024)]) : content]))
+  t.same((await verifyExport(oversized, { jwks: await keysOf(app) })).checks.filter((check) => !check.ok), [
+    { check: 'timestamp', ok: false, detail: `manifest.tsr is not an RFC 3161 time-stamp token (${64 * 1024 * 1024 + 6} bytes)` }
+  ], 'a 64 MB "token" is not read (a DER bomb of empty elements took 3 GB)')
 
   const directory = await mkdtemp(join(tmpdir(), 'rooms-export-tsr-'))
   t.teardown(() => rm(directory, { recursive: true, force: true }))
@@ -339,7 +443,8 @@ t.test('a timestamp hook that fails, or returns no token of the manifest\'s dige
   const hooks: [string, (digest: Buffer) => Promise<Buffer>][] = [
     ['throws', async () => { throw new Error('TSA unreachable at http://tsa.internal') }],
     ['returns no token', async () => Buffer.from('not DER')],
-    ['stamps another digest', async () => await tsa.timestamp(Buffer.alloc(32))]
+    ['stamps another digest', async () => await tsa.timestamp(Buffer.alloc(32))],
+    ['returns far too much', async () => Buffer.concat([Buffer.from([0x30, 0x83, 0x01, 0x18, 0x00]), Buffer.alloc(70 * 1024)])]
   ]
   for (const [what, timestamp] of hooks) {
     const failed: string[] = []
@@ -347,7 +452,7 @@ t.test('a timestamp hook that fails, or returns no token of the manifest\'s dige
     const started = await postExport(app, alice, jsonRange)
     const status = await waitForExport(app, alice, started.json().exportId)
     t.match(status.export, { status: 'failed', error: 'export failed: the timestamp hook failed', bytes: 0 }, what)
-    t.same(failed, [`export failed: the timestamp hook failed / ${{ throws: 'TSA unreachable at http://tsa.internal', 'returns no token': 'it returned no RFC 3161 time-stamp token', 'stamps another digest': 'its token stamps another digest than the manifest\'s SHA-256' }[what]}`], what)
+    t.same(failed, [`export failed: the timestamp hook failed / ${{ throws: 'TSA unreachable at http://tsa.internal', 'returns no token': 'it returned no RFC 3161 time-stamp token', 'stamps another digest': 'its token stamps another digest than the manifest\'s SHA-256', 'returns far too much': 'it returned no RFC 3161 time-stamp token' }[what]}`], what)
   }
 })
 

@@ -80,6 +80,8 @@ export interface Manifest {
   malformedMessages: { count: number, listed: { _id: string, fields: string[] }[] }
   /** every other entry of the archive, in archive order, with its size and sha256 (all but the manifest, `manifest.jws` and `manifest.tsr`) */
   entries: EntryDigest[]
+  /** with the `timestamp` option: the archive carries `manifest.tsr`, a token over this manifest's SHA-256 (a verifier misses it if it is gone) */
+  timestamped?: true
   /** written last, once every message and entry is in: an archive whose manifest lacks it is not whole */
   complete: true
 }
@@ -326,6 +328,7 @@ export class FileExports {
         assets,
         malformedMessages: { count: flawed.count, listed: flawed.listed },
         entries: [...archive.entries],
+        ...(options.timestamp === null ? {} : { timestamped: true as const }),
         complete: true
       }
       await this.addManifest(archive, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), controller.signal, watchdog)

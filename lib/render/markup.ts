@@ -23,6 +23,27 @@ export interface MarkupContext {
    * Without it, formulas stay TeX source, as code.
    */
   typesetMath?: () => string
+  /**
+   * The time left for highlighting code and typesetting formulas in this
+   * export (ms), shared by its messages: both can take far longer on text
+   * written for it than on real code and math; once it is spent, code is
+   * plain and formulas are source. Without it neither is done.
+   */
+  budget?: { remainingMs: number }
+}
+
+/** Milliseconds one export may spend highlighting code and typesetting formulas, in all. */
+export const codeAndMathBudgetMs = 1_000
+
+/** `work()` when the budget has time left, its duration taken from it; `null` otherwise. */
+function withinBudget<T> (budget: MarkupContext['budget'], work: () => T | null): T | null {
+  if (budget === undefined || budget.remainingMs <= 0) return null
+  const started = performance.now()
+  try {
+    return work()
+  } finally {
+    budget.remainingMs -= performance.now() - started
+  }
 }
 
 export type MarkupTarget = 'page' | 'mail' | 'text'
@@ -270,20 +291,24 @@ interface Highlighter {
  */
 const loadHighlighter = onFirstUse<Highlighter>('highlight.js/lib/common')
 
-/** Code blocks longer than this (characters) are shown plain: highlighting grows with the text, and a page stays quick to make. */
-export const maxHighlightedCode = 20_000
+/**
+ * Code blocks longer than this (characters) are shown plain: some of
+ * highlight.js's grammars take time that grows with the square of a text
+ * written for it (2,000 `$` as Java: ~60 ms; 20,000: ~4 s).
+ */
+export const maxHighlightedCode = 2_000
 
 /**
  * A code block's text highlighted at export time — static spans with
  * highlight.js's classes, styled by the page, no script — when it names a
  * language highlight.js knows and is short enough; else `null`.
  */
-function highlighted (code: string, language: unknown): string | null {
+function highlighted (code: string, language: unknown, budget: MarkupContext['budget']): string | null {
   if (typeof language !== 'string' || language === '' || code.length > maxHighlightedCode) return null
   const hljs = loadHighlighter()
   if (hljs?.getLanguage(language) === undefined) return null
   // highlight.js escapes the code's text itself (& < > " ').
-  return hljs.highlight(code, { language, ignoreIllegals: true }).value
+  return withinBudget(budget, () => hljs.highlight(code, { language, ignoreIllegals: true }).value)
 }
 
 /** The part of KaTeX the page uses. */
@@ -295,7 +320,9 @@ interface Typesetter {
 const loadTypesetter = onFirstUse<Typesetter>('katex')
 
 /** Formulas longer than this (characters) stay TeX source: typesetting grows with the formula. */
-export const maxTypesetFormula = 2_000
+export const maxTypesetFormula = 500
+/** A typeset formula bigger than this (characters of HTML) stays source: an array of 250 `&` makes 145 KB. */
+export const maxTypesetOutput = 50_000
 
 /**
  * A formula typeset at export time: KaTeX's HTML (styled by its style sheet
@@ -304,15 +331,19 @@ export const maxTypesetFormula = 2_000
  * KaTeX's defaults keep it inert: no `\href`, `\url` or `\includegraphics`
  * (`trust: false`), and bounded sizes and macro expansion.
  */
-function typesetMath (tex: string, display: boolean): string | null {
+function typesetMath (tex: string, display: boolean, budget: MarkupContext['budget']): string | null {
   if (tex.length > maxTypesetFormula) return null
   const katex = loadTypesetter()
   if (katex === null) return null
-  try {
-    return katex.renderToString(tex, { displayMode: display, output: 'htmlAndMathml', throwOnError: true, trust: false, strict: 'ignore', maxSize: 20, maxExpand: 200 })
-  } catch {
-    return null
-  }
+  const html = withinBudget(budget, () => {
+    try {
+      return katex.renderToString(tex, { displayMode: display, output: 'htmlAndMathml', throwOnError: true, trust: false, strict: 'ignore', maxSize: 20, maxExpand: 200 })
+    } catch {
+      return null
+    }
+  })
+  // In a box that clips: \smash and \raisebox must not draw over other messages.
+  return html === null || html.length > maxTypesetOutput ? null : `<span class="md-math">${html}</span>`
 }
 
 const languageClass = (language: unknown): string => typeof language === 'string' && /^[\w+#-]{1,30}$/.test(language) ? ` language-${language}` : ''
@@ -346,7 +377,7 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     case 'CODE': {
       const code = list(node.value).map((line) => plainValue(parts(line).value)).join('\n')
       if (writer === writers.text) return code
-      const spans = writer === writers.page ? highlighted(code, node.language) : null
+      const spans = writer === writers.page ? highlighted(code, node.language, context.budget) : null
       return element('pre', 'pre', `<code class="code${languageClass(node.language)}${spans === null ? '' : ' hljs'}">${spans ?? writer.text(code)}</code>`)
     }
     case 'HEADING': return element('p', 'heading', renderAll(node.value, writer, context), ` data-level="${Math.min(4, Math.max(1, Math.trunc(Number(node.level)) || 1))}"`)
@@ -405,7 +436,7 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
     case 'KATEX':
     case 'INLINE_KATEX': {
       if (typeof node.value !== 'string') throw new UnusableNode()
-      const typeset = writer === writers.page && context.typesetMath !== undefined ? typesetMath(node.value, node.type === 'KATEX') : null
+      const typeset = writer === writers.page && context.typesetMath !== undefined ? typesetMath(node.value, node.type === 'KATEX', context.budget) : null
       if (typeset === null) return element('code', 'code', writer.text(node.value))
       return `${context.typesetMath!()}${typeset}`
     }

@@ -3,7 +3,7 @@ import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 import { assetPath, attachedUploadId, inlineMediaOf, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
-import { excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
+import { codeAndMathBudgetMs, excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
 /**
@@ -158,6 +158,8 @@ export class MessageRenderer {
   private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
   /** the part each recent message is in, for quotes of it */
   private readonly quotable = new Map<string, number>()
+  /** this export's time for highlighting and typesetting (see `MarkupContext.budget`) */
+  private readonly codeAndMathBudget = { remainingMs: codeAndMathBudgetMs }
   /** whether a formula was typeset: the archive needs KaTeX's style sheet and fonts */
   usesMath = false
   private mathStyleLinked = false
@@ -209,7 +211,8 @@ export class MessageRenderer {
       mentionName: (username) => message.mentions?.find((mention) => mention.username === username)?.name ?? this.names.get(username),
       timestamp: this.options.labels.timestamp,
       unusable: onUnusableTree === undefined ? undefined : () => { onUnusableTree(message._id, field) },
-      typesetMath: this.options.target === 'page' && this.options.typesetsMath === true ? this.linkMathStyle : undefined
+      typesetMath: this.options.target === 'page' && this.options.typesetsMath === true ? this.linkMathStyle : undefined,
+      budget: this.options.target === 'page' ? this.codeAndMathBudget : undefined
     }
   }
 

@@ -116,8 +116,12 @@ export function timestampTokenOf (der: Buffer): Buffer | null {
   }
 }
 
+/** A time-stamp token is a few KB; anything much bigger is not one, and is not walked. */
+const largestToken = 64 * 1024
+
 /** The imprint and time of an RFC 3161 token (or of the token in a TimeStampResp), or `null` when it is not one. */
 export function readTimestampImprint (token: Buffer): TimestampImprint | null {
+  if (token.length > largestToken) return null
   try {
     const contentInfo = children(token, contentInfoOf(token))
     if (oidOf(token, expect(contentInfo[0], tags.oid)) !== oids.signedData) return null

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, KeyObject } from 'node:crypto'
+import { open } from 'node:fs/promises'
 import yauzl from 'yauzl'
 import { verifyManifestSignature, type Jwks } from './manifest-signature.ts'
 import { readTimestampImprint } from './timestamp-token.ts'
@@ -36,20 +37,87 @@ interface ReadArchive {
   /** each name's entries: size and sha256 of what they hold */
   digests: Map<string, { bytes: number, sha256: string }[]>
   manifestFiles: Map<string, Buffer>
+  /** what is wrong with how the entries are laid out, when something is (see `checkLayout`) */
+  layout: string | null
+}
+
+/** The largest of the manifest's companions the verifier reads whole: a signature or a time-stamp token is a few KB. */
+const largestCompanion = 64 * 1024
+
+/** An entry as its central directory record places it. */
+export interface PlacedEntry {
+  name: string
+  raw: Buffer
+  offset: number
+  compressedSize: number
+  flags: number
+  zip64: boolean
+  /** the Info-ZIP Unicode Path field (0x7075) gave another name than the entry's own */
+  renamed: boolean
+}
+
+const localHeaderSignature = 0x04034b50
+const dataDescriptorSignature = 0x08074b50
+
+/**
+ * Whether the archive is only its listed entries: every central directory
+ * record's local entry starts where the one before ended, from the first
+ * byte of the file to the central directory, under the same name. A zip can
+ * carry bytes its central directory does not list (a second `general.html`
+ * that a streaming unzip extracts), or name an entry twice (the Info-ZIP
+ * Unicode Path field, which some readers follow and others do not): the
+ * verifier reads the central directory, so either would let it check other
+ * bytes than a reader gets.
+ */
+export async function checkLayout (entries: PlacedEntry[], centralDirectoryOffset: number, readAt: (offset: number, length: number) => Promise<Buffer>): Promise<string | null> {
+  const renamed = entries.find((entry) => entry.renamed)
+  if (renamed !== undefined) return `the entry ${JSON.stringify(renamed.name)} is named twice (a Unicode path field naming another file)`
+  let expected = 0
+  for (const entry of [...entries].sort((a, b) => a.offset - b.offset)) {
+    if (entry.offset !== expected) return `${entry.offset - expected > 0 ? `${entry.offset - expected} bytes` : 'overlapping bytes'} before the entry ${JSON.stringify(entry.name)} that no entry accounts for`
+    const header = await readAt(entry.offset, 30)
+    if (header.length < 30 || header.readUInt32LE(0) !== localHeaderSignature) return `no local header where the entry ${JSON.stringify(entry.name)} starts`
+    const nameLength = header.readUInt16LE(26)
+    const localName = await readAt(entry.offset + 30, nameLength)
+    if (!localName.equals(entry.raw)) return `the entry ${JSON.stringify(entry.name)} has another name in its local header`
+    let end = entry.offset + 30 + nameLength + header.readUInt16LE(28) + entry.compressedSize
+    if ((entry.flags & 0x08) !== 0) {
+      // A data descriptor: with or without its signature, with 64-bit sizes for a ZIP64 entry.
+      const next = await readAt(end, 4)
+      const signed = next.length === 4 && next.readUInt32LE(0) === dataDescriptorSignature
+      end += (signed ? 4 : 0) + (entry.zip64 ? 20 : 12)
+    }
+    expected = end
+  }
+  return expected === centralDirectoryOffset ? null : `${centralDirectoryOffset - expected} bytes after the last entry that no entry accounts for`
 }
 
 async function readArchive (zip: string | Buffer): Promise<ReadArchive> {
   const archive = typeof zip === 'string'
     ? await yauzl.openPromise(zip, { lazyEntries: true })
     : await yauzl.fromBufferPromise(zip, { lazyEntries: true })
+  // yauzl starts reading the central directory here: where the entries must end.
+  const centralDirectoryOffset = (archive as unknown as { readEntryCursor: number }).readEntryCursor
   const digests: ReadArchive['digests'] = new Map()
   const manifestFiles = new Map<string, Buffer>()
+  const placed: PlacedEntry[] = []
   try {
     for await (const entry of archive.eachEntry()) {
-      if (entry.fileName.endsWith('/')) continue
+      const unicodePath = entry.extraFields.find((field) => field.id === 0x7075)
+      placed.push({
+        name: entry.fileName,
+        raw: entry.fileNameRaw,
+        offset: entry.relativeOffsetOfLocalHeader,
+        compressedSize: entry.compressedSize,
+        flags: entry.generalPurposeBitFlag,
+        zip64: entry.extraFields.some((field) => field.id === 0x0001),
+        renamed: unicodePath !== undefined && entry.fileName !== entry.fileNameRaw.toString('utf8')
+      })
+      // A directory is no file, unless it holds bytes: then it is an entry like any.
+      if (entry.fileName.endsWith('/') && entry.uncompressedSize === 0) continue
       const hash = createHash('sha256')
       const kept: Buffer[] = []
-      const keep = manifestEntries.has(entry.fileName) && entry.uncompressedSize <= largestManifestEntry
+      const keep = manifestEntries.has(entry.fileName) && entry.uncompressedSize <= (entry.fileName === 'manifest.json' ? largestManifestEntry : largestCompanion)
       let bytes = 0
       for await (const chunk of await archive.openReadStreamPromise(entry)) {
         hash.update(chunk as Buffer)
@@ -61,10 +129,22 @@ async function readArchive (zip: string | Buffer): Promise<ReadArchive> {
       list.push({ bytes, sha256: hash.digest('hex') })
       digests.set(entry.fileName, list)
     }
+    const bytes = typeof zip === 'string' ? null : zip
+    const handle = typeof zip === 'string' ? await open(zip) : null
+    try {
+      const readAt = async (offset: number, length: number) => {
+        if (bytes !== null) return bytes.subarray(offset, offset + length)
+        const buffer = Buffer.alloc(length)
+        const { bytesRead } = await handle!.read(buffer, 0, length, offset)
+        return buffer.subarray(0, bytesRead)
+      }
+      return { digests, manifestFiles, layout: await checkLayout(placed, centralDirectoryOffset, readAt) }
+    } finally {
+      await handle?.close()
+    }
   } finally {
     archive.close()
   }
-  return { digests, manifestFiles }
 }
 
 function isListedEntry (value: unknown): value is ListedEntry {
@@ -99,6 +179,7 @@ export async function verifyExport (zip: string | Buffer, keys: VerificationKeys
   }
   const entryCount = [...archive.digests.values()].reduce((sum, list) => sum + list.length, 0)
   report('zip', true, `${entryCount} entries read`)
+  report('zip layout', archive.layout === null, archive.layout ?? 'every byte belongs to a listed entry, each under one name')
 
   const manifestBytes = archive.manifestFiles.get('manifest.json')
   let manifest: { entries?: unknown, complete?: unknown } | undefined
@@ -130,7 +211,11 @@ export async function verifyExport (zip: string | Buffer, keys: VerificationKeys
   }
 
   const timestamp = archive.manifestFiles.get('manifest.tsr')
-  if (timestamp !== undefined) {
+  if (timestamp === undefined && archive.digests.has('manifest.tsr')) {
+    report('timestamp', false, `manifest.tsr is not an RFC 3161 time-stamp token (${archive.digests.get('manifest.tsr')![0].bytes} bytes)`)
+  } else if (timestamp === undefined && (manifest as { timestamped?: unknown }).timestamped === true) {
+    report('timestamp', false, 'manifest.json says the export was time-stamped, but the archive has no manifest.tsr')
+  } else if (timestamp !== undefined) {
     const imprint = readTimestampImprint(timestamp)
     const digest = imprint === null || !['sha256', 'sha384', 'sha512'].includes(imprint.algorithm) ? null : createHash(imprint.algorithm).update(manifestBytes).digest()
     report('timestamp', digest !== null && digest.equals(imprint!.digest), imprint === null
@@ -138,7 +223,7 @@ export async function verifyExport (zip: string | Buffer, keys: VerificationKeys
       : digest === null
         ? `manifest.tsr stamps a ${imprint.algorithm} digest, which is not accepted`
         : digest.equals(imprint.digest)
-          ? `manifest.tsr stamps manifest.json's ${imprint.algorithm} at ${imprint.time} (the authority's signature is checked with its certificate: see VERIFY.txt)`
+          ? `manifest.tsr stamps manifest.json's ${imprint.algorithm} at ${imprint.time} — as it says: its authority's signature is not checked here (openssl ts -verify with the authority's certificate: see VERIFY.txt)`
           : `manifest.tsr stamps another ${imprint.algorithm} digest than manifest.json's (${imprint.digest.toString('hex')})`)
   }
 
