@@ -5,6 +5,7 @@ import { buildApp } from './helpers/app.ts'
 import { exportToZip } from './helpers/exports.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
 import { alice, fixtureData, hostile } from './helpers/fixtures.ts'
+import { anchorOf } from '../lib/render/message-view.ts'
 import { readZip } from './helpers/zip.ts'
 
 const payloads = [
@@ -57,7 +58,8 @@ t.test('every user-controlled string in the HTML export is escaped', async (t) =
   t.match(html, '&lt;script&gt;alert(1)&lt;/script&gt; changed the room name to &lt;script&gt;alert(1)&lt;/script&gt;')
   t.match(html, '{{constructor.constructor(&#x27;alert(1)&#x27;)()}}', 'template syntax in data is not evaluated')
   t.match(html, '&#x60;${alert(1)}&#x60;')
-  t.match(html, 'id="m-x1___b_"', 'ids are reduced to safe anchors')
+  t.match(html, 'id="m-x1_22__3e__3c_b_3e_"', 'ids are reduced to safe anchors, reversibly')
+  t.same([anchorOf('a.b'), anchorOf('a_b'), anchorOf('aB-9')], ['m-a_2e_b', 'm-a_5f_b', 'm-aB-9'], 'two ids never share an anchor; Rocket.Chat\'s own ids stay as they are')
   t.match(html, '<div class="thread">reply in thread <span class="excerpt">(its first message is not in this export)</span></div>', 'a parent id that names no message is not linked')
   t.match(html, '<p class="md-p"><code class="md-code">${alert(1)}</code></p>', 'markup renders, its text escaped')
   const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1])

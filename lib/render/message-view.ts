@@ -77,8 +77,13 @@ interface UploadView {
   descriptionHtml: string
 }
 
+/**
+ * A message's anchor (`m-<id>`): Rocket.Chat's ids (letters and digits) as
+ * they are; any other character, `_` included, as `_<hex>_` — reversible, so
+ * two messages never share an anchor (`a.b` and `a_b` would, were both `_`).
+ */
 export function anchorOf (messageId: string): string {
-  return `m-${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}`
+  return `m-${messageId.replace(/[^A-Za-z0-9-]/g, (character) => `_${character.charCodeAt(0).toString(16)}_`)}`
 }
 
 function humanSize (bytes: number | undefined): string | null {
