@@ -257,10 +257,16 @@ export class MessageRenderer {
     return fileSize === undefined ? undefined : await fileSize(file, this.options.rid)
   }
 
-  /** A reply's parent, for the JSON's `parents`: who wrote it, its first line and when (ms); `null` when it cannot be read. */
-  async parentSummary (tmid: string): Promise<{ summary: { _id: string, author: { _id: string, username: string, name?: string } | null, excerpt: string }, ts: number } | null> {
+  /** A reply's parent as the repository keeps it (read field by field), when it does. */
+  private async readParent (tmid: string): Promise<ExportMessage | undefined> {
     let found: ExportMessage | undefined
     for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = readStoredMessage(candidate, [])
+    return found
+  }
+
+  /** A reply's parent, for the JSON's `parents`: who wrote it, its first line and when (ms); `null` when it cannot be read. */
+  async parentSummary (tmid: string): Promise<{ summary: { _id: string, author: { _id: string, username: string, name?: string } | null, excerpt: string }, ts: number } | null> {
+    const found = await this.readParent(tmid)
     if (found === undefined) return null
     const { _id: id, username, name } = found.u
     const author = id === '' ? null : name === undefined ? { _id: id, username } : { _id: id, username, name }
@@ -282,8 +288,7 @@ export class MessageRenderer {
 
   /** A reply's parent, read once when it is not one this export has shown (it is before the range). */
   private async learnParent (tmid: string): Promise<void> {
-    let found: ExportMessage | undefined
-    for await (const candidate of this.options.repository.findMessagesByIds(this.options.rid, [tmid])) found = readStoredMessage(candidate, [])
+    const found = await this.readParent(tmid)
     this.remember(this.parents, tmid, found === undefined
       ? { part: null, anchor: '', author: null, excerpt: '' }
       : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
@@ -311,28 +316,22 @@ export class MessageRenderer {
     const text = (value: string, stored: ExportMessage['md']) => renderMarkup(value, stored, 'text', context).trim()
     const details: string[] = []
     if (view.thread !== null) details.push(`reply in thread${view.thread.author === null || view.thread.author === '' ? '' : `: ${view.thread.author}: ${view.thread.excerpt}`}`)
-    let body = message.t === undefined ? text(message.msg, message.md) : ''
-    const files = messageFiles(message)
-    const fileIds = new Set(files.map((file) => file._id))
-    const uploadAttachment = new Map<string, MessageAttachment>()
-    for (const attachment of message.attachments ?? []) {
-      const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
-      if (uploadId !== null) {
-        uploadAttachment.set(uploadId, attachment)
-      } else if (attachment.message_link !== undefined) {
-        const quoted = text(attachment.text ?? '', attachment.md).split('\n')
-        details.push(`> ${attachment.author_name === undefined ? '' : `${attachment.author_name}: `}${quoted[0]}`, ...quoted.slice(1).map((line) => `> ${line}`))
-        // A reply's text starts with its quote's permalink: the quote stands for it.
-        body = body.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '').trim()
-      } else {
-        const parts = [attachment.title, attachment.title_link, attachment.description === undefined ? undefined : text(attachment.description, attachment.descriptionMd), attachment.text === undefined ? undefined : text(attachment.text, attachment.md)]
-        details.push(`[${parts.filter((part) => part !== undefined && part !== '').join(' — ')}]`)
-      }
+    const { byUpload, quoted, others } = sortAttachments(message)
+    const own = withoutQuotedPermalinks(message, quoted)
+    const body = message.t === undefined ? text(own.text, own.stored) : ''
+    for (const attachment of quoted) {
+      const lines = text(attachment.text ?? '', attachment.md).split('\n')
+      details.push(`> ${attachment.author_name === undefined ? '' : `${attachment.author_name}: `}${lines[0]}`, ...lines.slice(1).map((line) => `> ${line}`))
+    }
+    for (const attachment of others) {
+      const parts = [attachment.title, attachment.title_link, attachment.description === undefined ? undefined : text(attachment.description, attachment.descriptionMd), attachment.text === undefined ? undefined : text(attachment.text, attachment.md)]
+      details.push(`[${parts.filter((part) => part !== undefined && part !== '').join(' — ')}]`)
     }
     // The page's uploads are the message's files, in order.
+    const files = messageFiles(message)
     view.uploads.forEach((upload, index) => {
-      const description = uploadAttachment.get(files[index]._id)?.description
-      details.push(`file: ${upload.name}${upload.size === null ? '' : ` (${upload.size})`}${description === undefined ? '' : ` — ${text(description, uploadAttachment.get(files[index]._id)!.descriptionMd)}`}`)
+      const attachment = byUpload.get(files[index]._id)
+      details.push(`file: ${upload.name}${upload.size === null ? '' : ` (${upload.size})`}${attachment?.description === undefined ? '' : ` — ${text(attachment.description, attachment.descriptionMd)}`}`)
     })
     for (const preview of view.previews) details.push(`link: ${preview.title}${preview.title === preview.href ? '' : ` <${preview.href}>`}${preview.description === null ? '' : ` — ${preview.description}`}`)
     const reactions = view.reactions.filter((reaction) => reaction.count > 0)
@@ -422,7 +421,7 @@ export class MessageRenderer {
     let storedSizes: Map<string, number | null> | null = null
     if (readsSizes) {
       storedSizes = new Map()
-      for (const file of messageFiles(message)) storedSizes.set(file._id, await this.options.repository.fileSize!(file, this.options.rid))
+      for (const file of messageFiles(message)) storedSizes.set(file._id, await this.storedSize(file) ?? null)
     }
     return this.build(message, storedSizes)
   }
@@ -444,42 +443,18 @@ export class MessageRenderer {
     const system = message.t === undefined ? null : systemSentence(message, this.sentenceOptions())
 
     // Most messages have no attachments, files, reactions or links: they share these empty lists.
-    let quotes: QuoteView[] = none
-    let attachments: MessageView['attachments'] = none
-    let text = message.msg
-    let stored = message.md
-    let byUpload: ReadonlyMap<string, MessageAttachment> = noUploadAttachments
-    if (message.attachments !== undefined && message.attachments.length > 0) {
-      // Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: shown once, as the upload.
-      const fileIds = new Set(messageFiles(message).map((file) => file._id))
-      const quoted = new Set<string>()
-      const uploadAttachments = new Map<string, MessageAttachment>()
-      byUpload = uploadAttachments
-      quotes = []
-      attachments = []
-      for (const attachment of message.attachments) {
-        const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
-        if (uploadId !== null) {
-          uploadAttachments.set(uploadId, attachment)
-        } else if (attachment.message_link !== undefined) {
-          quoted.add(attachment.message_link)
-          quotes.push(this.quoteView(attachment, attachmentContext))
-        } else {
-          attachments.push({
-            title: attachment.title ?? null,
-            href: safeHref(attachment.title_link),
-            imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
-            descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, attachmentContext),
-            textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, attachmentContext)
-          })
-        }
-      }
-      // A reply's text starts with `[ ](permalink)`: the quote block shows that message instead.
-      if (quoted.size > 0) {
-        text = text.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, '')
-        if (stored !== undefined) stored = withoutQuoteLinks(stored, quoted)
-      }
-    }
+    const { byUpload, quoted, others } = sortAttachments(message)
+    const quotes: QuoteView[] = quoted.length === 0 ? none : quoted.map((attachment) => this.quoteView(attachment, attachmentContext))
+    const attachments: MessageView['attachments'] = others.length === 0
+      ? none
+      : others.map((attachment) => ({
+        title: attachment.title ?? null,
+        href: safeHref(attachment.title_link),
+        imageHref: safeHref(attachment.image_url ?? attachment.video_url ?? attachment.audio_url),
+        descriptionHtml: attachment.description === undefined ? '' : this.markup(attachment.description, attachment.descriptionMd, attachmentContext),
+        textHtml: attachment.text === undefined ? '' : this.markup(attachment.text, attachment.md, attachmentContext)
+      }))
+    const { text, stored } = withoutQuotedPermalinks(message, quoted)
 
     const previous = this.previous
     // As Rocket.Chat's isMessageSequential: one author, within five minutes, no system message between,
@@ -577,6 +552,40 @@ export class MessageRenderer {
 /** The shared empty list of a message without that kind of content (never written to). */
 const none: never[] = []
 const noUploadAttachments: ReadonlyMap<string, MessageAttachment> = new Map()
+
+interface SortedAttachments {
+  /** Rocket.Chat describes each upload again as an attachment linking `/file-upload/…`: by upload id, shown once, as the upload */
+  byUpload: ReadonlyMap<string, MessageAttachment>
+  /** quotes of other messages (`message_link`) */
+  quoted: MessageAttachment[]
+  /** the rest: bots', integrations' */
+  others: MessageAttachment[]
+}
+
+const noAttachments: SortedAttachments = { byUpload: noUploadAttachments, quoted: none, others: none }
+
+/** A message's attachments by what the page and the mail make of them. */
+function sortAttachments (message: ExportMessage): SortedAttachments {
+  if (message.attachments === undefined || message.attachments.length === 0) return noAttachments
+  const fileIds = new Set(messageFiles(message).map((file) => file._id))
+  const sorted = { byUpload: new Map<string, MessageAttachment>(), quoted: [] as MessageAttachment[], others: [] as MessageAttachment[] }
+  for (const attachment of message.attachments) {
+    const uploadId = attachedUploadId(attachment, (id) => fileIds.has(id))
+    if (uploadId !== null) sorted.byUpload.set(uploadId, attachment)
+    else if (attachment.message_link !== undefined) sorted.quoted.push(attachment)
+    else sorted.others.push(attachment)
+  }
+  return sorted
+}
+
+/** A reply's text starts with `[ ](permalink)` of each message it quotes: left out of its text and tree, the quote shows that message. */
+function withoutQuotedPermalinks (message: ExportMessage, quoted: readonly MessageAttachment[]): { text: string, stored: ExportMessage['md'] } {
+  if (quoted.length === 0) return { text: message.msg, stored: message.md }
+  return {
+    text: message.msg.replace(/^(?:\[\s*\]\([^)\s]*\)\s*)+/, ''),
+    stored: message.md === undefined ? undefined : withoutQuoteLinks(message.md, new Set(quoted.map((attachment) => attachment.message_link!)))
+  }
+}
 
 interface LooseNode { type: string, value?: unknown }
 
