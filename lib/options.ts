@@ -634,10 +634,17 @@ export async function resolveOptions (options: RoomsExportOptions, backend: Back
     translate: translate === undefined ? null : guardedTranslate(translate),
     renderInWorker: options.renderInWorker ?? true,
     metrics: await resolveMetrics(options.metrics),
-    signing: resolveSigning(options.signing),
+    signing: resolveSigningOption(options.signing),
     timestamp: options.timestamp === undefined ? null : guard(options.timestamp, undefined, 'the timestamp hook'),
     allowHistory: options.allowHistory ?? false
   }
+}
+
+function resolveSigningOption (signing: RoomsExportOptions['signing']): ResolvedSigning | null {
+  if (signing === undefined) return null
+  if (typeof signing !== 'object' || signing === null || Array.isArray(signing)) fail('option "signing" must be an object { privateKey, keyId, publicKeys? }')
+  rejectUnknownKeys(signing, ['privateKey', 'keyId', 'publicKeys'], 'signing.')
+  return resolveSigning(signing)
 }
 
 async function resolveMetrics (metrics: RoomsExportOptions['metrics']): Promise<ExportMetrics> {

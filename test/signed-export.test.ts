@@ -15,7 +15,7 @@ import { buildApp } from './helpers/app.ts'
 import { exportToZip, generalJsonManifestHead, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, general } from './helpers/fixtures.ts'
 import { localTsa } from './helpers/tsa.ts'
-import { readZip } from './helpers/zip.ts'
+import { readZip, writeZip } from './helpers/zip.ts'
 
 const run = promisify(execFile)
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex')
@@ -26,16 +26,6 @@ const current = generateKeyPairSync('ed25519')
 const earlier = generateKeyPairSync('ed25519')
 const signing = { privateKey: pem(current.privateKey), keyId: '2026-12', publicKeys: [{ keyId: '2026-06', publicKey: pem(earlier.publicKey) }] }
 const jwkOf = (key: KeyObject, kid: string) => ({ kty: 'OKP', crv: 'Ed25519', x: key.export({ format: 'jwk' }).x, kid, use: 'sig', alg: 'EdDSA' })
-
-/** A zip of `entries` in order, as an archiver that is not ours writes it: the tampered copies. */
-async function writeZip (entries: [string, Buffer][]): Promise<Buffer> {
-  const zip = new yazl.ZipFile()
-  for (const [name, content] of entries) zip.addBuffer(content, name)
-  zip.end()
-  const chunks: Buffer[] = []
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-}
 
 async function signedApp (test: Parameters<typeof buildApp>[0], options: RoomsExportOptions = {}) {
   return await buildApp(test, { signing, publicUrl: 'https://chat.example', ...options })

@@ -30,7 +30,7 @@ import { slotLimits, tooManyExports } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
 import { packageName, packageVersion } from '../package-info.ts'
 import { signManifest } from '../signing/manifest-signature.ts'
-import { readTimestampImprint, timestampTokenOf } from '../signing/timestamp-token.ts'
+import { readTimestampToken } from '../signing/timestamp-token.ts'
 import { verifyInstructions } from '../signing/verify-instructions.ts'
 
 export interface Manifest {
@@ -394,10 +394,10 @@ export class FileExports {
     const digest = createHash('sha256').update(manifest).digest()
     watchdog.waitingOn('the timestamp hook')
     const answer = await raceAbort(timestamp(digest), signal)
-    const token = answer instanceof Uint8Array ? timestampTokenOf(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength)) : null
-    if (token === null) throw new StageError('the timestamp hook', new Error('it returned no RFC 3161 time-stamp token'))
-    if (!readTimestampImprint(token)!.digest.equals(digest)) throw new StageError('the timestamp hook', new Error('its token stamps another digest than the manifest\'s SHA-256'))
-    await archive.addBuffer('manifest.tsr', token)
+    const stamped = answer instanceof Uint8Array ? readTimestampToken(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength)) : null
+    if (stamped === null) throw new StageError('the timestamp hook', new Error('it returned no RFC 3161 time-stamp token'))
+    if (!stamped.imprint.digest.equals(digest)) throw new StageError('the timestamp hook', new Error('its token stamps another digest than the manifest\'s SHA-256'))
+    await archive.addBuffer('manifest.tsr', stamped.token)
   }
 
   /**

@@ -55,7 +55,7 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false, 
     rid: message.rid,
     ts: isKnownTime(message.ts) ? message.ts.toISOString() : undefined,
     msg: message.t === 'e2e' ? '' : message.msg,
-    u: person(message.u)
+    u: personOf(message.u)
   }
   if (message.t !== undefined) json.t = message.t
   if (message.md !== undefined && message.t !== 'e2e') json.md = message.md as unknown[]
@@ -88,7 +88,7 @@ export function toJsonMessage (message: ExportMessage, archivesUploads = false, 
 
 const noAssets: ReadonlyMap<string, string> = new Map()
 
-function person (user: { _id: string, username: string, name?: string }): JsonMessage['u'] {
+function personOf (user: { _id: string, username: string, name?: string }): JsonMessage['u'] {
   return user.name === undefined ? { _id: user._id, username: user.username } : { _id: user._id, username: user.username, name: user.name }
 }
 
@@ -141,7 +141,7 @@ class UserDirectory {
 
   note (person: { _id?: string, username?: string, name?: string } | undefined): void {
     if (person?._id === undefined || person._id === '' || person.username === undefined || person.username === '' || this.people.has(person.username)) return
-    this.people.set(person.username, person.name === undefined ? { _id: person._id, username: person.username } : { _id: person._id, username: person.username, name: person.name })
+    this.people.set(person.username, personOf({ _id: person._id, username: person.username, name: person.name }))
   }
 
   noteMessage (message: ExportMessage): void {

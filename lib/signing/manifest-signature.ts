@@ -66,13 +66,8 @@ function checkKeyId (keyId: unknown, name: string): string {
   return keyId
 }
 
-/** The `signing` option checked: Ed25519 keys only, ids unique. */
-export function resolveSigning (signing: unknown): ResolvedSigning | null {
-  if (signing === undefined) return null
-  if (typeof signing !== 'object' || signing === null || Array.isArray(signing)) fail('option "signing" must be an object { privateKey, keyId, publicKeys? }')
-  const unknown = Object.keys(signing).find((key) => !['privateKey', 'keyId', 'publicKeys'].includes(key))
-  if (unknown !== undefined) fail(`unknown option "signing.${unknown}"`)
-  const { privateKey: given, keyId, publicKeys = [] } = signing as SigningOptions
+/** The `signing` option's keys checked (the object's shape is options.ts's): Ed25519 keys only, ids unique. */
+export function resolveSigning ({ privateKey: given, keyId, publicKeys = [] }: SigningOptions): ResolvedSigning {
   const privateKey = readKey(given, 'signing.privateKey', (pem) => createPrivateKey(pem))
   if (privateKey.type !== 'private' || !isEd25519(privateKey)) fail('option "signing.privateKey" must be an Ed25519 private key (e.g. openssl genpkey -algorithm ed25519)')
   const keys = [publicJwkOf(createPublicKey(privateKey), checkKeyId(keyId, 'signing.keyId'))]

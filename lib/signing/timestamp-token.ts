@@ -103,17 +103,15 @@ function contentInfoOf (der: Buffer): Element {
 }
 
 /**
- * The token itself (its DER bytes) when `der` is a token or a TimeStampResp
- * holding one; `null` when it is neither.
+ * The token itself (its DER bytes) and what it stamps, when `der` is a token
+ * or a TimeStampResp holding one; `null` when it is neither.
  */
-export function timestampTokenOf (der: Buffer): Buffer | null {
-  try {
-    const contentInfo = contentInfoOf(der)
-    return readTimestampImprint(der) === null ? null : der.subarray(contentInfo.offset, contentInfo.end)
-  } catch (err) {
-    if (err instanceof MalformedToken) return null
-    throw err
-  }
+export function readTimestampToken (der: Buffer): { token: Buffer, imprint: TimestampImprint } | null {
+  const imprint = readTimestampImprint(der)
+  if (imprint === null) return null
+  // Read once already: the ContentInfo is there.
+  const contentInfo = contentInfoOf(der)
+  return { token: der.subarray(contentInfo.offset, contentInfo.end), imprint }
 }
 
 /** A time-stamp token is a few KB; anything much bigger is not one, and is not walked. */

@@ -1,4 +1,5 @@
 import yauzl from 'yauzl'
+import yazl from 'yazl'
 
 /** Every entry of a zip, in archive order, read back with a real unzip library (CRCs checked). */
 export async function readZip (zip: Buffer): Promise<Map<string, Buffer>> {
@@ -10,4 +11,14 @@ export async function readZip (zip: Buffer): Promise<Map<string, Buffer>> {
     entries.set(entry.fileName, Buffer.concat(chunks))
   }
   return entries
+}
+
+/** A zip of `entries` in order, as an archiver that is not ours writes it (yazl): tampered copies of an export. */
+export async function writeZip (entries: Iterable<[string, Buffer]>): Promise<Buffer> {
+  const zip = new yazl.ZipFile()
+  for (const [name, content] of entries) zip.addBuffer(content, name)
+  zip.end()
+  const chunks: Buffer[] = []
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }
