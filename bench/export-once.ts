@@ -1,6 +1,7 @@
 /**
  * One measured export in a fresh process, so its peak RSS is its own:
- *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md]
+ *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md] [no-extras]
+ * (`no-extras`: the rich corpora without their code blocks, formulas, custom emoji and avatars).
  * Prints one JSON line: { format, corpus, messages, ms, zipBytes, peakRssMb, peakHeapMb }.
  */
 import { createWriteStream } from 'node:fs'
@@ -12,7 +13,8 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { benchApp, corpusMessage, prepareCorpus, settledExport, type Corpus } from './synthetic.ts'
 
-const [format, countText, corpusName = 'plain'] = process.argv.slice(2)
+const [format, countText, corpusName = 'plain', extrasArgument] = process.argv.slice(2)
+const extras = extrasArgument !== 'no-extras'
 const count = Number(countText)
 const corpus = corpusName as Corpus
 // Before the clock and the memory sampler start: the rich corpus's trees are parsed once.
@@ -33,7 +35,7 @@ async function baseline (): Promise<number> {
   await pipeline(Readable.from((async function * () {
     let pending = ''
     for (let index = 0; index < count; index++) {
-      pending += JSON.stringify(corpusMessage(corpus, index)) + ',\n'
+      pending += JSON.stringify(corpusMessage(corpus, index, extras)) + ',\n'
       if (pending.length >= 65536) { yield pending; pending = '' }
     }
     if (pending !== '') yield pending
@@ -50,7 +52,7 @@ async function baseline (): Promise<number> {
  * the peak of a 1M-message HTML export.
  */
 async function pluginExport (): Promise<{ zipBytes: number, ms: number }> {
-  const app = await benchApp(count, directory, corpus)
+  const app = await benchApp(count, directory, corpus, extras)
   await app.ready()
   const { bytes, ms } = await settledExport(app, { format }, { pollMs: 250 })
   await app.close()
@@ -67,4 +69,4 @@ const { zipBytes, ms } = format === 'baseline' ? await baselineExport() : await 
 clearInterval(sampler)
 peakRss = Math.max(peakRss, process.memoryUsage.rss())
 await rm(directory, { recursive: true, force: true })
-process.stdout.write(`${JSON.stringify({ format, corpus, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576), peakHeapMb: Math.round(peakHeap / 1048576) })}\n`)
+process.stdout.write(`${JSON.stringify({ format, corpus, extras, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576), peakHeapMb: Math.round(peakHeap / 1048576) })}\n`)

@@ -81,7 +81,7 @@ const variants: { corpus: string, format: string, target: number | null }[] = [
   { corpus: 'rich-no-md', format: 'html', target: 2.5 }
 ]
 print(`# Throughput and memory: ${count(big)} messages per export, median of ${runs} interleaved runs`)
-print('  corpora: plain (synthetic words); rich (Rocket.Chat-shaped: ~30 % markup with stored md, mentions, emoji, links, quotes, threads, 1 % uploads, 3 % system messages); rich-no-md (the same, parsed by the export)')
+print('  corpora: plain (synthetic words); rich (Rocket.Chat-shaped: ~30 % markup with stored md, mentions, emoji, links, quotes, threads, 1 % uploads, 3 % system messages, 1 % each code blocks, formulas and custom emoji, avatars for three people in four); rich-no-md (the same, parsed by the export)')
 const results = new Map<string, Record<string, number | string>[]>(variants.map(({ corpus, format }) => [`${corpus}/${format}`, []]))
 for (let run = 0; run < runs; run++) {
   for (const { corpus, format } of variants) results.get(`${corpus}/${format}`)!.push(child('export-once.ts', format, big, corpus)[0])
@@ -96,6 +96,18 @@ for (const { corpus, format, target } of variants) {
   const goal = target === null ? '' : `target ≤ ${target.toFixed(1)}× — ${verdict(ratio <= target)}`
   print(`  ${key.padEnd(20)} ${String(ms).padStart(7)} ms ${count(Math.round(big / ms * 1000)).padStart(9)} msg/s  ${ratio.toFixed(2)}× baseline  peak RSS ${rssOf(key)} MB  ${goal}  (runs: ${results.get(key)!.map((result) => result.ms).join(', ')} ms)`)
 }
+
+const extrasMessages = Math.min(big, 200_000)
+print(`\n# What the rich corpus's pictures, code and formulas cost: rich HTML, ${count(extrasMessages)} messages, with them and without (median of ${runs} interleaved runs)`)
+print('  with: avatars for 30 of 40 people (200 px PNGs, each read twice: to name it, then to archive it), 1 % messages with a :party_parrot: custom emoji, 1 % JavaScript code blocks highlighted, 1 % KaTeX formulas — within the export\'s 1 s budget for code and formulas')
+const extrasRuns = { with: [] as Record<string, number | string>[], without: [] as Record<string, number | string>[] }
+for (let run = 0; run < runs; run++) {
+  extrasRuns.with.push(child('export-once.ts', 'html', extrasMessages, 'rich')[0])
+  extrasRuns.without.push(child('export-once.ts', 'html', extrasMessages, 'rich', 'no-extras')[0])
+}
+const extrasMs = median(extrasRuns.with.map((result) => Number(result.ms)))
+const bareMs = median(extrasRuns.without.map((result) => Number(result.ms)))
+print(`  with ${extrasMs} ms, without ${bareMs} ms: ${(extrasMs / bareMs).toFixed(2)}× (${extrasMs - bareMs} ms for ${count(extrasMessages / 100)} code blocks, as many formulas and emoji, and 30 avatars); peak RSS ${median(extrasRuns.with.map((result) => Number(result.peakRssMb)))} vs ${median(extrasRuns.without.map((result) => Number(result.peakRssMb)))} MB  (runs: ${extrasRuns.with.map((result) => result.ms).join(', ')} vs ${extrasRuns.without.map((result) => result.ms).join(', ')} ms)`)
 
 print(`\n# Memory: peak RSS of the exporting process, median of ${runs} runs (range), 10,000 vs ${count(big)} messages (the ${count(big)} figures from the runs above)`)
 const peaksOf = (key: string, field: string) => results.get(key)!.map((result) => Number(result[field]))

@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import roomsExport, { createDirectoryStorage, type ExportMessage, type MarkdownTree, type RoomRepository } from '../index.ts'
+import { png } from '../example/pictures.ts'
 import { realisticText } from './texts.ts'
 
 export const benchRoom = { _id: 'BENCH', t: 'c', name: 'bench', fname: 'Bench room', topic: 'synthetic' }
@@ -47,8 +49,11 @@ export async function prepareCorpus (corpus: Corpus): Promise<void> {
 }
 const systemKinds = ['uj', 'ul', 'au', 'ru', 'room_changed_topic', 'subscription-role-added', 'user-muted', 'message_pinned', 'room-archived', 'livechat-started']
 
-/** The n-th message of the rich corpus: Rocket.Chat-shaped, with markup, quotes, threads, uploads, system messages. */
-export function richMessage (index: number, withMd: boolean): ExportMessage {
+/**
+ * The n-th message of the rich corpus: Rocket.Chat-shaped, with markup, quotes, threads, uploads,
+ * system messages — and, with `extras`, 1 % code blocks in JavaScript, 1 % formulas and 1 % custom emoji.
+ */
+export function richMessage (index: number, withMd: boolean, extras = true): ExportMessage {
   const message = syntheticMessage(index)
   delete message.tmid
   const kind = index % 100
@@ -78,26 +83,51 @@ export function richMessage (index: number, withMd: boolean): ExportMessage {
   } else if (kind === 60) {
     message.urls = [{ url: 'https://news.example.com/story', title: 'Big story', description: 'What happened today' }]
     message.msg = 'worth a read https://news.example.com/story'
+  } else if (kind === 80 && extras) {
+    // a code block naming its language: highlighted on the page (within the export's budget)
+    message.msg = `\`\`\`js\nconst total${index} = items.filter((item) => item.id > ${index}).length\nconsole.log(total${index})\n\`\`\``
+  } else if (kind === 81 && extras) {
+    message.msg = `the rate is $\\frac{${index}}{${index % 97 + 1}}$ per hour`
+  } else if (kind === 82 && extras) {
+    message.msg = `shipped ${index} :party_parrot:`
+    message.reactions = { ':party_parrot:': { usernames: [`user${index % 40}`] } }
   } else if (kind >= 70 && kind < 74) {
     // a thread: the parent (70) and its replies (71–73)
     if (kind === 70) message.tcount = 3
     else message.tmid = `m${(index - (kind - 70)).toString(36).padStart(8, '0')}`
   }
+  if (withMd && kind >= 80 && kind <= 82 && extras) message.md = parseMarkup!(message.msg) ?? undefined
   return message
 }
 
-/** The n-th message of a corpus. */
-export function corpusMessage (corpus: Corpus, index: number): ExportMessage {
-  return corpus === 'plain' ? syntheticMessage(index) : richMessage(index, corpus === 'rich')
+/** The n-th message of a corpus; `extras`: the rich corpora's code, formulas, custom emoji and avatars. */
+export function corpusMessage (corpus: Corpus, index: number, extras = true): ExportMessage {
+  return corpus === 'plain' ? syntheticMessage(index) : richMessage(index, corpus === 'rich', extras)
 }
 
-/** A repository that generates `count` messages as they are read: memory holds none of them. */
-export function syntheticRepository (count: number, corpus: Corpus = 'plain'): RoomRepository {
+const partyParrot = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+
+/**
+ * A repository that generates `count` messages as they are read: memory holds none of them. The
+ * rich corpora's (with `extras`) also give avatars — three people in four have one, a 200 px PNG of
+ * their own colour — and the custom emoji `:party_parrot:`.
+ */
+export function syntheticRepository (count: number, corpus: Corpus = 'plain', extras = true): RoomRepository {
+  const pictures = corpus !== 'plain' && extras
   return {
+    ...(pictures
+      ? {
+          async openAvatar (username: string) {
+            const number = Number(username.replace('user', ''))
+            return number % 4 === 0 ? null : Readable.from([png(200, 200, () => [number * 6, 120, 255 - number * 6])])
+          },
+          async openCustomEmoji (name: string) { return name === 'party_parrot' ? Readable.from([partyParrot]) : null }
+        }
+      : {}),
     async findRoomById (rid) { return rid === benchRoom._id ? benchRoom : null },
     async * findMessages ({ from, to }) {
       for (let index = 0; index < count; index++) {
-        const message = corpusMessage(corpus, index)
+        const message = corpusMessage(corpus, index, extras)
         if (message.ts >= from && message.ts <= to) yield message
       }
     },
@@ -107,7 +137,7 @@ export function syntheticRepository (count: number, corpus: Corpus = 'plain'): R
 }
 
 /** A host whose every request is the bench user, exporting `count` synthetic messages into `directory`. */
-export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain'): Promise<FastifyInstance> {
+export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain', extras = true): Promise<FastifyInstance> {
   await prepareCorpus(corpus)
   const app = Fastify()
   app.get('/ping', async () => ({ pong: true }))
@@ -115,7 +145,7 @@ export async function benchApp (count: number, directory: string, corpus: Corpus
     authenticate: async () => benchUser,
     hasPermission: async () => true,
     canAccessRoom: async () => true,
-    repository: syntheticRepository(count, corpus),
+    repository: syntheticRepository(count, corpus, extras),
     storage: createDirectoryStorage(directory),
     // one user runs the responsiveness bench's four exports at once
     limits: { htmlMessagesPerPart: 1_000_000_000, concurrentExportsPerUser: 4 }

@@ -1,4 +1,5 @@
 import type { ExportMessage, ExportRoom, ExportUser, MemoryRepositoryData } from '../index.ts'
+import { identicon, partyEmoji } from './pictures.ts'
 
 /** A deterministic pseudo-random sequence, so every demo run shows the same room. */
 function randomSequence (seed: number): () => number {
@@ -31,7 +32,8 @@ const lines = [
   'Can someone restart the build agent?',
   'Here is the doc: https://docs.example.com/plan',
   '<script>alert("xss")</script> — this should show as text',
-  'Use `npm ci` then `npm start`.'
+  'Use `npm ci` then `npm start`.',
+  'Shipped it :party_parrot:'
 ]
 const emoji = [':+1:', ':tada:', ':eyes:', ':heart:']
 
@@ -76,5 +78,7 @@ export function demoData (): MemoryRepositoryData {
     messages.push(message)
   }
   messages.push({ _id: 'secret1', rid: 'SECRET', ts: new Date(Date.UTC(2024, 2, 1, 9)), msg: 'Budget talk', u: authors[0] })
-  return { rooms: demoRooms, users: demoUsers.map(({ token, ...user }) => user), messages, files }
+  // Everyone but Bob has an avatar (he shows his initials); the server has one custom emoji.
+  const avatars = Object.fromEntries(demoUsers.filter(({ username }) => username !== 'bob').map(({ username }) => [username, identicon(username)]))
+  return { rooms: demoRooms, users: demoUsers.map(({ token, ...user }) => user), messages, files, avatars, customEmoji: { party_parrot: partyEmoji } }
 }

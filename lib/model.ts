@@ -229,6 +229,22 @@ export interface RoomRepository {
    */
   fileSize? (file: FileRef, rid: string): Promise<number | null>
   /**
+   * A person's avatar picture (PNG, JPEG, GIF or WebP; at most 1 MB), or
+   * `null` when they have none — the page then shows their initials. Called
+   * twice per author of an HTML file export (to name the picture, then to
+   * archive it under `avatars/`); anything else it gives (an SVG, an error)
+   * leaves the initials and is listed in the manifest's `pictures.missing`.
+   */
+  openAvatar? (username: string): Promise<NodeJS.ReadableStream | UnavailableUpload | null>
+  /**
+   * A custom emoji's picture by its name or an alias (as `:name:` is
+   * written), or `null` when the server has no such emoji — the page then
+   * shows `:name:` as text. Called as `openAvatar` is, for every `:name:` of
+   * an HTML file export's texts and reactions that is no Unicode emoji;
+   * archived under `emoji/`.
+   */
+  openCustomEmoji? (name: string): Promise<NodeJS.ReadableStream | UnavailableUpload | null>
+  /**
    * How many messages `findMessages` yields for the same query, leaving out
    * `_hidden` edit-history copies — counted once when a file export starts,
    * for the status's `total` and `progress`. Without this method (or when

@@ -556,7 +556,7 @@ function resolveStorage (storage: unknown): ExportStorage | undefined {
 
 /** The repository's methods as the plugin calls them: see lib/host-code.ts. */
 function guardedRepository (repository: RoomRepository): RoomRepository {
-  const { openFile, fileSize, countMessages, findHistory, findDeletions } = repository
+  const { openFile, fileSize, countMessages, findHistory, findDeletions, openAvatar, openCustomEmoji } = repository
   const stage = 'the repository'
   return {
     findRoomById: async (rid) => readStoredRoom(await callHost(() => repository.findRoomById(rid), stage), rid),
@@ -567,7 +567,9 @@ function guardedRepository (repository: RoomRepository): RoomRepository {
     ...(fileSize === undefined ? {} : { fileSize: guard(fileSize, repository, stage) }),
     ...(countMessages === undefined ? {} : { countMessages: guard(countMessages, repository, stage) }),
     ...(findHistory === undefined ? {} : { findHistory: guardIterable(findHistory, repository, stage) }),
-    ...(findDeletions === undefined ? {} : { findDeletions: guardIterable(findDeletions, repository, stage) })
+    ...(findDeletions === undefined ? {} : { findDeletions: guardIterable(findDeletions, repository, stage) }),
+    ...(openAvatar === undefined ? {} : { openAvatar: guard(openAvatar, repository, stage) }),
+    ...(openCustomEmoji === undefined ? {} : { openCustomEmoji: guard(openCustomEmoji, repository, stage) })
   }
 }
 

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { chromium } from 'playwright-core'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportRoom } from '../index.ts'
+import { identicon, partyEmoji } from '../example/pictures.ts'
 import { hostHooks } from '../test/helpers/app.ts'
 import { alice, authHeaders } from '../test/helpers/fixtures.ts'
 import { richRoom, richRoomData } from '../test/helpers/rich-room.ts'
@@ -34,7 +35,15 @@ const teamMessages: ExportMessage[] = [
 
 const app = Fastify()
 await app.register(roomsExport, {
-  repository: createMemoryRepository({ ...richRoomData(), rooms: [richRoom, teamRoom], messages: [...richRoomData().messages, ...teamMessages], users: [...richRoomData().users, noa, yusuf, dana] }),
+  repository: createMemoryRepository({
+    ...richRoomData(),
+    rooms: [richRoom, teamRoom],
+    messages: [...richRoomData().messages, ...teamMessages],
+    users: [...richRoomData().users, noa, yusuf, dana],
+    // Pictures for some (Bob and Dana keep their initials) and the rich room's custom emoji.
+    avatars: Object.fromEntries(['alice', 'carol', 'noa', 'yusuf'].map((username) => [username, identicon(username)])),
+    customEmoji: { party_parrot: partyEmoji }
+  }),
   storage: createDirectoryStorage(join(work, 'storage')),
   ...hostHooks()
 })

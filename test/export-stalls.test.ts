@@ -131,6 +131,40 @@ t.test('an upload stream that never ends: the export fails naming the upload, th
   t.same(await storedFiles(directory), [])
 })
 
+t.test('an avatar that never opens, a custom emoji whose stream never ends: the export fails naming the picture, the stream is destroyed', async (t) => {
+  // On the main thread with a short timeout; in the render worker (which takes longer than that to
+  // start, from source) with a longer one: there the picture is asked for across threads.
+  for (const [stalled, renderInWorker, stallTimeoutMs] of [['avatar', false, 200], ['emoji', false, 200], ['avatar', true, 3000]] as const) {
+    const directory = await temporaryDirectory(t)
+    const data = fixtureData()
+    const memory = createMemoryRepository({ ...data, messages: data.messages.map((message) => message._id === 'start' ? { ...message, msg: 'first :party_parrot:' } : message) })
+    const streams: Readable[] = []
+    const app = await buildApp(t, {
+      storage: createDirectoryStorage(directory),
+      limits: { stallTimeoutMs },
+      renderInWorker,
+      repository: {
+        ...memory,
+        openAvatar: async () => stalled === 'avatar' ? await new Promise<never>(() => {}) : null,
+        async openCustomEmoji () {
+          const stream = new Readable({ read () {} })
+          stream.push('GIF89a, then silence')
+          streams.push(stream)
+          return stream
+        }
+      }
+    })
+    const descriptors = await openDescriptors()
+    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' })).json()
+    const status = await waitForExport(app, alice, exportId)
+    t.same(status, failedStatus(status, exportId, 'html', `stalled: ${stalled === 'avatar' ? 'the avatar of "alice"' : 'the emoji "party_parrot"'} made no progress for ${stallTimeoutMs} ms`))
+    t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
+    t.same(streams.map((stream) => stream.destroyed), stalled === 'avatar' ? [] : [true], 'the picture stream was destroyed')
+    t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+    await assertSlotFree(t, app)
+  }
+})
+
 t.test('a storage that stops taking bytes: the export fails naming the storage', async (t) => {
   const writes: Writable[] = []
   const removed: string[] = []

@@ -14,6 +14,10 @@ export interface MemoryRepositoryData {
    * and `parent` (served by `findHistory`).
    */
   deletions?: (MessageDeletion & { rid: string, ts: Date })[]
+  /** Avatar pictures by username (served by `openAvatar`, which exists only with this field). */
+  avatars?: Record<string, Buffer>
+  /** Custom emoji pictures by name, an alias as a name of its own (served by `openCustomEmoji`, which exists only with this field). */
+  customEmoji?: Record<string, Buffer>
 }
 
 /** Index of the first message with `ts >= instant` in a sorted list. */
@@ -49,8 +53,11 @@ export function createMemoryRepository (data: MemoryRepositoryData): RoomReposit
     if (message._hidden === true && message.parent !== undefined) versionsByParent.set(message.parent, [...versionsByParent.get(message.parent) ?? [], message])
   }
   const deletions = [...data.deletions ?? []].sort((a, b) => a.ts.getTime() - b.ts.getTime())
+  const picture = (pictures: Record<string, Buffer>) => async (name: string) => Object.hasOwn(pictures, name) ? Readable.from([pictures[name]]) : null
 
   return {
+    ...(data.avatars === undefined ? {} : { openAvatar: picture(data.avatars) }),
+    ...(data.customEmoji === undefined ? {} : { openCustomEmoji: picture(data.customEmoji) }),
     async findRoomById (rid) {
       return rooms.get(rid) ?? null
     },

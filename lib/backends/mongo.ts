@@ -340,6 +340,21 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
     async fileSize (file, rid) {
       const record = await uploadOf(file, rid)
       return record === null ? null : await stores.sizeOf(record)
+    },
+
+    async openAvatar (username) {
+      // The newest, should an older one linger: Rocket.Chat replaces a person's avatar record on upload.
+      const [record] = await db.collection('rocketchat_avatars').find(
+        { name: username },
+        { projection: { store: 1, extension: 1, complete: 1, AmazonS3: 1, s3: 1 }, sort: { _updatedAt: -1 }, limit: 1 }
+      ).toArray() as unknown as UploadRecord[]
+      return record === undefined ? null : await stores.openAvatar({ ...record, _id: String(record._id) })
+    },
+
+    async openCustomEmoji (name) {
+      const record = await db.collection('rocketchat_custom_emoji').findOne({ $or: [{ name }, { aliases: name }] }, { projection: { name: 1, extension: 1 } })
+      if (record === null || typeof record.name !== 'string' || typeof record.extension !== 'string') return null
+      return await stores.openCustomEmoji({ name: record.name, extension: record.extension })
     }
   }
 }

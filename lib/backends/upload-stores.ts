@@ -57,7 +57,7 @@ export interface S3ClientLike {
  */
 export interface MongoUploadsOptions {
   /**
-   * The folder of Rocket.Chat's FileSystem store (`FileSystem:Uploads`).
+   * The folder of Rocket.Chat's FileSystem store (`FileSystem:Uploads`, and `FileSystem:Avatars`).
    * @default Rocket.Chat's `FileUpload_FileSystemPath` setting, read once, at the first upload that needs it
    */
   fileSystemPath?: string
@@ -70,14 +70,39 @@ export interface MongoUploadsOptions {
 }
 
 type Opened = NodeJS.ReadableStream | UnavailableUpload | null
+/** Why a store cannot be read, said after its name ("stored in AmazonS3:Uploads, whose bucket …") */
+interface NotSetUp { notSetUp: string }
 
-const settingNames = ['FileUpload_FileSystemPath', 'FileUpload_S3_Bucket', 'FileUpload_S3_Region', 'FileUpload_S3_BucketURL', 'FileUpload_S3_ForcePathStyle', 'FileUpload_S3_AWSAccessKeyId', 'FileUpload_S3_AWSSecretAccessKey']
+/**
+ * Rocket.Chat keeps avatars as it keeps uploads — records in
+ * `rocketchat_avatars` (`name` the username) whose `store` is `GridFS:Avatars`,
+ * `FileSystem:Avatars` or `AmazonS3:Avatars`, read as the same store's uploads
+ * are, from the bucket `rocketchat_avatars` in GridFS
+ * (app/file-upload/server/lib/FileUpload.ts, `FileUpload.getStore('Avatars')`).
+ */
+export type UploadKind = 'Uploads' | 'Avatars'
+const gridFsBuckets: Record<UploadKind, string> = { Uploads: 'rocketchat_uploads', Avatars: 'rocketchat_avatars' }
+
+/**
+ * A custom emoji's record in `rocketchat_custom_emoji`. Its picture is a file
+ * named `encodeURIComponent(<name>.<extension>)` in the store that
+ * `EmojiUpload_Storage_Type` names: the GridFS bucket `custom_emoji`, or the
+ * folder `EmojiUpload_FileSystemPath` (app/emoji-custom/server/startup/emoji-custom.js,
+ * app/file/server/file.server.ts).
+ */
+export interface CustomEmojiRecord { name: string, extension: string }
+
+const settingNames = ['EmojiUpload_Storage_Type', 'EmojiUpload_FileSystemPath', 'FileUpload_FileSystemPath', 'FileUpload_S3_Bucket', 'FileUpload_S3_Region', 'FileUpload_S3_BucketURL', 'FileUpload_S3_ForcePathStyle', 'FileUpload_S3_AWSAccessKeyId', 'FileUpload_S3_AWSSecretAccessKey']
 
 export interface UploadStores {
   /** the upload's bytes, `null` when they are not there, or why they are not read */
   open: (record: UploadRecord) => Promise<Opened>
   /** the size its record gives, `null` when `open` would not give the bytes */
   sizeOf: (record: UploadRecord) => Promise<number | null>
+  /** an avatar's bytes (a record of `rocketchat_avatars`), as `open` gives an upload's */
+  openAvatar: (record: UploadRecord) => Promise<Opened>
+  /** a custom emoji's picture */
+  openCustomEmoji: (record: CustomEmojiRecord) => Promise<Opened>
 }
 
 /** The bytes of an upload, from whichever store its record names. */
@@ -87,30 +112,34 @@ export function createUploadStores (database: MongoDatabase, options: MongoUploa
   const settings = async () => await (settingsOnce ??= db.collection('rocketchat_settings')
     .find({ _id: { $in: settingNames as unknown as Document['_id'][] } }, { projection: { value: 1 } }).toArray()
     .then((found) => new Map(found.map((setting) => [String(setting._id), setting.value]))))
-  let s3Once: Promise<{ client: S3ClientLike, bucket: string } | UnavailableUpload> | undefined
+  let s3Once: Promise<{ client: S3ClientLike, bucket: string } | NotSetUp> | undefined
   const s3 = async () => await (s3Once ??= options.s3 !== undefined ? Promise.resolve(options.s3) : s3FromSettings(await settings()))
 
-  async function fromGridFs (record: UploadRecord): Promise<Opened> {
+  async function fromGridFs (record: UploadRecord, kind: UploadKind): Promise<Opened> {
     const { GridFSBucket } = await mongoDriver()
-    const bucket = new GridFSBucket(db, { bucketName: 'rocketchat_uploads' })
+    const bucket = new GridFSBucket(db, { bucketName: gridFsBuckets[kind] })
     const [stored] = await bucket.find({ _id: record._id as unknown as Document['_id'] }, { limit: 1, projection: { _id: 1 } }).toArray()
     return stored === undefined ? null : bucket.openDownloadStream(stored._id)
   }
 
   /** The FileSystem store's folder; Rocket.Chat's default is '' — which its store would read as the root of the disk: not configured. */
-  async function fileSystemFolder (): Promise<string | UnavailableUpload> {
-    const configured = options.fileSystemPath ?? (await settings()).get('FileUpload_FileSystemPath')
-    return typeof configured === 'string' && configured.trim() !== '' ? configured : { unavailable: 'stored in FileSystem:Uploads, whose folder is not configured (FileUpload_FileSystemPath)' }
+  async function fileSystemFolder (setting = 'FileUpload_FileSystemPath'): Promise<string | NotSetUp> {
+    const configured = setting === 'FileUpload_FileSystemPath' && options.fileSystemPath !== undefined ? options.fileSystemPath : (await settings()).get(setting)
+    return typeof configured === 'string' && configured.trim() !== '' ? configured : { notSetUp: `, whose folder is not configured (${setting})` }
   }
 
-  async function fromFileSystem (record: UploadRecord): Promise<Opened> {
+  async function fromFileSystem (record: UploadRecord, store: string): Promise<Opened> {
     const configured = await fileSystemFolder()
-    if (typeof configured !== 'string') return configured
+    if (typeof configured !== 'string') return { unavailable: `stored in ${store}${configured.notSetUp}` }
     const name = typeof record.extension === 'string' && record.extension !== '' ? `${record._id}.${record.extension}` : record._id
-    // An id is Rocket.Chat's own (letters and digits); one that could leave the folder is no upload of its.
+    return await fromFolder(configured, name)
+  }
+
+  /** A file of a store's folder; a name that could leave the folder is none of Rocket.Chat's (its ids are letters and digits). */
+  async function fromFolder (folder: string, name: string): Promise<Opened> {
     if (name.includes('/') || name.includes('\\') || name.startsWith('.')) return null
     try {
-      const handle = await open(join(configured, name))
+      const handle = await open(join(folder, name))
       return handle.createReadStream()
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ENOENT') return null
@@ -118,9 +147,9 @@ export function createUploadStores (database: MongoDatabase, options: MongoUploa
     }
   }
 
-  async function fromS3 (record: UploadRecord): Promise<Opened> {
+  async function fromS3 (record: UploadRecord, store: string): Promise<Opened> {
     const target = await s3()
-    if ('unavailable' in target) return target
+    if ('notSetUp' in target) return { unavailable: `stored in ${store}${target.notSetUp}` }
     const { GetObjectCommand } = await s3Sdk()
     const key = record.AmazonS3?.path ?? (typeof record.s3?.path === 'string' ? `${record.s3.path}${record._id}` : record._id)
     try {
@@ -137,21 +166,39 @@ export function createUploadStores (database: MongoDatabase, options: MongoUploa
   async function isReadable (store: string): Promise<boolean> {
     if (store === 'GridFS:Uploads') return true
     if (store === 'FileSystem:Uploads') return typeof await fileSystemFolder() === 'string'
-    if (store === 'AmazonS3:Uploads') return !('unavailable' in await s3())
+    if (store === 'AmazonS3:Uploads') return !('notSetUp' in await s3())
     return false
   }
 
+  async function openOf (record: UploadRecord, kind: UploadKind): Promise<Opened> {
+    // Rocket.Chat marks an upload complete once its bytes are all stored.
+    if (record.complete === false) return null
+    const store = record.store ?? `GridFS:${kind}`
+    switch (store) {
+      case `GridFS:${kind}`: return await fromGridFs(record, kind)
+      case `FileSystem:${kind}`: return await fromFileSystem(record, store)
+      case `AmazonS3:${kind}`: return await fromS3(record, store)
+      default: return { unavailable: `stored in ${store}, which this export does not read` }
+    }
+  }
+
   return {
-    async open (record) {
-      // Rocket.Chat marks an upload complete once its bytes are all stored.
-      if (record.complete === false) return null
-      const store = record.store ?? 'GridFS:Uploads'
-      switch (store) {
-        case 'GridFS:Uploads': return await fromGridFs(record)
-        case 'FileSystem:Uploads': return await fromFileSystem(record)
-        case 'AmazonS3:Uploads': return await fromS3(record)
-        default: return { unavailable: `stored in ${store}, which this export does not read` }
+    open: async (record) => await openOf(record, 'Uploads'),
+    openAvatar: async (record) => await openOf(record, 'Avatars'),
+
+    async openCustomEmoji ({ name, extension }) {
+      const fileName = encodeURIComponent(`${name}.${extension}`)
+      const storage = (await settings()).get('EmojiUpload_Storage_Type') ?? 'GridFS'
+      if (storage === 'FileSystem') {
+        const folder = await fileSystemFolder('EmojiUpload_FileSystemPath')
+        return typeof folder === 'string' ? await fromFolder(folder, fileName) : { unavailable: `stored in the emoji FileSystem store${folder.notSetUp}` }
       }
+      if (storage !== 'GridFS') return { unavailable: `stored in the emoji store ${JSON.stringify(String(storage)).slice(0, 100)}, which this export does not read` }
+      const { GridFSBucket } = await mongoDriver()
+      const bucket = new GridFSBucket(db, { bucketName: 'custom_emoji' })
+      // A picture uploaded again is a newer file of the same name.
+      const [stored] = await bucket.find({ filename: fileName }, { sort: { uploadDate: -1 }, limit: 1, projection: { _id: 1 } }).toArray()
+      return stored === undefined ? null : bucket.openDownloadStream(stored._id)
     },
 
     async sizeOf (record) {
@@ -162,18 +209,18 @@ export function createUploadStores (database: MongoDatabase, options: MongoUploa
 }
 
 /** A client for the bucket Rocket.Chat's settings name; its credentials go to the client only, never to a log or an error. */
-async function s3FromSettings (settings: Map<string, unknown>): Promise<{ client: S3ClientLike, bucket: string } | UnavailableUpload> {
+async function s3FromSettings (settings: Map<string, unknown>): Promise<{ client: S3ClientLike, bucket: string } | NotSetUp> {
   const text = (name: string) => {
     const value = settings.get(name)
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
   }
   const bucket = text('FileUpload_S3_Bucket')
-  if (bucket === undefined) return { unavailable: 'stored in AmazonS3:Uploads, whose bucket is not configured (FileUpload_S3_Bucket)' }
+  if (bucket === undefined) return { notSetUp: ', whose bucket is not configured (FileUpload_S3_Bucket)' }
   let S3Client: S3Sdk['S3Client']
   try {
     ({ S3Client } = await s3Sdk())
   } catch {
-    return { unavailable: 'stored in AmazonS3:Uploads; install @aws-sdk/client-s3 to read it' }
+    return { notSetUp: '; install @aws-sdk/client-s3 to read it' }
   }
   const endpoint = text('FileUpload_S3_BucketURL')
   const accessKeyId = text('FileUpload_S3_AWSAccessKeyId')

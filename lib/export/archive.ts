@@ -53,8 +53,9 @@ export class ExportArchive {
     return await this.addEntry(name, chunks)
   }
 
-  async addBuffer (name: string, content: Buffer): Promise<EntryDigest> {
-    return await this.addEntry(name, [content])
+  /** `compress: false` for bytes compressed already (images): deflate would only cost time. */
+  async addBuffer (name: string, content: Buffer, { compress = true }: { compress?: boolean } = {}): Promise<EntryDigest> {
+    return await this.addEntry(name, [content], compress)
   }
 
   /** Two entries of one name would shadow each other when unzipped: a bug, never an export. */
@@ -63,7 +64,7 @@ export class ExportArchive {
     this.names.add(name)
   }
 
-  private async addEntry (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<EntryDigest> {
+  private async addEntry (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, compress = true): Promise<EntryDigest> {
     this.claimName(name)
     const hash = createHash('sha256')
     let bytes = 0
@@ -75,7 +76,7 @@ export class ExportArchive {
         bytes += chunk.length
         yield chunk
       }
-    })())
+    })(), compress)
     const digest = { name, bytes, sha256: hash.digest('hex') }
     this.entries.push(digest)
     return digest

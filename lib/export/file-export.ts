@@ -9,6 +9,7 @@ import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
 import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
 import { jsonExtrasOf, renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
+import { ArchivedPictures, type ArchivedPicture, type MissingPicture } from './pictures.ts'
 import { assetPath, isActiveUpload, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
 import { FlawedMessages, isKnownTime } from '../stored-message.ts'
@@ -76,6 +77,8 @@ export interface Manifest {
     included: { fileId: string, name: string, path: string, bytes: number, sha256: string, active?: true }[]
     missing: { fileId: string, name: string, reason: string }[]
   }
+  /** HTML exports of a repository with `openAvatar` or `openCustomEmoji`: the avatars and custom emoji archived, and those the pages name that are not (why) */
+  pictures?: { included: ArchivedPicture[], missing: MissingPicture[] }
   /** messages with stored fields the export could not use (left out, or the text shown for the markup): all counted, the first 1,000 listed */
   malformedMessages: { count: number, listed: { _id: string, fields: string[] }[] }
   /** every other entry of the archive, in archive order, with its size and sha256 (all but the manifest, `manifest.jws` and `manifest.tsr`) */
@@ -285,9 +288,14 @@ export class FileExports {
       const messages = includeHistory ? withHistory(read, options.repository, room._id, controller.signal, { stage: 'the repository', watchdog }, historyCounts) : read
       const parts: EntryDigest[] = []
       const rendering = { usesMath: false }
-      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed, rendering)) {
+      const { repository } = options
+      const pictures = job.format === 'html' && (repository.openAvatar !== undefined || repository.openCustomEmoji !== undefined)
+        ? new ArchivedPictures(repository, controller.signal, watchdog, log.child({ exportId: job._id }))
+        : null
+      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed, rendering, pictures)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
+      const archivedPictures = pictures === null ? null : await pictures.archive(archive)
       // Pages with formulas link KaTeX's style sheet, which loads its fonts: both go in once.
       if (rendering.usesMath) await addMathStyle(archive)
       // A JSON export carries the schema it follows, so the archive can be checked on its own.
@@ -326,6 +334,7 @@ export class FileExports {
         leftOut: includeHistory ? leftOut.slice(1) : leftOut,
         parts,
         assets,
+        ...(archivedPictures === null ? {} : { pictures: archivedPictures }),
         malformedMessages: { count: flawed.count, listed: flawed.listed },
         entries: [...archive.entries],
         ...(options.timestamp === null ? {} : { timestamped: true as const }),
@@ -487,17 +496,18 @@ export class FileExports {
   }
 
   /** The export's parts as they render; once they have all been read, `rendering.usesMath` says whether a formula was typeset. */
-  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
     const archivesUploads = repository.openFile !== undefined
     const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
+    const pictures = archivedPictures === null ? undefined : { avatars: archivedPictures.reads('avatar'), emoji: archivedPictures.reads('emoji'), pathsOf: archivedPictures.pathsOf }
     if (format === 'html' && options.renderInWorker) {
-      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true } })
+      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true }, pictures })
     }
     const labels = createDateLabels(language, context.range.timezone)
-    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree, typesetsMath: format === 'html' })
+    const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree, typesetsMath: format === 'html', pictures })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, jsonExtrasOf(renderer, repository, archivesUploads)) }]
     return (async function * () {
       yield * renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)

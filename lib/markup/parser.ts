@@ -1719,6 +1719,24 @@ const isTilde = (unit: number): boolean => unit === 0x7e
 const isAtSign = (unit: number): boolean => unit === 0x40
 const isLanguageCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x20 || unit === 0x5f || unit === 0x2d || unit === 0x2e
 const isShortcodeCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x2d || unit === 0x5f || unit === 0x2b || unit === 0x2e
+
+/**
+ * Every name between colons that `emoji()` could read as a shortcode
+ * (`:name:`), each colon taken as a possible start: a superset of the emoji
+ * the text parses to, found without parsing it.
+ */
+export function shortcodeCandidates (text: string): string[] {
+  const found: string[] = []
+  let colon = text.indexOf(':')
+  while (colon !== -1) {
+    let end = colon + 1
+    while (end < text.length && isShortcodeCharacter(text.charCodeAt(end))) end++
+    if (end > colon + 1 && text.charCodeAt(end) === 0x3a) found.push(text.slice(colon + 1, end))
+    colon = text.indexOf(':', end)
+  }
+  return found
+}
+
 /** `URLAuthorityUser`: letters, digits and `$&+_#?-` */
 const isUserInfoCharacter = (unit: number): boolean => isAsciiAlphanumeric(unit) || unit === 0x24 || unit === 0x26 || unit === 0x2b || unit === 0x5f || unit === 0x23 || unit === 0x3f || unit === 0x2d
 

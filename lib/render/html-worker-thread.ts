@@ -13,6 +13,7 @@ import type { FromMain, HtmlWorkerData, RepositoryMethod, ToMain } from './html-
 import { loadMarkupParser } from './markup.ts'
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
+import type { PictureKind } from '../export/pictures.ts'
 import { createTemplates } from './templates.ts'
 import { fromThreadError, toThreadError, type ThreadError } from './thread-errors.ts'
 
@@ -114,7 +115,8 @@ try {
   const labels = createDateLabels(data.language, data.context.range.timezone)
   const translate = data.translate === null ? null : translateOnMain(data.translate.port, new Int32Array(data.translate.signal))
   const onUnusableTree = (messageId: string, field: 'md' | 'attachments') => { post({ type: 'unusable', messageId, field }) }
-  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, typesetsMath: data.typesetsMath, onUnusableTree })
+  const pictures = data.pictures === null ? undefined : { ...data.pictures, pathsOf: async (kind: PictureKind, names: readonly string[]) => await call('pictures', [kind, names]) as (string | null)[] }
+  const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, typesetsMath: data.typesetsMath, onUnusableTree, pictures })
   for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {

@@ -6,6 +6,8 @@ import { readStoredMessage } from '../stored-message.ts'
 import type { ExportContext } from '../schemas.ts'
 import type { RenderedPart } from './html.ts'
 import type { Translate } from './system-messages.ts'
+import type { MessageRendererOptions } from './message-view.ts'
+import type { PictureKind } from '../export/pictures.ts'
 import { fromThreadError, toThreadError, type ThreadError } from './thread-errors.ts'
 
 /**
@@ -27,11 +29,13 @@ export interface HtmlWorkerData {
   inlineImageBytes: number
   readsFileSizes: boolean
   typesetsMath: boolean
+  /** which pictures the pages show (asked for with `pictures` calls), or none */
+  pictures: { avatars: boolean, emoji: boolean } | null
   /** the host's `translate`, called over this port while the worker waits on `signal` */
   translate: { port: MessagePort, signal: SharedArrayBuffer } | null
 }
 
-export type RepositoryMethod = 'findUsersByUsernames' | 'findMessagesByIds' | 'fileSize'
+export type RepositoryMethod = 'findUsersByUsernames' | 'findMessagesByIds' | 'fileSize' | 'pictures'
 
 /** Messages from the worker. */
 export type ToMain =
@@ -101,9 +105,12 @@ export interface HtmlWorkerInput {
   typesetsMath: boolean
   /** told, once the parts are rendered, that a formula was typeset */
   onMath: () => void
+  /** avatars and custom emoji in the archive (see `MessageRendererOptions.pictures`) */
+  pictures: MessageRendererOptions['pictures']
 }
 
-async function answer (repository: HtmlWorkerInput['repository'], method: RepositoryMethod, args: unknown[]): Promise<unknown> {
+async function answer ({ repository, pictures }: HtmlWorkerInput, method: RepositoryMethod, args: unknown[]): Promise<unknown> {
+  if (method === 'pictures') return await pictures!.pathsOf(args[0] as PictureKind, args[1] as string[])
   if (method === 'findUsersByUsernames') {
     // Only what the export shows: a host's user records may hold what cannot cross threads.
     return (await repository.findUsersByUsernames(args[0] as string[])).map(({ username, name }) => ({ username, name }))
@@ -150,6 +157,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     inlineImageBytes: input.inlineImageBytes,
     readsFileSizes: input.repository.fileSize !== undefined,
     typesetsMath: input.typesetsMath,
+    pictures: input.pictures === undefined ? null : { avatars: input.pictures.avatars, emoji: input.pictures.emoji },
     translate: translateChannel === null ? null : { port: translateChannel.port2, signal }
   }
   const worker = startWorker(workerData, translateChannel === null ? [] : [translateChannel.port2])
@@ -212,7 +220,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     } else if (message.type === 'call') {
       reads++
       input.waitingOn('the repository')
-      answer(input.repository, message.method, message.args).then(
+      answer(input, message.method, message.args).then(
         (value) => { post({ type: 'reply', id: message.id, value }) },
         (err: unknown) => { post({ type: 'reply', id: message.id, error: toThreadError(err) }) }
       ).finally(readEnded)

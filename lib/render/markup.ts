@@ -30,6 +30,8 @@ export interface MarkupContext {
    * plain and formulas are source. Without it neither is done.
    */
   budget?: { remainingMs: number }
+  /** the archive's picture of a custom emoji (`emoji/…`), `null` or `undefined` when there is none: then `:name:` as text */
+  customEmoji?: (shortCode: string) => string | null | undefined
 }
 
 /** Milliseconds one export may spend highlighting code and typesetting formulas, in all. */
@@ -430,7 +432,7 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
       return element('span', 'mention', writer.text(`@${username}`), name === undefined || writer === writers.text ? '' : ` title="${escapeHtml(name)}"`)
     }
     case 'MENTION_CHANNEL': return element('span', 'channel', writer.text(`#${plainValue(node.value)}`))
-    case 'EMOJI': return renderEmoji(node, writer)
+    case 'EMOJI': return renderEmoji(node, writer, context)
     case 'BIG_EMOJI': return element('p', 'emoji-big', renderAll(node.value, writer, context))
     case 'COLOR': return element('code', 'code', writer.text(colorText(node.value)))
     case 'KATEX':
@@ -468,13 +470,23 @@ function renderNode (value: unknown, writer: Writer, context: MarkupContext): st
   }
 }
 
-function renderEmoji (node: Record<string, unknown>, writer: Writer): string {
+function renderEmoji (node: Record<string, unknown>, writer: Writer, context: MarkupContext): string {
   if (typeof node.unicode === 'string') return writer.text(node.unicode)
   const shortCode = typeof node.shortCode === 'string' ? node.shortCode : plainValue(node.value)
   const unicode = emojiFor(shortCode)
-  if (unicode === undefined) return writer.element('span', 'emoji-custom', writer.text(`:${shortCode}:`))
+  if (unicode === undefined) {
+    const picture = writer === writers.page ? context.customEmoji?.(shortCode) : undefined
+    if (picture !== undefined && picture !== null) return customEmojiPicture(picture, shortCode)
+    return writer.element('span', 'emoji-custom', writer.text(`:${shortCode}:`))
+  }
   if (writer === writers.text) return unicode
   return writer.element('span', 'emoji', unicode, ` title=":${escapeHtml(shortCode)}:"`)
+}
+
+/** A custom emoji's picture from the archive; its `:name:` is what a reader without it (or a screen reader) gets. */
+export function customEmojiPicture (path: string, shortCode: string): string {
+  const name = escapeHtml(`:${shortCode}:`)
+  return `<img class="md-emoji-picture" src="${escapeHtml(path)}" alt="${name}" title="${name}">`
 }
 
 /** Every string inside a node nobody taught the walker: shown as text rather than lost. */

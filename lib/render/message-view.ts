@@ -3,6 +3,8 @@ import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
 import { emojiFor } from './emoji.ts'
 import { assetPath, attachedUploadId, inlineMediaOf, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
+import { shortcodeCandidates } from '../markup/parser.ts'
+import type { PictureKind } from '../export/pictures.ts'
 import { codeAndMathBudgetMs, excerpt, loadMarkupParser, renderMarkup, safeHref, type MarkupContext, type MarkupTarget } from './markup.ts'
 import { systemSentence, type Translate } from './system-messages.ts'
 
@@ -28,6 +30,8 @@ export interface MessageView {
   username: string
   initials: string
   avatarHue: number
+  /** the author's picture in the archive (`avatars/…`), shown over the initials */
+  avatarSrc: string | null
   bodyHtml: string
   system: string | null
   thread: { href: string | null, author: string | null, excerpt: string } | null
@@ -48,7 +52,7 @@ export interface MessageView {
 }
 
 /** `people`: each reactor's name, for pages to isolate one by one (a right-to-left name must not reorder its neighbours). */
-interface ReactionView { emoji: string, shortcode: string, custom: boolean, count: number, names: string, people: string[] }
+interface ReactionView { emoji: string, shortcode: string, custom: boolean, count: number, names: string, people: string[], picture: string | null }
 
 interface QuoteView {
   author: string | null
@@ -121,6 +125,12 @@ export interface MessageRendererOptions {
   inlineImageBytes: number
   /** pages typeset formulas with KaTeX, its style sheet and fonts in the archive's `katex/` (file exports); else they show TeX source */
   typesetsMath?: boolean
+  /**
+   * Pictures in the archive (HTML file exports of a repository with
+   * `openAvatar` or `openCustomEmoji`, see `ArchivedPictures`): which kinds,
+   * and the path of each name's (`null`: none), asked once per name.
+   */
+  pictures?: { avatars: boolean, emoji: boolean, pathsOf: (kind: PictureKind, names: readonly string[]) => Promise<(string | null)[]> }
   /** told of each message whose stored markup tree (`md`) or an attachment's could not be used: its text was shown instead */
   onUnusableTree?: (messageId: string, field: 'md' | 'attachments') => void
 }
@@ -161,6 +171,9 @@ export class MessageRenderer {
   private readonly names = new Map<string, string>()
   private readonly parents = new Map<string, ThreadParent>()
   private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
+  /** archive paths of avatars (by username) and custom emoji (by name), `null` where there is no picture */
+  private readonly avatarPictures = new Map<string, string | null>()
+  private readonly emojiPictures = new Map<string, string | null>()
   /** the part each recent message is in, for quotes of it */
   private readonly quotable = new Map<string, number>()
   /** this export's time for highlighting and typesetting (see `MarkupContext.budget`) */
@@ -217,7 +230,8 @@ export class MessageRenderer {
       timestamp: this.options.labels.timestamp,
       unusable: onUnusableTree === undefined ? undefined : () => { onUnusableTree(message._id, field) },
       typesetMath: this.options.target === 'page' && this.options.typesetsMath === true ? this.linkMathStyle : undefined,
-      budget: this.options.target === 'page' ? this.codeAndMathBudget : undefined
+      budget: this.options.target === 'page' ? this.codeAndMathBudget : undefined,
+      customEmoji: this.options.pictures?.emoji === true ? this.customEmojiPicture : undefined
     }
   }
 
@@ -249,6 +263,42 @@ export class MessageRenderer {
       }
     }
     return unknown
+  }
+
+  private readonly customEmojiPicture = (name: string): string | null | undefined => this.emojiPictures.get(name)
+
+  /**
+   * The pictures a message needs whose paths are not known yet: its
+   * author's avatar, and the custom emoji its text, quotes, attachments and
+   * reactions may name (every `:name:` that is no Unicode emoji's).
+   */
+  private unknownPictures (message: ExportMessage): { avatars: string[], emoji: string[] } | null {
+    const { pictures } = this.options
+    if (pictures === undefined) return null
+    const avatars = pictures.avatars && message.t === undefined && !this.avatarPictures.has(message.u.username) ? [message.u.username] : none
+    const emoji = new Set<string>()
+    if (pictures.emoji) {
+      const texts = [message.msg]
+      for (const attachment of message.attachments ?? none) texts.push(attachment.text ?? '', attachment.description ?? '')
+      for (const version of message.history ?? none) texts.push(version.msg)
+      if (message.reactions !== undefined) texts.push(...Object.keys(message.reactions))
+      for (const text of texts) {
+        if (!text.includes(':')) continue
+        for (const name of shortcodeCandidates(text)) {
+          if (!this.emojiPictures.has(name) && emojiFor(name) === undefined) emoji.add(name)
+        }
+      }
+    }
+    return avatars.length === 0 && emoji.size === 0 ? null : { avatars, emoji: [...emoji] }
+  }
+
+  private async learnPictures (wanted: { avatars: string[], emoji: string[] }): Promise<void> {
+    const { pathsOf } = this.options.pictures!
+    for (const [kind, names, known] of [['avatar', wanted.avatars, this.avatarPictures], ['emoji', wanted.emoji, this.emojiPictures]] as const) {
+      if (names.length === 0) continue
+      const paths = await pathsOf(kind, names)
+      names.forEach((name, index) => { this.remember(known, name, paths[index]) })
+    }
   }
 
   /** An upload's stored size (`repository.fileSize`), `undefined` when the repository cannot tell (then the message's claim stands). */
@@ -411,12 +461,14 @@ export class MessageRenderer {
     const files = message.file !== undefined || (message.files?.length ?? 0) > 0
     const readsSizes = files && this.options.repository.fileSize !== undefined
     const readsParent = message.tmid !== undefined && !this.parents.has(message.tmid)
-    if (!readsSizes && !readsParent && this.unknownSubjects(message).length === 0) return this.build(message, null)
-    return this.prepareAndBuild(message, readsSizes, readsParent)
+    const pictures = this.unknownPictures(message)
+    if (!readsSizes && !readsParent && pictures === null && this.unknownSubjects(message).length === 0) return this.build(message, null)
+    return this.prepareAndBuild(message, readsSizes, readsParent, pictures)
   }
 
-  private async prepareAndBuild (message: ExportMessage, readsSizes: boolean, readsParent: boolean): Promise<MessageView> {
+  private async prepareAndBuild (message: ExportMessage, readsSizes: boolean, readsParent: boolean, pictures: { avatars: string[], emoji: string[] } | null): Promise<MessageView> {
     await this.learnNames(message)
+    if (pictures !== null) await this.learnPictures(pictures)
     if (readsParent) await this.learnParent(message.tmid!)
     let storedSizes: Map<string, number | null> | null = null
     if (readsSizes) {
@@ -477,6 +529,7 @@ export class MessageRenderer {
       username,
       initials: avatar.initials,
       avatarHue: avatar.hue,
+      avatarSrc: this.avatarPictures.get(username) ?? null,
       // An encrypted message's `msg` is ciphertext: the sentence says what it is, the text is never shown.
       bodyHtml: message.t === undefined ? this.markup(text, stored, context) : '',
       system,
@@ -494,7 +547,8 @@ export class MessageRenderer {
         : Object.entries(message.reactions).map(([shortcode, reaction]) => {
           const unicode = emojiFor(shortcode)
           const people = reaction.usernames.map(this.nameOf)
-          return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: people.join(', '), people }
+          const picture = unicode === undefined ? this.emojiPictures.get(shortcode.replace(/^:|:$/g, '')) ?? null : null
+          return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: people.join(', '), people, picture }
         }),
       quotes,
       attachments,

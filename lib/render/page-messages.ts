@@ -1,4 +1,4 @@
-import { escapeHtml } from './markup.ts'
+import { customEmojiPicture, escapeHtml } from './markup.ts'
 import type { MessageView } from './message-view.ts'
 
 /**
@@ -46,7 +46,7 @@ function userMessage (view: MessageView): string {
   // A grouped message shows its time in the gutter, where the avatar would be (screen readers read the header's).
   const gutter = view.grouped
     ? `<div class="gutter" aria-hidden="true"><a class="permalink" href="#${text(view.anchor)}" tabindex="-1">${text(view.time)}</a></div>\n`
-    : `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}</div>\n`
+    : `<div class="avatar" style="--hue: ${text(view.avatarHue)}" aria-hidden="true">${text(view.initials)}${avatarPicture(view)}</div>\n`
   let html = `<article class="message${view.grouped ? ' grouped' : ''}" id="${text(view.anchor)}">\n` +
     gutter +
     '<div class="content">\n' +
@@ -70,6 +70,11 @@ function userMessage (view: MessageView): string {
     html += `<div class="replies">${view.repliesHref === null ? replies : `<a href="${text(view.repliesHref)}">${replies}</a>`}</div>\n`
   }
   return `${html}${extras(view, false)}</div>\n</article>\n`
+}
+
+/** The author's picture over their initials: one the archive lacks after all (see `ArchivedPictures`) leaves the initials. */
+function avatarPicture (view: MessageView): string {
+  return view.avatarSrc === null ? '' : `<img src="${text(view.avatarSrc)}" alt="" loading="lazy">`
 }
 
 function quoteBlock (quote: MessageView['quotes'][number]): string {
@@ -127,7 +132,7 @@ function extras (view: MessageView, system: boolean): string {
   if (view.reactions.length > 0) {
     html += '<ul class="reactions">'
     for (const reaction of view.reactions) {
-      const emoji = reaction.custom ? `<span class="md-emoji-custom">${text(reaction.emoji)}</span>` : text(reaction.emoji)
+      const emoji = reaction.picture !== null ? customEmojiPicture(reaction.picture, reaction.shortcode.replace(/^:|:$/g, '')) : reaction.custom ? `<span class="md-emoji-custom">${text(reaction.emoji)}</span>` : text(reaction.emoji)
       html += `<li title="${text(reaction.shortcode)} ${text(reaction.names)}">${emoji} ${text(reaction.count)} · ${reaction.people.map((person) => `<bdi>${text(person)}</bdi>`).join(', ')}</li>`
     }
     html += '</ul>\n'

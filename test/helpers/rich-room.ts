@@ -1,6 +1,6 @@
-import { crc32, deflateSync } from 'node:zlib'
 import { parse } from '@rocket.chat/message-parser'
 import type { ExportMessage, ExportRoom, MemoryRepositoryData } from '../../index.ts'
+import { png } from '../../example/pictures.ts'
 import { systemTypes } from '../../lib/render/system-messages.ts'
 import { alice, bob, carol, users } from './fixtures.ts'
 
@@ -9,21 +9,7 @@ export const richRoom: ExportRoom = { _id: 'room-rich', t: 'c', name: 'rich', fn
 
 /** A valid PNG of `width` × `height` red pixels, built here so the test needs no binary fixture. */
 export function redPng (width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(data.length)
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(typed))
-    return Buffer.concat([length, typed, crc])
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([220, 40, 40]))])
-  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))])
+  return png(width, height, () => [220, 40, 40])
 }
 
 export const pngBytes = redPng(40, 24)
