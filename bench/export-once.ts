@@ -1,11 +1,14 @@
 /**
  * One measured export in a fresh process, so its peak RSS is its own:
- *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md] [no-extras]
- * (`no-extras`: the rich corpora without their code blocks, formulas, custom emoji and avatars).
- * Prints one JSON line: { format, corpus, messages, ms, zipBytes, peakRssMb, peakHeapMb }.
+ *   tsx bench/export-once.ts <format json|html|baseline> <messages> [corpus plain|rich|rich-no-md] [no-extras] [main-thread]
+ * (`no-extras`: the rich corpora without their code blocks, formulas, custom emoji and avatars;
+ * `main-thread`: the plugin with `renderInWorker: false`, so HTML renders on the main thread).
+ * Prints one JSON line: { format, corpus, extras, mainThread, requested, messages, uploads, ms, zipBytes, peakRssMb, peakHeapMb },
+ * `messages` being the count the export reports (its status's `messages`; the baseline's own count),
+ * `uploads` the entries under `assets/` of its zip (read once the measurement is over).
  */
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -13,8 +16,9 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { benchApp, corpusMessage, prepareCorpus, settledExport, type Corpus } from './synthetic.ts'
 
-const [format, countText, corpusName = 'plain', extrasArgument] = process.argv.slice(2)
-const extras = extrasArgument !== 'no-extras'
+const [format, countText, corpusName = 'plain', ...flags] = process.argv.slice(2)
+const extras = !flags.includes('no-extras')
+const mainThread = flags.includes('main-thread')
 const count = Number(countText)
 const corpus = corpusName as Corpus
 // Before the clock and the memory sampler start: the rich corpus's trees are parsed once.
@@ -30,17 +34,19 @@ const sampler = setInterval(() => {
 }, 20)
 
 /** The hand-written baseline of SPEC §5: JSON.stringify each, 64 KB text chunks, gzip to a file. */
-async function baseline (): Promise<number> {
+async function baseline (): Promise<{ messages: number, zipBytes: number }> {
   const file = join(directory, 'baseline.json.gz')
+  let messages = 0
   await pipeline(Readable.from((async function * () {
     let pending = ''
     for (let index = 0; index < count; index++) {
       pending += JSON.stringify(corpusMessage(corpus, index, extras)) + ',\n'
+      messages++
       if (pending.length >= 65536) { yield pending; pending = '' }
     }
     if (pending !== '') yield pending
   })()), createGzip(), createWriteStream(file))
-  return (await stat(file)).size
+  return { messages, zipBytes: (await stat(file)).size }
 }
 
 /**
@@ -51,22 +57,36 @@ async function baseline (): Promise<number> {
  * the main thread's young generation to its 32 MB maximum and added ~28 MB to
  * the peak of a 1M-message HTML export.
  */
-async function pluginExport (): Promise<{ zipBytes: number, ms: number }> {
-  const app = await benchApp(count, directory, corpus, extras)
+async function pluginExport (): Promise<{ messages: number, zipBytes: number, ms: number }> {
+  const app = await benchApp(count, directory, corpus, extras, mainThread ? { renderInWorker: false } : {})
   await app.ready()
-  const { bytes, ms } = await settledExport(app, { format }, { pollMs: 250 })
+  const { messages, bytes, ms } = await settledExport(app, { format }, { pollMs: 250 })
   await app.close()
-  return { zipBytes: bytes, ms }
+  return { messages, zipBytes: bytes, ms }
 }
 
-async function baselineExport (): Promise<{ zipBytes: number, ms: number }> {
+async function baselineExport (): Promise<{ messages: number, zipBytes: number, ms: number }> {
   const startedAt = performance.now()
-  const zipBytes = await baseline()
-  return { zipBytes, ms: performance.now() - startedAt }
+  const { messages, zipBytes } = await baseline()
+  return { messages, zipBytes, ms: performance.now() - startedAt }
 }
 
-const { zipBytes, ms } = format === 'baseline' ? await baselineExport() : await pluginExport()
+/** Entries under `assets/` of the export's zip: the uploads it really archived (the baseline's gzip has none). */
+async function archivedUploads (): Promise<number> {
+  const [name] = (await readdir(directory)).filter((file) => file.endsWith('.zip'))
+  if (name === undefined) return 0
+  // Loaded only now, after the measurement (the plugin loads it too, to verify archives).
+  const { default: yauzl } = await import('yauzl')
+  // lazyEntries: read one entry at a time; the file closes itself after the last
+  const zip = await yauzl.openPromise(join(directory, name), { lazyEntries: true })
+  let uploads = 0
+  for await (const entry of zip.eachEntry()) if (entry.fileName.startsWith('assets/')) uploads++
+  return uploads
+}
+
+const { messages, zipBytes, ms } = format === 'baseline' ? await baselineExport() : await pluginExport()
 clearInterval(sampler)
 peakRss = Math.max(peakRss, process.memoryUsage.rss())
+const uploads = await archivedUploads()
 await rm(directory, { recursive: true, force: true })
-process.stdout.write(`${JSON.stringify({ format, corpus, extras, messages: count, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576), peakHeapMb: Math.round(peakHeap / 1048576) })}\n`)
+process.stdout.write(`${JSON.stringify({ format, corpus, extras, mainThread, requested: count, messages, uploads, ms: Math.round(ms), zipBytes, peakRssMb: Math.round(peakRss / 1048576), peakHeapMb: Math.round(peakHeap / 1048576) })}\n`)

@@ -57,12 +57,16 @@ for (let index = 0; index < exports; index++) {
 const allFinished = (async () => {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 250))
-    const statuses = await Promise.all(exportIds.map(async (exportId) => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${exportId}`)).json()) as { export: { status: string } }).export.status))
-    if (statuses.every((status) => status === 'done' || status === 'failed')) return
+    const statuses = await Promise.all(exportIds.map(async (exportId) => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/rooms.export.status?exportId=${exportId}`)).json()) as { export: { status: string, messages: number, error?: string } }).export))
+    if (statuses.every(({ status }) => status === 'done' || status === 'failed')) return statuses
   }
 })()
 const busy = await pings(null, allFinished)
 loop.disable()
+// Latencies beside exports that failed or fell short would be latencies beside less work.
+for (const { status, messages, error } of await allFinished) {
+  if (status !== 'done' || messages !== count) throw new Error(`an export beside the pings ended ${status} with ${messages} of ${count} messages${error === undefined ? '' : `: ${error}`}`)
+}
 await app.close()
 await rm(directory, { recursive: true, force: true })
 const round = (value: number) => Math.round(value * 100) / 100

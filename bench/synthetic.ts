@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
-import roomsExport, { createDirectoryStorage, type ExportMessage, type MarkdownTree, type RoomRepository } from '../index.ts'
+import roomsExport, { createDirectoryStorage, type ExportMessage, type FileRef, type MarkdownTree, type RoomRepository, type RoomsExportOptions } from '../index.ts'
 import { png } from '../example/pictures.ts'
 import { realisticText } from './texts.ts'
 
@@ -77,7 +77,7 @@ export function richMessage (index: number, withMd: boolean, extras = true): Exp
   } else if (kind === 50) {
     const fileId = `file${index}`
     message.msg = ''
-    message.file = { _id: fileId, name: `chart-${index}.png`, type: 'image/png', size: 48_213 }
+    message.file = { _id: fileId, name: `chart-${index}.png`, type: 'image/png', size: uploadBytes }
     message.files = [message.file]
     message.attachments = [{ title: `chart-${index}.png`, title_link: `/file-upload/${fileId}/chart-${index}.png`, image_url: `/file-upload/${fileId}/chart-${index}.png`, image_type: 'image/png', type: 'file' }]
   } else if (kind === 60) {
@@ -105,16 +105,55 @@ export function corpusMessage (corpus: Corpus, index: number, extras = true): Ex
   return corpus === 'plain' ? syntheticMessage(index) : richMessage(index, corpus === 'rich', extras)
 }
 
+/** The size every upload of the rich corpora claims, and the repository serves. */
+const uploadBytes = 48_213
+
+let uploadBuffer: Buffer | null = null
+/**
+ * The bytes of every upload: a PNG signature, then pseudo-random bytes (a
+ * real PNG's compressed pixels do not deflate either), made on first use (a
+ * plain-corpus process never holds them) — they are streamed into each
+ * archive, so one buffer serves them all.
+ */
+function uploadContent (): Buffer {
+  if (uploadBuffer !== null) return uploadBuffer
+  const bytes = Buffer.alloc(uploadBytes)
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  let state = 0x9e3779b9
+  for (let offset = 8; offset < bytes.length; offset++) {
+    // xorshift32: the same bytes in every run
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    bytes[offset] = state & 0xff
+  }
+  uploadBuffer = bytes
+  return bytes
+}
+
+/** Whether `file` is one of the uploads the first `count` messages of a rich corpus carry, in the bench room. */
+function isUpload (file: FileRef, rid: string, count: number): boolean {
+  const index = Number(/^file(\d+)$/.exec(file._id)?.[1] ?? Number.NaN)
+  return rid === benchRoom._id && index < count && index % 100 === 50
+}
+
 const partyParrot = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
 
 /**
  * A repository that generates `count` messages as they are read: memory holds none of them. The
- * rich corpora's (with `extras`) also give avatars — three people in four have one, a 200 px PNG of
- * their own colour — and the custom emoji `:party_parrot:`.
+ * rich corpora's serve their uploads (`openFile`, `fileSize`: the size each message claims), so
+ * their file exports archive them as a host's would; with `extras` they also give avatars — three
+ * people in four have one, a 200 px PNG of their own colour — and the custom emoji `:party_parrot:`.
  */
 export function syntheticRepository (count: number, corpus: Corpus = 'plain', extras = true): RoomRepository {
   const pictures = corpus !== 'plain' && extras
   return {
+    ...(corpus === 'plain'
+      ? {}
+      : {
+          async openFile (file: FileRef, rid: string) { return isUpload(file, rid, count) ? Readable.from([uploadContent()]) : null },
+          async fileSize (file: FileRef, rid: string) { return isUpload(file, rid, count) ? uploadBytes : null }
+        }),
     ...(pictures
       ? {
           async openAvatar (username: string) {
@@ -136,8 +175,11 @@ export function syntheticRepository (count: number, corpus: Corpus = 'plain', ex
   }
 }
 
-/** A host whose every request is the bench user, exporting `count` synthetic messages into `directory`. */
-export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain', extras = true): Promise<FastifyInstance> {
+/**
+ * A host whose every request is the bench user, exporting `count` synthetic messages into
+ * `directory`; `pluginOptions` over the bench's (e.g. `renderInWorker: false`).
+ */
+export async function benchApp (count: number, directory: string, corpus: Corpus = 'plain', extras = true, pluginOptions: Partial<RoomsExportOptions> = {}): Promise<FastifyInstance> {
   await prepareCorpus(corpus)
   const app = Fastify()
   app.get('/ping', async () => ({ pong: true }))
@@ -148,7 +190,8 @@ export async function benchApp (count: number, directory: string, corpus: Corpus
     repository: syntheticRepository(count, corpus, extras),
     storage: createDirectoryStorage(directory),
     // one user runs the responsiveness bench's four exports at once
-    limits: { htmlMessagesPerPart: 1_000_000_000, concurrentExportsPerUser: 4 }
+    limits: { htmlMessagesPerPart: 1_000_000_000, concurrentExportsPerUser: 4 },
+    ...pluginOptions
   })
   return app
 }

@@ -202,6 +202,24 @@ t.test('a link signed with the server\'s own secret opens its export until its e
   t.equal(verifyDownloadToken(secret, exportId, token, new Date(expiresAt.getTime() + 1)), false)
 })
 
+t.test('a token is refused unless its expiry is in the server\'s own form, even with a valid signature, and a signature of another length is refused, not thrown', async (t) => {
+  const { createHmac } = await import('node:crypto')
+  const { verifyDownloadToken } = await import('../lib/export/download-link.ts')
+  const secret = 'the-servers-own-secret-1234'
+  const exportId = 'export-1'
+  const now = new Date('2026-01-01T00:00:00.000Z')
+  // Signed here as the server signs, over an expiry the server never writes: only the form check refuses it.
+  const signedOver = (expiry: string) => `${expiry}.${createHmac('sha256', secret).update(`${exportId}.${expiry}`).digest('base64url')}`
+  const later = (now.getTime() + 60_000).toString(36)
+  t.equal(verifyDownloadToken(secret, exportId, signedOver(later), now), true, 'the server\'s form: it opens')
+  t.equal(verifyDownloadToken(secret, exportId, signedOver(`Z${later}`), now), false, 'a character before the base-36 digits')
+  t.equal(verifyDownloadToken(secret, exportId, signedOver(`${later}Z`), now), false, 'a character after them')
+  t.equal(verifyDownloadToken(secret, exportId, signedOver(`${later}0000000`), now), false, 'more than 12 digits')
+  const [expiry, signature] = signedOver(later).split('.')
+  t.equal(verifyDownloadToken(secret, exportId, `${expiry}.${signature.slice(0, -1)}`, now), false, 'a signature cut short')
+  t.equal(verifyDownloadToken(secret, exportId, `${expiry}.${signature}A`, now), false, 'a signature too long')
+})
+
 t.test('a user without an address gets no "export ready" mail; a failing mail server does not fail the export, and is logged', async (t) => {
   const refusing = await startSmtpServer(t, { rejectWith: 'no thanks' })
   const { logger, lines } = capturingLogger('error')

@@ -8,7 +8,7 @@ import { launchBrowser } from './helpers/browser.ts'
 import { exportToZip } from './helpers/exports.ts'
 import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
 import { pngBytes } from './helpers/rich-room.ts'
-import { readZip } from './helpers/zip.ts'
+import { compressionMethods, readZip } from './helpers/zip.ts'
 
 /** A second of 8 kHz mono 8-bit PCM silence as a WAV file: a sound Chromium plays. */
 function wav (): Buffer {
@@ -47,8 +47,12 @@ t.test('sounds and videos play from the archive; images and players are describe
   data.files['img-1'] = { rid: general._id, content: pngBytes }
   data.files['fake-1'] = { rid: general._id, content: '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>' }
   const app = await buildApp(t, {}, data)
-  const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' }))
+  const zip = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html', dateFrom: '2024-03-21', dateTo: '2024-03-21' })
+  const entries = await readZip(zip)
   const html = entries.get('general.html')!.toString()
+  const methods = await compressionMethods(zip)
+  t.same([methods['general.html'], methods['assets/aud-1-standup.wav'], methods['assets/fake-1-clip.svg.txt'], methods['assets/vid-1-demo.webm'], methods['assets/img-1-chart.png']], [8, 8, 8, 0, 0],
+    'the page, a WAV and text deflated; a video and a PNG, compressed already, stored as they are')
   t.match(html, '<audio controls preload="none" src="assets/aud-1-standup.wav" aria-label="the standup recording"></audio>')
   t.match(html, '<video controls preload="none" src="assets/vid-1-demo.webm" aria-label="demo.webm"></video>', 'no description: the name')
   t.match(html, '<img src="assets/img-1-chart.png" alt="revenue by week" loading="lazy">')

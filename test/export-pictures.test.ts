@@ -12,7 +12,7 @@ import { buildApp, temporaryDirectory } from './helpers/app.ts'
 import { launchBrowser } from './helpers/browser.ts'
 import { alice, bob, carol, fixtureData, general, message } from './helpers/fixtures.ts'
 import { redPng } from './helpers/rich-room.ts'
-import { readZip } from './helpers/zip.ts'
+import { compressionMethods, readZip } from './helpers/zip.ts'
 
 /** The smallest GIF: one transparent pixel (an animated custom emoji is a GIF). */
 const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
@@ -58,10 +58,13 @@ for (const renderInWorker of [true, false]) {
   t.test(`avatars and custom emoji are pictures from the archive (${renderInWorker ? 'render worker' : 'main thread'})`, async (t) => {
     const counted = countingPictures(createMemoryRepository(pictureData()))
     const app = await buildApp(t, { repository: counted.repository, renderInWorker }, pictureData())
-    const entries = await readZip(await exportToZip(app, alice, { ...range, format: 'html' }))
+    const zip = await exportToZip(app, alice, { ...range, format: 'html' })
+    const entries = await readZip(zip)
     const html = entries.get('general.html')!.toString()
 
     t.same(entries.get('avatars/alice.png'), alicePng, 'her avatar, byte for byte')
+    const methods = await compressionMethods(zip)
+    t.same([methods['avatars/alice.png'], methods['emoji/party_parrot.gif'], methods['general.html']], [0, 0, 8], 'pictures stored as they are (compressed already), the page deflated')
     t.same(entries.get('avatars/~2e~.~2f~evil~2f~x.png'), alicePng, 'a username that is a path is a file name, reversibly escaped')
     t.same(entries.get('emoji/party_parrot.gif'), gif)
     t.same([...entries.keys()].filter((name) => /^(avatars|emoji)\//.test(name)).sort(), ['avatars/alice.png', 'avatars/~2e~.~2f~evil~2f~x.png', 'emoji/party_parrot.gif'], 'nothing else: no SVG, nothing too big')

@@ -162,6 +162,26 @@ t.test('a stored tree with a node the walker cannot use shows the message\'s own
   t.equal(renderMarkup('plain', [{ type: 'QUOTE' }] as never, 'text', context), 'plain', 'the text target falls back the same way, without a listener')
 })
 
+t.test('links and images: only http(s) and mailto keep an address, each as its own element and label', async (t) => {
+  for (const kept of ['http://example.com/a?b=1', 'https://example.com/a', 'mailto:ops@example.com']) t.equal(safeHref(kept), kept, `${kept} is kept`)
+  for (const refused of ['javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'ftp://example.com/', 'vbscript:x', '/relative', 'example.com']) t.equal(safeHref(refused), null, `${refused} is refused`)
+  t.equal(renderMarkup('[the docs](http://docs.example/p?a=1&b=2)', undefined, 'page', context),
+    '<p class="md-p"><a class="md-link" href="http://docs.example/p?a&#x3D;1&amp;b&#x3D;2" rel="noopener noreferrer nofollow">the docs</a></p>', 'a labelled link: its label, its address escaped')
+  t.equal(renderMarkup('see http://docs.example.com/p', undefined, 'page', context),
+    '<p class="md-p">see <a class="md-link-bare" href="http://docs.example.com/p" rel="noopener noreferrer nofollow">http://docs.example.com/p</a></p>', 'a bare address shows itself')
+  t.equal(renderMarkup('[the docs](http://docs.example/p)', undefined, 'text', context), 'the docs', 'the text target keeps the label only')
+  t.equal(renderMarkup('![a <cat>](https://a.example/i.png)', undefined, 'page', context),
+    '<p class="md-p"><a class="md-link" href="https://a.example/i.png" rel="noopener noreferrer nofollow">🖼 a &lt;cat&gt;</a></p>', 'a remote image is a link with its label, never loaded')
+  const image = (label: unknown) => [{ type: 'PARAGRAPH', value: [{ type: 'IMAGE', value: { src: { type: 'PLAIN_TEXT', value: 'https://a.example/i.png' }, label } }] }] as never
+  t.equal(renderMarkup('x', image(undefined), 'page', context),
+    '<p class="md-p"><a class="md-link" href="https://a.example/i.png" rel="noopener noreferrer nofollow">🖼 https://a.example/i.png</a></p>', 'an image without a label shows its address')
+  const link = (label: unknown) => [{ type: 'PARAGRAPH', value: [{ type: 'LINK', value: { src: { type: 'PLAIN_TEXT', value: 'https://a.example/p' }, label } }] }] as never
+  t.equal(renderMarkup('x', link(undefined), 'page', context),
+    '<p class="md-p"><a class="md-link-bare" href="https://a.example/p" rel="noopener noreferrer nofollow">https://a.example/p</a></p>', 'a link without a label shows its address')
+  t.equal(renderMarkup('x', link({ type: 'PLAIN_TEXT', value: 'https://a.example/p' }), 'page', context),
+    '<p class="md-p"><a class="md-link-bare" href="https://a.example/p" rel="noopener noreferrer nofollow">https://a.example/p</a></p>', 'a label that is the address is a bare link')
+})
+
 t.test('links, escaping and excerpts', async (t) => {
   t.equal(safeHref('//example.com/a'), 'https://example.com/a')
   t.equal(safeHref('not a url'), null)

@@ -117,7 +117,7 @@ t.test('Rocket.Chat\'s richer documents: stored md, mentions, previews, quotes, 
     { _id: 'md6', rid: 'RICH', ts: '2024-03-21T09:05:00.000Z', msg: '', u: admin, t: 'livechat_transfer_history', sentence: 'Ada Admin transferred the chat: to agent7' },
     { _id: 'md7', rid: 'RICH', ts: '2024-03-21T09:06:00.000Z', msg: '', u: admin, t: 'livechat_transfer_history', sentence: 'Ada Admin transferred the chat: to the queue' },
     { _id: 'md8', rid: 'RICH', ts: '2024-03-21T09:07:00.000Z', msg: '', u: admin, t: 'omnichannel_priority_change_history', sentence: 'Ada Admin changed the priority to Urgent' },
-    { _id: 'md9', rid: 'RICH', ts: '2024-03-21T09:08:00.000Z', msg: '', u: admin, t: 'omnichannel_sla_change_history', sentence: 'Ada Admin changed the SLA to Gold' },
+    { _id: 'md9', rid: 'RICH', ts: '2024-03-21T09:08:00.000Z', msg: '', u: admin, t: 'omnichannel_sla_change_history', sentence: 'Ada Admin changed the SLA policy to Gold' },
     { _id: 'md10', rid: 'RICH', ts: '2024-03-21T09:09:00.000Z', msg: '', u: admin, t: 'omnichannel_placed_chat_on_hold', sentence: 'Ada Admin placed the chat on hold: lunch' }
   ])
   const html = (await readZip(await exportToZip('html'))).get('rich.html')!.toString()

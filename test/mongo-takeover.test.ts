@@ -39,6 +39,8 @@ t.test('a stopped instance\'s job that cannot run again (no request kept: an ear
   await settle(app, rcUsers.admin, started.json().exportId)
   const orphan = (await app.inject({ url: '/api/v1/rooms.export.status?exportId=orphan', headers: rcHeaders(rcUsers.admin) })).json()
   t.same(orphan, { success: true, export: { _id: 'orphan', rid: 'GENERAL', format: 'json', status: 'failed', messages: 10, bytes: 100, createdAt: longAgo.toISOString(), finishedAt: orphan.export.finishedAt, error: 'the server running this export stopped' } })
+  // `done` is written before the slots are deleted: the status can read done a moment before they are gone.
+  t.ok(await eventually(async () => (await db.collection('rooms_export_slots').countDocuments()) === 0), 'the export\'s slots are released once it is done')
   t.same(await db.collection('rooms_export_slots').find().toArray(), [])
 })
 

@@ -61,20 +61,20 @@ t.test('every Rocket.Chat system type reads as a sentence with display names', a
     livechat_video_call: 'Alice Admin asked for a video call',
     livechat_navigation_history: 'Alice Admin visited bob',
     livechat_transfer_history: 'Alice Admin transferred the chat: bob',
-    livechat_transfer_history_fallback: 'Alice Admin could not transfer the chat: bob',
-    livechat_transcript_history: 'Alice Admin sent the chat transcript bob',
+    livechat_transfer_history_fallback: 'Alice Admin transferred the chat to a fallback department: bob',
+    livechat_transcript_history: 'Alice Admin sent the chat transcript: bob',
     omnichannel_placed_chat_on_hold: 'Alice Admin placed the chat on hold: bob',
-    omnichannel_on_hold_chat_resumed: 'Alice Admin resumed the chat on hold: bob',
-    omnichannel_priority_change_history: 'Alice Admin changed the priority to no priority',
-    omnichannel_sla_change_history: 'Alice Admin changed the SLA to no SLA',
+    omnichannel_on_hold_chat_resumed: 'Alice Admin resumed the on-hold chat: bob',
+    omnichannel_priority_change_history: 'Alice Admin changed the priority to none',
+    omnichannel_sla_change_history: 'Alice Admin changed the SLA policy to none',
     videoconf: 'Alice Admin started a video conference',
     'voip-call-started': 'Alice Admin started a call',
-    'voip-call-duration': 'Alice Admin call lasted bob',
+    'voip-call-duration': 'Call lasted bob',
     'voip-call-declined': 'Alice Admin declined the call',
     'voip-call-on-hold': 'Alice Admin put the call on hold',
     'voip-call-unhold': 'Alice Admin resumed the call',
     'voip-call-ended': 'Alice Admin ended the call',
-    'voip-call-ended-unexpectedly': 'Alice Admin call ended unexpectedly: bob',
+    'voip-call-ended-unexpectedly': 'Call ended unexpectedly: bob',
     'voip-call-wrapup': 'Alice Admin wrapped up the call: bob'
   })
   for (const [type, sentence] of Object.entries(sentences)) t.notMatch(sentence, /\{\{|__/, `${type}: every placeholder filled`)
@@ -86,12 +86,12 @@ t.test('the details a sentence needs: roles, omnichannel data, empty texts, encr
   t.equal(systemSentence(event('room_changed_topic', ''), options), 'Alice Admin changed the room topic to (none)')
   t.equal(systemSentence(event('livechat-close', ''), options), 'Alice Admin closed the conversation: no comment')
   t.equal(systemSentence(event('omnichannel_placed_chat_on_hold', '', { comment: 'back soon' }), options), 'Alice Admin placed the chat on hold: back soon')
-  t.equal(systemSentence(event('omnichannel_on_hold_chat_resumed', ''), options), 'Alice Admin resumed the chat on hold: no comment')
+  t.equal(systemSentence(event('omnichannel_on_hold_chat_resumed', ''), options), 'Alice Admin resumed the on-hold chat: no comment')
   t.equal(systemSentence(event('omnichannel_priority_change_history', '', { priority: 'High' }), options), 'Alice Admin changed the priority to High')
-  t.equal(systemSentence(event('omnichannel_sla_change_history', '', { sla: 'Gold' }), options), 'Alice Admin changed the SLA to Gold')
+  t.equal(systemSentence(event('omnichannel_sla_change_history', '', { sla: 'Gold' }), options), 'Alice Admin changed the SLA policy to Gold')
   t.equal(systemSentence(event('livechat_navigation_history', '', { navigation: 'Pricing - https://example.com/pricing' }), options), 'Alice Admin visited Pricing - https://example.com/pricing')
   t.equal(systemSentence(event('livechat_transfer_history', '', { transfer: 'to Sales' }), options), 'Alice Admin transferred the chat: to Sales')
-  t.equal(systemSentence(event('livechat_transfer_history_fallback', '', { transfer: 'to Support' }), options), 'Alice Admin could not transfer the chat: to Support')
+  t.equal(systemSentence(event('livechat_transfer_history_fallback', '', { transfer: 'to Support' }), options), 'Alice Admin transferred the chat to a fallback department: to Support')
   t.equal(systemSentence(event('e2e', '{"ciphertext":"c2VjcmV0"}'), options), 'Alice Admin sent an encrypted message', 'never the ciphertext')
   t.equal(systemSentence(event('command'), options), 'Alice Admin did something the export cannot show (command)')
   t.equal(systemSentence(event('au', 'bob', { u: { _id: 'u-alice', username: 'alice' } }), options), 'alice added Bob Builder', 'an author without a name is their username')

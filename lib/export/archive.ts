@@ -48,9 +48,9 @@ export class ExportArchive {
     }()))
   }
 
-  /** Streams bytes (an upload) into the entry `name` as they come. */
-  async addBytes (name: string, chunks: AsyncIterable<Buffer>): Promise<EntryDigest> {
-    return await this.addEntry(name, chunks)
+  /** Streams bytes (an upload) into the entry `name` as they come; `compress: false` stores them as they are. */
+  async addBytes (name: string, chunks: AsyncIterable<Buffer>, { compress = true }: { compress?: boolean } = {}): Promise<EntryDigest> {
+    return await this.addEntry(name, chunks, compress)
   }
 
   /** `compress: false` for bytes compressed already (images): deflate would only cost time. */

@@ -10,7 +10,7 @@ import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
 import { jsonExtrasOf, renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
 import { ArchivedPictures, type ArchivedPicture, type MissingPicture } from './pictures.ts'
-import { assetPath, isActiveUpload, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
+import { assetPath, isActiveUpload, isCompressedAlready, messageFiles, uploadSniffsActive } from '../render/uploads.ts'
 import { exportDocumentJsonSchema } from '../schemas.ts'
 import { FlawedMessages, isKnownTime } from '../stored-message.ts'
 import { createDateLabels, resolveLanguage } from '../time/locale.ts'
@@ -541,7 +541,7 @@ export class FileExports {
       }
       const sniffed = { active: false }
       const chunks = sniffingHead(abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog }), sniffed)
-      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks)
+      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks, { compress: !isCompressedAlready(file) })
         .catch((err: unknown) => {
           // A stream stuck in a read never sees its iterator closed: destroy it outright.
           (stream as { destroy?: () => void }).destroy?.()

@@ -71,7 +71,6 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
         await slots.insertOne({ _id: key(slotId), jobId, heartbeatAt: claimedAt })
         return slotId
       } catch (err) {
-        /* c8 ignore next -- any other failure is the database's, and is thrown on */
         if (!isDuplicateKey(err)) throw err
       }
       const holder = await slots.findOne({ _id: key(slotId) })
@@ -82,7 +81,6 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
       try {
         await slots.insertOne({ _id: key(`takeover:${slotId}:${String(holder.jobId)}:${(holder.heartbeatAt as Date).getTime()}`), jobId, heartbeatAt: claimedAt })
       } catch (err) {
-        /* c8 ignore next -- any other failure is the database's, and is thrown on */
         if (!isDuplicateKey(err)) throw err
         continue
       }
@@ -92,13 +90,22 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
     return null
   }
 
-  /** A slot per user and one overall for `holderId`, both or neither. */
+  /**
+   * A slot per user and one overall for `holderId`, both or neither: the
+   * user slot goes back when the overall one is taken, and when claiming it
+   * failed (a dropped connection) — else that user could export nothing
+   * until the slot went stale.
+   */
   async function claimBoth (holderId: string, userId: string, limits: SlotLimits, claimedAt: Date): Promise<boolean> {
     const userSlot = await claim(`user:${userId}`, limits.perUser, holderId, claimedAt)
     if (userSlot === null) return false
-    const overallSlot = await claim('all', limits.overall, holderId, claimedAt)
+    const giveBack = async () => { await slots.deleteOne({ _id: key(userSlot), jobId: holderId }) }
+    const overallSlot = await claim('all', limits.overall, holderId, claimedAt).catch(async (err: unknown) => {
+      await giveBack().catch(() => {}) // the database still away: the slot goes stale instead (instanceTimeoutMs)
+      throw err
+    })
     if (overallSlot === null) {
-      await slots.deleteOne({ _id: key(userSlot), jobId: holderId })
+      await giveBack()
       return false
     }
     return true
@@ -131,7 +138,6 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
       await slots.deleteMany({ jobId: document._id })
       return { ...document, ...failed }
     }
-    /* c8 ignore next -- another instance changed the job between our read and our update */
     return await jobs.findOne({ _id: document._id }) ?? document
   }
 
@@ -139,7 +145,11 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
     async insertIfSlotFree (job, limits) {
       const claimedAt = await now()
       if (!await claimBoth(job._id, job.userId, limits, claimedAt)) return false
-      await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: claimedAt })
+      await jobs.insertOne({ ...job, _id: key(job._id), heartbeatAt: claimedAt }).catch(async (err: unknown) => {
+        // No job holds the slots: they go back (or, the database still away, go stale).
+        await slots.deleteMany({ jobId: job._id }).catch(() => {})
+        throw err
+      })
       return true
     },
 
@@ -210,7 +220,6 @@ export async function createMongoJobStore (db: Db, { exportTtlMs, instanceTimeou
         try {
           await slots.insertOne({ _id: key(marker), jobId: document._id, heartbeatAt: at })
         } catch (err) {
-          /* c8 ignore next -- any other failure is the database's, and is thrown on */
           if (!isDuplicateKey(err)) throw err
           continue
         }

@@ -85,6 +85,14 @@ export function assetPath (file: FileRef): string {
   return `assets/${id}-${name}${inertExtensions.has(extensionOf(name)) ? '' : '.txt'}`
 }
 
+/** Formats that are compressed already: deflating them again costs time and saves nothing. */
+const compressedExtensions = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'mp3', 'm4a', 'ogg', 'oga', 'opus', 'flac', 'mp4', 'm4v', 'webm', 'mov', 'zip', 'gz', 'docx', 'xlsx', 'pptx'])
+
+/** Whether an upload is stored in the zip as it is (its format compresses already) rather than deflated. */
+export function isCompressedAlready (file: FileRef): boolean {
+  return compressedExtensions.has(extensionOf(safeName(file)))
+}
+
 /** Whether an upload is archived under another name than its own (see `assetPath`): its link then says which name to save it as. */
 export function isStoredAsText (file: FileRef): boolean {
   return !inertExtensions.has(extensionOf(safeName(file)))

@@ -22,3 +22,11 @@ export async function writeZip (entries: Iterable<[string, Buffer]>): Promise<Bu
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
 }
+
+/** Each entry's compression method as the central directory says: 0 stored, 8 deflated. */
+export async function compressionMethods (zip: Buffer): Promise<Record<string, number>> {
+  const archive = await yauzl.fromBufferPromise(zip)
+  const methods: Record<string, number> = {}
+  for await (const entry of archive.eachEntry()) methods[entry.fileName] = entry.compressionMethod
+  return methods
+}
