@@ -172,6 +172,12 @@ t.test('"export ready" mail: a signed link that opens that export, without crede
   const wrongExport = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${otherExport}&token=${encodeURIComponent(token)}` })
   t.equal(wrongExport.statusCode, 404, 'a token opens only its own export')
   t.same(wrongExport.json(), notFound)
+  // The token stands in for credentials on the download only: every other route still asks who is calling.
+  for (const [method, url] of [['GET', `/api/v1/rooms.export.status?exportId=${exportId}&token=${encodeURIComponent(token)}`], ['GET', `/api/v1/rooms.export.list?token=${encodeURIComponent(token)}`], ['POST', `/api/v1/rooms.export.cancel?token=${encodeURIComponent(token)}`]] as const) {
+    const refused = await app.inject({ method, url, ...(method === 'POST' ? { payload: { exportId } } : {}) })
+    t.equal(refused.statusCode, 401, `${method} ${url.split('?')[0]} with the token and no credentials`)
+    t.same(refused.json(), { success: false, error: 'unauthorized' })
+  }
 })
 
 t.test('"export ready" mail without publicUrl names the export id', async (t) => {

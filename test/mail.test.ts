@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { ExportLimits } from '../lib/options.ts'
 import { createMemoryRepository, type ExportUser } from '../index.ts'
-import { headerSafe, parseAddress, resolveRecipients, userAddress } from '../lib/mail.ts'
+import { headerSafe, MailTimeoutError, parseAddress, resolveRecipients, sendMail, userAddress } from '../lib/mail.ts'
+import type { ResolvedMailer } from '../lib/options.ts'
 import { alice, bob, carol, fixtureData } from './helpers/fixtures.ts'
 
 /**
@@ -25,7 +26,7 @@ t.test('an address is exactly one mailbox within RFC 5321\'s lengths', async (t)
   for (const refused of [
     '@example.com', 'a@', 'a@example', 'a@-example.com', 'a@example-.com', 'a@exa_mple.com', 'a@.example.com', 'a@example..com', 'a@example.com.',
     'a..b@example.com', '.a@example.com', 'a.@example.com', '"a b"@example.com', 'a b@example.com', 'a,b@example.com', 'a@example.com, b@example.com',
-    'a@example.com\r\nBcc: x@example.com', 'Ops <a@example.com>', 'ü@example.com', 'a@exämple.com', 'a', '', 5, null, undefined, ['a@example.com']
+    'a@example.com\r\nBcc: x@example.com', 'Ops <a@example.com>', 'example.com', 'ops.example.com', 'ü@example.com', 'a@exämple.com', 'a', '', 5, null, undefined, ['a@example.com']
   ]) t.equal(parseAddress(refused), null, `${JSON.stringify(refused)} is refused`)
 })
 
@@ -67,4 +68,24 @@ t.test('header values carry no line breaks or other control characters', async (
   t.equal(headerSafe('Export of #general\r\nBcc: x@example.com'), 'Export of #general Bcc: x@example.com')
   t.equal(headerSafe('\u0000a\u0007b\u001fc\u007fd\u009fe\u00a0f '), 'a b c d e\u00a0f', 'C0, DEL and C1 become one space each run; a no-break space stays')
   t.equal(headerSafe('\n\tplain\t\n'), 'plain', 'trimmed')
+})
+
+t.test('no one to look up: the repository is not asked', async (t) => {
+  const repository = { ...createMemoryRepository(fixtureData()), findUsersByUsernames: async () => { throw new Error('asked for nobody') } }
+  t.same((await resolveRecipients(alice, [], ['a@example.com'], repository, { maxRecipients: 3 } as ExportLimits)).addresses, ['a@example.com'])
+})
+
+t.test('a mail goes to each address as an object with no display name, and a server that never answers times out leaving no timer', async (t) => {
+  const sent: unknown[] = []
+  const mailer = (sendMail: (mail: unknown) => Promise<unknown>) => ({ transporter: { sendMail }, from: 'Exports <exports@example.com>', ownsTransport: false }) as unknown as ResolvedMailer
+  const answered = await sendMail(mailer(async (mail) => { sent.push(mail); return { rejected: ['b@example.com', { address: 'c@example.com' }] } }), { to: ['a@example.com', 'b@example.com'], subject: 's', text: 'x' }, 1000)
+  t.same(sent, [{ to: [{ name: '', address: 'a@example.com' }, { name: '', address: 'b@example.com' }], subject: 's', text: 'x', from: 'Exports <exports@example.com>' }], 'never a string nodemailer would parse into a list')
+  t.same(answered, { rejected: ['b@example.com', 'c@example.com'] })
+  const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+  const before = timers()
+  await sendMail(mailer(async () => ({})), { to: ['a@example.com'], subject: 's' }, 60_000)
+  t.equal(timers(), before, 'a mail that went leaves no deadline timer behind')
+  const error = await sendMail(mailer(async () => await new Promise(() => {})), { to: ['a@example.com'], subject: 's' }, 50).catch((err: unknown) => err)
+  t.type(error, MailTimeoutError)
+  t.match(error, { name: 'MailTimeoutError', message: 'the mail server did not finish within 50 ms' })
 })

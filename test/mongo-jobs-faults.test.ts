@@ -1,4 +1,3 @@
-import { connect as connectTcp, createServer, type Socket } from 'node:net'
 import { MongoNetworkError, type Db } from 'mongodb'
 import t, { type Test } from 'tap'
 import type { ExportJob } from '../lib/export/jobs.ts'
@@ -6,6 +5,7 @@ import { createMongoJobStore } from '../lib/export/mongo-jobs.ts'
 import { capturingLogger } from './helpers/app.ts'
 import { eventually } from './helpers/exports.ts'
 import { connect, insertStoppedJob, mongoApp, post, settle, startMongo } from './helpers/mongo.ts'
+import { startCuttingProxy, type CuttingProxy } from './helpers/proxy.ts'
 import { rcHeaders, rcUsers, seedRocketChat } from './helpers/rocketchat.ts'
 
 /**
@@ -19,61 +19,6 @@ const settings = { exportTtlMs: 60_000, instanceTimeoutMs: 30_000, exportAttempt
 
 /** What a job keeps to be run again (`ExportJob.request`). */
 const stoppedRequest = { from: '2024-01-01T00:00:00.000Z', to: '2024-12-31T23:59:59.999Z', timezone: 'UTC', requester: { _id: rcUsers.admin._id, username: 'admin' }, reqId: 'req-1' }
-
-interface CuttingProxy {
-  port: number
-  /** The next client message `matches` accepts is not passed on: its connection is cut both ways instead, mid-operation. */
-  cutAt (matches: (message: Buffer) => boolean): void
-  /** how many connections were cut so far */
-  readonly cuts: number
-}
-
-/**
- * A TCP proxy to `127.0.0.1:targetPort` that reads the client's side as
- * wire-protocol messages (each starts with its length, an int32) and can
- * drop the connection that sends a given one: the server never sees it,
- * the driver sees its connection closed while it waits for the reply.
- */
-async function startCuttingProxy (t: Test, targetPort: number): Promise<CuttingProxy> {
-  const sockets = new Set<Socket>()
-  let cutWhen: ((message: Buffer) => boolean) | null = null
-  let cuts = 0
-  const server = createServer((client) => {
-    const upstream = connectTcp(targetPort, '127.0.0.1')
-    const cut = () => { client.destroy(); upstream.destroy() }
-    for (const socket of [client, upstream]) {
-      sockets.add(socket)
-      socket.on('error', () => {})
-      socket.on('close', () => { sockets.delete(socket); cut() })
-    }
-    upstream.on('data', (chunk: Buffer) => client.write(chunk))
-    let pending = Buffer.alloc(0)
-    client.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk])
-      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-        const message = pending.subarray(0, pending.readInt32LE(0))
-        pending = pending.subarray(message.length)
-        if (cutWhen?.(message) === true) {
-          cutWhen = null
-          cuts++
-          cut()
-          return
-        }
-        upstream.write(message)
-      }
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => server.close(resolve))
-  })
-  return {
-    port: (server.address() as { port: number }).port,
-    cutAt (matches) { cutWhen = matches },
-    get cuts () { return cuts }
-  }
-}
 
 /** A command message `command` on `collection` that holds every one of `values` (as BSON strings hold them). */
 const sends = (command: string, collection: string, ...values: string[]) => (message: Buffer) =>

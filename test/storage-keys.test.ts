@@ -11,6 +11,6 @@ t.test('a storage key is 1 to 128 letters, digits, _ or -: nothing that could na
 
 t.test('a stored name is accounted for by its job: the zip, an attempt\'s zip, a partial one, a claim', async (t) => {
   const recorded = new Set(['job1', 'job-2'])
-  for (const name of ['job1.zip', 'job1-3.zip', 'job1-3.zip.partial', 'job1.2.1700000000000.claim', 'job-2.zip', 'job-2-7.zip']) t.equal(recordAccountsFor(name, recorded), true, `${name}: its job is recorded`)
+  for (const name of ['job1.zip', 'job1-3.zip', 'job1-12.zip', 'job1-3.zip.partial', 'job1.2.1700000000000.claim', 'job-2.zip', 'job-2-7.zip']) t.equal(recordAccountsFor(name, recorded), true, `${name}: its job is recorded`)
   for (const name of ['job3.zip', 'job1x.zip', 'job1-x.zip', 'xjob1.zip', 'job1-3-4.zip', 'job.zip', 'job-.zip']) t.equal(recordAccountsFor(name, recorded), false, `${name}: no recorded job`)
 })
