@@ -9,7 +9,7 @@ export type PictureKind = 'avatar' | 'emoji'
 
 /** A picture bigger than this is not archived: an avatar or an emoji is a small image (Rocket.Chat's avatars are 200 px). */
 export const maxPictureBytes = 1024 * 1024
-/** Pictures one export archives at most (people and custom emoji together); beyond, initials and `:name:` text. */
+/** Names one export looks up at most (people and `:name:`s together, pictures or not); beyond, initials and `:name:` text. */
 export const maxPictures = 10_000
 
 /** The raster formats a page shows as a picture, by their first bytes. An SVG is a document that may hold script: never a picture here. */
