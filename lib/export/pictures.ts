@@ -52,8 +52,8 @@ export class ArchivedPictures {
   private readonly signal: AbortSignal
   private readonly watchdog: StallWatchdog
   private readonly log: FastifyBaseLogger
-  /** by kind and name: the picture's path, or `null` when there is none to show */
-  private readonly paths = new Map<string, string | null>()
+  /** by kind and name (`avatar:alice`), in the order the pages named them: the picture's path, `null` when there is none to show */
+  private readonly looked = new Map<string, { kind: PictureKind, name: string, path: string | null }>()
   private readonly missing: MissingPicture[] = []
 
   constructor (repository: Pick<RoomRepository, 'openAvatar' | 'openCustomEmoji'>, signal: AbortSignal, watchdog: StallWatchdog, log: FastifyBaseLogger) {
@@ -73,16 +73,18 @@ export class ArchivedPictures {
     const paths: (string | null)[] = []
     for (const name of names) {
       const key = `${kind}:${name}`
-      if (!this.paths.has(key)) {
-        if (this.paths.size >= maxPictures || !this.reads(kind)) {
+      let looked = this.looked.get(key)
+      if (looked === undefined) {
+        if (this.looked.size >= maxPictures || !this.reads(kind)) {
           paths.push(null)
           continue
         }
         const read = await this.read(kind, name)
-        this.paths.set(key, typeof read === 'string' || read === null ? null : picturePath(kind, name, read.extension))
+        looked = { kind, name, path: typeof read === 'string' || read === null ? null : picturePath(kind, name, read.extension) }
+        this.looked.set(key, looked)
         if (typeof read === 'string') this.missing.push({ kind, name, reason: read })
       }
-      paths.push(this.paths.get(key)!)
+      paths.push(looked.path)
     }
     return paths
   }
@@ -131,10 +133,8 @@ export class ArchivedPictures {
   /** Every picture a page names, read again and archived; what the archive does not hold after all, listed. */
   async archive (archive: ExportArchive): Promise<{ included: ArchivedPicture[], missing: MissingPicture[] }> {
     const included: ArchivedPicture[] = []
-    for (const [key, path] of this.paths) {
+    for (const { kind, name, path } of this.looked.values()) {
       if (path === null) continue
-      const kind = key.slice(0, key.indexOf(':')) as PictureKind
-      const name = key.slice(kind.length + 1)
       const read = await this.read(kind, name)
       if (read === null || typeof read === 'string' || !path.endsWith(`.${read.extension}`)) {
         this.missing.push({ kind, name, reason: read === null ? 'gone since the page named it' : typeof read === 'string' ? read : 'changed type since the page named it' })

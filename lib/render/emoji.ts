@@ -20,8 +20,12 @@ function unicodeTable (): Map<string, string> {
   return unicodeByShortcode
 }
 
+/** A shortcode's name, given with or without colons (`:smile:` → `smile`; a reaction's key has them). */
+export function shortcodeName (shortcode: string): string {
+  return shortcode.length > 2 && shortcode.startsWith(':') && shortcode.endsWith(':') ? shortcode.slice(1, -1) : shortcode
+}
+
 /** The Unicode emoji for a shortcode given with or without colons (`+1`, `:smile:`), or `undefined` for a custom emoji. */
 export function emojiFor (shortcode: string): string | undefined {
-  const name = shortcode.length > 2 && shortcode.startsWith(':') && shortcode.endsWith(':') ? shortcode.slice(1, -1) : shortcode
-  return unicodeTable().get(name)
+  return unicodeTable().get(shortcodeName(shortcode))
 }

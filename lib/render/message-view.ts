@@ -1,7 +1,7 @@
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
-import { emojiFor } from './emoji.ts'
+import { emojiFor, shortcodeName } from './emoji.ts'
 import { assetPath, attachedUploadId, inlineMediaOf, isActiveUpload, isInlineImage, isStoredAsText, messageFiles } from './uploads.ts'
 import { shortcodeCandidates } from '../markup/parser.ts'
 import type { PictureKind } from '../export/pictures.ts'
@@ -547,7 +547,7 @@ export class MessageRenderer {
         : Object.entries(message.reactions).map(([shortcode, reaction]) => {
           const unicode = emojiFor(shortcode)
           const people = reaction.usernames.map(this.nameOf)
-          const picture = unicode === undefined ? this.emojiPictures.get(shortcode.replace(/^:|:$/g, '')) ?? null : null
+          const picture = unicode === undefined ? this.emojiPictures.get(shortcodeName(shortcode)) ?? null : null
           return { emoji: unicode ?? shortcode, shortcode, custom: unicode === undefined, count: reaction.usernames.length, names: people.join(', '), people, picture }
         }),
       quotes,

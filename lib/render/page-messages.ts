@@ -1,3 +1,4 @@
+import { shortcodeName } from './emoji.ts'
 import { customEmojiPicture, escapeHtml } from './markup.ts'
 import type { MessageView } from './message-view.ts'
 
@@ -132,7 +133,7 @@ function extras (view: MessageView, system: boolean): string {
   if (view.reactions.length > 0) {
     html += '<ul class="reactions">'
     for (const reaction of view.reactions) {
-      const emoji = reaction.picture !== null ? customEmojiPicture(reaction.picture, reaction.shortcode.replace(/^:|:$/g, '')) : reaction.custom ? `<span class="md-emoji-custom">${text(reaction.emoji)}</span>` : text(reaction.emoji)
+      const emoji = reaction.picture !== null ? customEmojiPicture(reaction.picture, shortcodeName(reaction.shortcode)) : reaction.custom ? `<span class="md-emoji-custom">${text(reaction.emoji)}</span>` : text(reaction.emoji)
       html += `<li title="${text(reaction.shortcode)} ${text(reaction.names)}">${emoji} ${text(reaction.count)} · ${reaction.people.map((person) => `<bdi>${text(person)}</bdi>`).join(', ')}</li>`
     }
     html += '</ul>\n'
