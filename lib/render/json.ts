@@ -1,3 +1,4 @@
+import { RecentMap } from './recent-map.ts'
 import type { ExportMessage, ExportUser, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import type { MessageRenderer } from './message-view.ts'
 import type { ExportContext, ExportDocument, JsonMessage } from '../schemas.ts'
@@ -176,11 +177,6 @@ class UserDirectory {
 /** Thread parents remembered at once, at most: a room of a million threads must not hold a million ids. */
 const rememberedParents = 10_000
 
-function rememberParent (parents: Set<string>, id: string): void {
-  if (parents.size >= rememberedParents) parents.delete(parents.values().next().value!)
-  parents.add(id)
-}
-
 /** `messages` in batches (arrays), as `exportableMessages` reads them. */
 export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<readonly ExportMessage[]> | Iterable<readonly ExportMessage[]>, extras: JsonExtras): AsyncGenerator<string> {
   const head = {
@@ -193,7 +189,7 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
   const users = new UserDirectory()
   // Thread parents the document shows, the most recent ones: a reply's parent among them needs no read.
   // One forgotten is read again and, being in the range, not listed.
-  const threadParents = new Set<string>()
+  const threadParents = new RecentMap<string, true>(rememberedParents)
   const parents = new Map<string, JsonParent>()
   const rangeStart = new Date(context.range.from).getTime()
   // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
@@ -206,11 +202,11 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
     for (const message of batch) {
       const pause = pauseIfSliceSpent()
       if (pause !== undefined) await pause
-      if (message.tcount !== undefined && message.tcount > 0) rememberParent(threadParents, message._id)
+      if (message.tcount !== undefined && message.tcount > 0) threadParents.set(message._id, true)
       if (message.tmid !== undefined && !threadParents.has(message.tmid) && !parents.has(message.tmid)) {
         const parent = await extras.parentOf(message.tmid)
         if (parent !== null && !(parent.ts >= rangeStart)) parents.set(message.tmid, parent.summary)
-        else rememberParent(threadParents, message.tmid) // in the range (or nowhere): not a parent to list
+        else threadParents.set(message.tmid, true) // in the range (or nowhere): not a parent to list
       }
       const files = messageFiles(message)
       let sizes: Map<string, number | null | undefined> | undefined

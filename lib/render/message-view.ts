@@ -1,3 +1,4 @@
+import { RecentMap } from './recent-map.ts'
 import type { DateLabels } from '../time/locale.ts'
 import type { ExportMessage, FileRef, MessageAttachment, RoomRepository } from '../model.ts'
 import { isKnownTime, readStoredMessage } from '../stored-message.ts'
@@ -168,14 +169,14 @@ interface ThreadParent { part: number | null, anchor: string, author: string | n
  */
 export class MessageRenderer {
   private readonly options: MessageRendererOptions
-  private readonly names = new Map<string, string>()
-  private readonly parents = new Map<string, ThreadParent>()
-  private readonly avatars = new Map<string, { name: string, initials: string, hue: number }>()
+  private readonly names = new RecentMap<string, string>(cacheLimit)
+  private readonly parents = new RecentMap<string, ThreadParent>(cacheLimit)
+  private readonly avatars = new RecentMap<string, { name: string, initials: string, hue: number }>(cacheLimit)
   /** archive paths of avatars (by username) and custom emoji (by name), `null` where there is no picture */
-  private readonly avatarPictures = new Map<string, string | null>()
-  private readonly emojiPictures = new Map<string, string | null>()
+  private readonly avatarPictures = new RecentMap<string, string | null>(cacheLimit)
+  private readonly emojiPictures = new RecentMap<string, string | null>(cacheLimit)
   /** the part each recent message is in, for quotes of it */
-  private readonly quotable = new Map<string, number>()
+  private readonly quotable = new RecentMap<string, number>(quotableLimit)
   /** this export's time for highlighting and typesetting (see `MarkupContext.budget`) */
   private readonly codeAndMathBudget = { remainingMs: codeAndMathBudgetMs }
   /** whether a formula was typeset: the archive needs KaTeX's style sheet and fonts */
@@ -214,11 +215,6 @@ export class MessageRenderer {
 
   private hrefIn (part: number, anchor: string): string {
     return `${part === this.currentPart ? '' : this.partHref(part)}#${anchor}`
-  }
-
-  private remember<V> (map: Map<string, V>, key: string, value: V): void {
-    if (map.size >= cacheLimit) map.delete(map.keys().next().value!)
-    map.set(key, value)
   }
 
   readonly nameOf = (username: string): string => this.names.get(username) ?? username
@@ -297,7 +293,7 @@ export class MessageRenderer {
     for (const [kind, names, known] of [['avatar', wanted.avatars, this.avatarPictures], ['emoji', wanted.emoji, this.emojiPictures]] as const) {
       if (names.length === 0) continue
       const paths = await pathsOf(kind, names)
-      names.forEach((name, index) => { this.remember(known, name, paths[index]) })
+      names.forEach((name, index) => { known.set(name, paths[index]) })
     }
   }
 
@@ -332,14 +328,14 @@ export class MessageRenderer {
     if (found === null) return
     for (const username of unknown) {
       const user = found.find((candidate) => candidate.username === username)
-      this.remember(this.names, username, user?.name ?? username)
+      this.names.set(username, user?.name ?? username)
     }
   }
 
   /** A reply's parent, read once when it is not one this export has shown (it is before the range). */
   private async learnParent (tmid: string): Promise<void> {
     const found = await this.readParent(tmid)
-    this.remember(this.parents, tmid, found === undefined
+    this.parents.set(tmid, found === undefined
       ? { part: null, anchor: '', author: null, excerpt: '' }
       : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
   }
@@ -484,10 +480,10 @@ export class MessageRenderer {
     const { day, wall } = knownTime ? labels.wallDay(message.ts) : { day: '', wall: Number.NaN }
     const { username } = message.u
     const authorName = message.u.name ?? username
-    this.remember(this.names, username, authorName)
+    this.names.set(username, authorName)
     if (message.mentions !== undefined) {
       for (const mention of message.mentions) {
-        if (mention.username !== undefined && mention.name !== undefined) this.remember(this.names, mention.username, mention.name)
+        if (mention.username !== undefined && mention.name !== undefined) this.names.set(mention.username, mention.name)
       }
     }
     const context = this.markupContext(message)
@@ -561,7 +557,7 @@ export class MessageRenderer {
         })
     }
     if (message.tcount !== undefined && message.tcount > 0) {
-      this.remember(this.parents, message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
+      this.parents.set(message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
     }
     if (this.options.target === 'page') this.placeInPage(message, view)
     return view
@@ -573,7 +569,6 @@ export class MessageRenderer {
    * the part's note on its replies), which carries the id it links to.
    */
   private placeInPage (message: ExportMessage, view: MessageView): void {
-    if (this.quotable.size >= quotableLimit) this.quotable.delete(this.quotable.keys().next().value!)
     this.quotable.set(message._id, this.currentPart)
     if (message.tmid !== undefined && this.awaitingReplies.has(message.tmid)) {
       view.firstReplyOf = repliesAnchorOf(this.awaitingReplies.get(message.tmid)!)
@@ -597,7 +592,7 @@ export class MessageRenderer {
     let avatar = this.avatars.get(username)
     if (avatar === undefined || avatar.name !== name) {
       avatar = { name, initials: initialsOf(name), hue: hueOf(username) }
-      this.remember(this.avatars, username, avatar)
+      this.avatars.set(username, avatar)
     }
     return avatar
   }
