@@ -3,10 +3,10 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { parseRange } from '../lib/routes/download.ts'
-import { createDirectoryStorage } from '../index.ts'
-import { buildApp, storedFiles, temporaryDirectory } from './helpers/app.ts'
+import { createDirectoryStorage, createMemoryRepository, type ExportRoom, type ExportStorage } from '../index.ts'
+import { buildApp, heldRepository, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { postExport, waitForExport } from './helpers/exports.ts'
-import { alice, authHeaders, general } from './helpers/fixtures.ts'
+import { alice, authHeaders, bob, dave, fixtureData, general, message } from './helpers/fixtures.ts'
 
 /** The headers that make a response a zip download. */
 const zipHeadersOf = (headers: Record<string, unknown>) => Object.fromEntries(['content-disposition', 'etag', 'accept-ranges'].filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]]))
@@ -23,7 +23,15 @@ t.test('downloads resume: a strong ETag, single ranges (206), unsatisfiable ones
   const size = zip.length
   const etag = `"${createHash('sha256').update(zip).digest('hex')}"`
   t.equal(whole.statusCode, 200)
-  t.match(whole.headers, { 'accept-ranges': 'bytes', etag, 'content-length': String(size), 'content-type': 'application/zip' })
+  const today = new Date().toISOString().slice(0, 10)
+  t.match(whole.headers, {
+    'accept-ranges': 'bytes',
+    etag,
+    'content-length': String(size),
+    'content-type': 'application/zip',
+    'content-disposition': `attachment; filename="general-${today}.zip"; filename*=UTF-8''general-${today}.zip`,
+    'cache-control': 'private, no-store'
+  })
 
   const part = await get({ range: 'bytes=10-99' })
   t.equal(part.statusCode, 206)
@@ -50,6 +58,9 @@ t.test('downloads resume: a strong ETag, single ranges (206), unsatisfiable ones
   const notModified = await get({ 'if-none-match': etag })
   t.equal(notModified.statusCode, 304)
   t.equal(notModified.rawPayload.length, 0)
+  t.equal(notModified.headers['cache-control'], 'private, no-store', 'a 304 is no more cacheable than the zip')
+  t.same(zipHeadersOf(notModified.headers), { etag }, 'the ETag it matched, none of the zip\'s other headers')
+  t.equal((await get({ 'if-none-match': '*' })).statusCode, 304, '`*`: any current representation')
   t.equal((await get({ 'if-none-match': `"other", W/${etag}` })).statusCode, 304, 'a list, weak comparison')
   t.equal((await get({ 'if-none-match': '"other"' })).statusCode, 200)
 
@@ -92,4 +103,75 @@ t.test('range syntax', async (t) => {
   t.equal(parseRange('bytes=5-4', 10), undefined, 'an end before the start: ignored, as HTTP says')
   t.same(parseRange('  bytes=2-3  ', 10), { start: 2, end: 3 }, 'white space around the header')
   for (const ignored of ['bytes=0-1,3-4', 'bytes=a-1', 'bits=0-1', 'xbytes=0-1', 'bytes=0-1x', 'bytes= 0-1', '']) t.equal(parseRange(ignored, 10), undefined, `${JSON.stringify(ignored)}: the whole file`)
+})
+
+t.test('HEAD answers from the export\'s record: the stored zip is not opened; GET opens it once, for the range asked', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const stored = createDirectoryStorage(directory)
+  const reads: unknown[] = []
+  const storage: ExportStorage = { ...stored, read: async (key, range) => { reads.push(range); return await stored.read(key, range) } }
+  const app = await buildApp(t, { storage })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+  await waitForExport(app, alice, exportId)
+  const url = `/api/v1/rooms.export.download?exportId=${exportId}`
+  for (const headers of [{}, { range: 'bytes=0-9' }]) {
+    const head = await app.inject({ method: 'HEAD', url, headers: { ...authHeaders(alice), ...headers } })
+    t.equal(head.statusCode, 'range' in headers ? 206 : 200)
+    t.equal(head.rawPayload.length, 0)
+  }
+  t.same(reads, [], 'HEAD read nothing')
+  const part = await app.inject({ url, headers: { ...authHeaders(alice), range: 'bytes=0-9' } })
+  t.equal(part.statusCode, 206)
+  t.same(reads, [{ start: 0, end: 9 }])
+})
+
+t.test('without a token, only the owner downloads: anyone else is told there is no such export', async (t) => {
+  const app = await buildApp(t)
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+  await waitForExport(app, alice, exportId)
+  for (const user of [bob, dave]) {
+    for (const method of ['GET', 'HEAD'] as const) {
+      const refused = await app.inject({ method, url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(user) })
+      t.equal(refused.statusCode, 404, `${user.username} ${method}`)
+      t.same(zipHeadersOf(refused.headers), {})
+      if (method === 'GET') t.same(refused.json(), { success: false, error: '[error-not-found]', errorType: 'error-not-found', details: 'no such export' })
+    }
+  }
+  t.equal((await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })).statusCode, 200, 'the owner')
+})
+
+t.test('an export still running, or failed: 409 with its state, and none of the zip\'s headers', async (t) => {
+  const held = heldRepository(createMemoryRepository(fixtureData()))
+  const app = await buildApp(t, { repository: held.repository })
+  const running = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).json().exportId
+  await held.reading
+  const early = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${running}`, headers: authHeaders(alice) })
+  t.equal(early.statusCode, 409)
+  t.same(early.json(), { success: false, error: '[error-export-not-ready]', errorType: 'error-export-not-ready', details: 'the export is running' })
+  t.same(zipHeadersOf(early.headers), {})
+  held.release()
+  t.equal((await waitForExport(app, alice, running)).export.status, 'done')
+
+  const memory = createMemoryRepository(fixtureData())
+  const failing = await buildApp(t, { repository: { ...memory, async * findMessages () { throw new Error('connection reset by database') } } })
+  const failed = (await postExport(failing, alice, { rid: general._id, type: 'file', format: 'json' })).json().exportId
+  t.equal((await waitForExport(failing, alice, failed)).export.status, 'failed')
+  for (const headers of [{}, { range: 'bytes=0-9' }]) {
+    const download = await failing.inject({ url: `/api/v1/rooms.export.download?exportId=${failed}`, headers: { ...authHeaders(alice), ...headers } })
+    t.equal(download.statusCode, 409)
+    t.same(download.json(), { success: false, error: '[error-export-failed]', errorType: 'error-export-failed', details: 'export failed: the repository failed' })
+    t.same(zipHeadersOf(download.headers), {})
+  }
+})
+
+t.test('Content-Disposition: an ASCII fallback name, and the exact name in UTF-8', async (t) => {
+  const room: ExportRoom = { _id: 'room-cafe', t: 'c', name: 'Café Ünïon' }
+  const data = fixtureData()
+  const app = await buildApp(t, {}, { ...data, rooms: [...data.rooms, room], messages: [message(room._id, '2024-03-21T10:00:00Z', 'hello')] })
+  const { exportId } = (await postExport(app, alice, { rid: room._id, type: 'file', format: 'json' })).json()
+  await waitForExport(app, alice, exportId)
+  const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+  t.equal(download.statusCode, 200)
+  const today = new Date().toISOString().slice(0, 10)
+  t.equal(download.headers['content-disposition'], `attachment; filename="Caf___n_on-${today}.zip"; filename*=UTF-8''Caf%C3%A9_%C3%9Cn%C3%AFon-${today}.zip`)
 })

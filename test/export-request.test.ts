@@ -1,9 +1,11 @@
+import Fastify from 'fastify'
 import t from 'tap'
-import { createMemoryRepository } from '../index.ts'
-import { buildApp, heldRepository } from './helpers/app.ts'
-import { postExport } from './helpers/exports.ts'
+import roomsExport, { createDirectoryStorage, createMemoryRepository } from '../index.ts'
+import { buildApp, capturingLogger, heldRepository, hostHooks, temporaryDirectory } from './helpers/app.ts'
+import { exportToZip, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, authHeaders, bob, carol, dave, fixtureData, general, secret } from './helpers/fixtures.ts'
 import { startSmtpServer } from './helpers/smtp.ts'
+import { readZip } from './helpers/zip.ts'
 
 const invalid = (errorType: string, details: string) => ({ success: false, error: `[${errorType}]`, errorType, details })
 
@@ -50,6 +52,10 @@ t.test('2: malformed fields answer error-invalid-params, never coerced', async (
     [{ rid: general._id, type: 'email', toEmails: 'bob@example.org' }, 'toEmails: Expected array'],
     [{ rid: general._id, type: 'email', messages: [] }, 'messages: Expected array length to be greater or equal to 1'],
     [{ rid: general._id, type: 'email', messages: ['x'], dateFrom: '2024-03-01' }, 'messages: give either message ids or dateFrom/dateTo, not both'],
+    [{ rid: general._id, type: 'email', messages: ['x'], dateTo: '2024-03-01' }, 'messages: give either message ids or dateFrom/dateTo, not both'],
+    [{ rid: general._id, type: 'email', toUsers: ['bob', 42] }, 'toUsers.1: Expected string'],
+    [{ rid: general._id, type: 'file', format: 'html', formats: 'json' }, 'formats: Unexpected property'],
+    [{ rid: general._id, type: 'file', format: 'pdf', formatVersion: 2 }, 'formatVersion: Unexpected property'],
     [[], 'body: Expected object'],
     [{ rid: general._id, type: 'file', format: 'pdf', dateFrom: 'yesterday' }, 'dateFrom: Expected string to match \'^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})?)?$\''],
     [{ rid: general._id, type: 'file', format: 'pdf', toEmails: [] }, 'toEmails: only for type "email"']
@@ -147,6 +153,18 @@ t.test('7: dateFrom after dateTo', async (t) => {
   }
 })
 
+t.test('7: a date-only dateFrom is the start of its day, a date-only dateTo the end of its; a single instant is a range', async (t) => {
+  const app = await buildApp(t)
+  const sameDay = await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom: '2024-03-21', dateTo: '2024-03-21' })
+  const manifest = JSON.parse((await readZip(sameDay)).get('manifest.json')!.toString())
+  t.same(manifest.range, { from: '2024-03-21T00:00:00.000Z', to: '2024-03-21T23:59:59.999Z', timezone: 'UTC' })
+  for (const [dateFrom, dateTo] of [['2024-03-21', '2024-03-21T12:00'], ['2024-03-21T12:00', '2024-03-21'], ['2024-03-21T10:00:00Z', '2024-03-21T10:00:00Z']]) {
+    const response = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json', dateFrom, dateTo })
+    t.equal(response.statusCode, 200, `${dateFrom} to ${dateTo}`)
+    await waitForExport(app, alice, response.json().exportId)
+  }
+})
+
 t.test('8: an email export without a mailer', async (t) => {
   const app = await buildApp(t)
   const response = await postExport(app, alice, { rid: general._id, type: 'email', toEmails: ['not-an-address'] })
@@ -193,4 +211,21 @@ t.test('11: file exports beyond the per-user and overall limits', async (t) => {
   t.equal(third.statusCode, 429, 'the overall limit holds for another user')
   t.same(third.json(), invalid('error-too-many-requests', 'too many exports are running; try again when one has finished'))
   release()
+})
+
+t.test('an email export of messages by id, without dates or format: sent as HTML, the default, and logged so', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const directory = await temporaryDirectory(t)
+  const { logger, lines } = capturingLogger('info')
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  await app.register(roomsExport, { ...hostHooks(), repository: createMemoryRepository(fixtureData()), storage: createDirectoryStorage(directory), mailer: { transport: smtp.transport, from: 'exports@chat.example' } })
+  const response = await postExport(app, alice, { rid: general._id, type: 'email', messages: ['start'] })
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), { success: true, missing: [] })
+  t.equal(smtp.mails.length, 1)
+  t.match(smtp.mails[0].html, 'first second of the 21st', 'the messages in the mail\'s HTML body')
+  t.same(smtp.mails[0].attachments, [], 'not a JSON attachment')
+  const started = lines.filter((line) => line.msg === 'rooms.export: export started')
+  t.same(started.map(({ type, format }) => ({ type, format })), [{ type: 'email', format: 'html' }])
 })

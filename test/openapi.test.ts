@@ -79,3 +79,59 @@ t.test('routeConfig.swaggerTransform replaces the plugin\'s: the schemes are the
   t.same(securityOf(document), routeSecurity)
   await t.rejects(documentOf(t, { openapi: { info } }, { routeConfig: { swaggerTransform: false } }), TypeError, 'without them, @fastify/swagger cannot resolve the routes\' security')
 })
+
+/** What the document says of an operation: its tags, summary, description and the description of each reply, by status. */
+function documentationOf (operation: Operation) {
+  const { tags, summary, description, responses } = operation as Operation & { tags: string[], summary: string, description: string, responses: Record<string, { description: string }> }
+  return { tags, summary, description, responses: Object.fromEntries(Object.entries(responses).map(([status, reply]) => [status, reply.description])) }
+}
+
+t.test('the export request and the download, as documented: what each does and every reply it gives', async (t) => {
+  const document = await documentOf(t, { openapi: { info } })
+  t.same(documentationOf(document.paths['/api/v1/rooms.export'].post), {
+    tags: ['rooms.export'],
+    summary: 'Export a room\'s messages to a file (zip) or by email',
+    description: '`type: "file"` answers at once with an `exportId` (follow it with rooms.export.status and rooms.export.download); `type: "email"` answers once the mail server accepted the mail.',
+    responses: {
+      200: 'Default Response',
+      400: 'error-invalid-params, error-invalid-format, error-invalid-room, error-invalid-dates, error-email-not-configured, error-invalid-email, error-invalid-recipient, error-too-many-messages',
+      401: 'no or wrong credentials',
+      403: 'error-action-not-allowed, error-not-allowed',
+      413: 'error-invalid-params',
+      415: 'error-invalid-params',
+      429: 'error-too-many-requests',
+      500: 'error-internal',
+      502: 'error-email-send-failed'
+    }
+  })
+  const started = (document.paths['/api/v1/rooms.export'].post as unknown as { responses: Record<string, { content: unknown }> }).responses['200'].content
+  t.same(started, {
+    'application/json': {
+      schema: {
+        anyOf: [
+          { type: 'object', required: ['success', 'exportId'], properties: { success: { type: 'boolean', enum: [true] }, exportId: { type: 'string' } } },
+          { type: 'object', required: ['success', 'missing'], properties: { success: { type: 'boolean', enum: [true] }, missing: { type: 'array', items: { type: 'string' } } } }
+        ]
+      }
+    }
+  }, 'a file export\'s id, or the recipients an email export missed')
+  const download = document.paths['/api/v1/rooms.export.download']
+  const downloadDocumentation = {
+    tags: ['rooms.export'],
+    summary: 'Download a finished file export (zip)',
+    description: 'Owner only (credentials), or anyone with the signed `token` of the "export ready" mail. Supports `Range`, `If-Range`, `If-None-Match` and `HEAD`.',
+    responses: {
+      200: 'the whole zip',
+      206: 'one byte range of the zip (`Content-Range`)',
+      304: 'not modified: `If-None-Match` matched the ETag',
+      400: 'error-invalid-params',
+      401: 'no or wrong credentials',
+      404: 'error-not-found',
+      409: 'error-export-not-ready, error-export-failed, error-export-cancelled',
+      416: 'error-range-not-satisfiable',
+      429: 'error-too-many-requests'
+    }
+  }
+  t.same(documentationOf(download.get), downloadDocumentation)
+  t.same(documentationOf(download.head), downloadDocumentation, 'HEAD, a route of its own, documented as GET')
+})
