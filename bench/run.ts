@@ -107,7 +107,7 @@ if (section('highlight')) {
 }
 
 if (section('slow')) {
-  print('# Messages written to be slow, in a fresh process (Rocket.Chat\'s parser: 9.8 s in one stretch for the mail; the soups did not finish in 30 s)')
+  print('# Messages written to be slow, in a fresh process (what held the event loop, or never finished, under Rocket.Chat\'s parser)')
   for (const result of child('pathological.ts')) {
     if (result.export === 'email') {
       const goal = result.run === 'first' ? 'the process\'s first export: loads the templates and the parser, V8 compiles it' : `goal ≤ 50 ms — ${verdict(Number(result.longestGapMs) <= 50)}`
