@@ -89,3 +89,21 @@ t.test('a mail goes to each address as an object with no display name, and a ser
   t.type(error, MailTimeoutError)
   t.match(error, { name: 'MailTimeoutError', message: 'the mail server did not finish within 50 ms' })
 })
+
+t.test('a send that fails after its deadline is nobody\'s rejection: the process goes on', async (t) => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => { unhandled.push(reason) }
+  // tap's own listener would fail the test by itself; this one records what reached the process.
+  const theirs = process.listeners('unhandledRejection')
+  process.removeAllListeners('unhandledRejection')
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => {
+    process.off('unhandledRejection', onUnhandled)
+    for (const listener of theirs) process.on('unhandledRejection', listener)
+  })
+  const failsLate = { transporter: { sendMail: async () => { await new Promise((resolve) => setTimeout(resolve, 60)); throw new Error('connection reset') } }, from: 'exports@example.com', ownsTransport: false } as unknown as ResolvedMailer
+  const error = await sendMail(failsLate, { to: ['a@example.com'], subject: 's' }, 10).catch((err: unknown) => err)
+  t.type(error, MailTimeoutError, 'the deadline answers')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.same(unhandled, [], 'the late failure reached no one')
+})

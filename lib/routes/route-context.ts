@@ -97,10 +97,11 @@ export function redactTokens (url: string): string {
   return `${url.slice(0, queryStart + 1)}${pairs.join('&')}`
 }
 
+/** A name as Fastify's query parser reads it: decoded, or as written when it does not decode. */
 function decodedName (name: string): string {
+  let decoded = name
   try {
-    return decodeURIComponent(name.replaceAll('+', ' '))
-  } catch {
-    return name
-  }
+    decoded = decodeURIComponent(name.replaceAll('+', ' '))
+  } catch {} // malformed: kept as written
+  return decoded
 }
