@@ -247,8 +247,9 @@ export interface RoomRepository {
   /**
    * How many messages `findMessages` yields for the same query, leaving out
    * `_hidden` edit-history copies — counted once when a file export starts,
-   * for the status's `total` and `progress`. Without this method (or when
-   * it fails: it is only for display) the status has neither.
+   * beside the read, for the status's `total` and `progress` and the HTML
+   * parts' labels. Without this method (or when it fails: it is only for
+   * display) the status has neither.
    */
   countMessages? (query: MessageRangeQuery): Promise<number>
   /**

@@ -219,8 +219,6 @@ export interface ExportContext {
   range: Static<typeof ExportRangeSchema>
   exportedAt: string
   exportedBy: Static<typeof JsonPersonSchema>
-  /** the messages the export will hold, counted at its start (`countMessages`), when the repository counts */
-  total?: number
   /** with `includeHistory`: the range's deleted messages, read before the messages (the JSON ends with them, the last HTML part lists them) */
   deleted?: NonNullable<ExportDocument['deleted']>
 }

@@ -165,6 +165,30 @@ t.test('an avatar that never opens, a custom emoji whose stream never ends: the 
   }
 })
 
+// The count runs beside the read, and the export waits for it at the end (HTML: at the end of its first part).
+for (const [format, renderInWorker, stallTimeoutMs] of [['json', false, 200], ['html', false, 200], ['html', true, 3000]] as const) {
+  t.test(`a count that never answers: the ${format} export${format === 'html' ? (renderInWorker ? ' (render worker)' : ' (main thread)') : ''} reads the room, then fails naming the count; nothing stored, slot freed`, async (t) => {
+    const directory = await temporaryDirectory(t)
+    const memory = createMemoryRepository(fixtureData())
+    let stalls = true
+    const app = await buildApp(t, {
+      storage: createDirectoryStorage(directory),
+      limits: { stallTimeoutMs },
+      renderInWorker,
+      repository: { ...memory, countMessages: async (query) => stalls ? await new Promise<never>(() => {}) : await memory.countMessages!(query) }
+    })
+    const descriptors = await openDescriptors()
+    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format, dateFrom: '2024-03-21', dateTo: '2024-03-21' })).json()
+    const status = await waitForExport(app, alice, exportId)
+    t.same(status, failedStatus(status, exportId, format, `stalled: counting the messages made no progress for ${stallTimeoutMs} ms`))
+    t.ok(status.export.messages > 0, 'the messages were read meanwhile')
+    t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
+    t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+    stalls = false
+    await assertSlotFree(t, app)
+  })
+}
+
 t.test('a storage that stops taking bytes: the export fails naming the storage', async (t) => {
   const writes: Writable[] = []
   const removed: string[] = []

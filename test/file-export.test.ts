@@ -160,6 +160,51 @@ t.test('big HTML exports are split into linked parts', async (t) => {
   t.equal(manifest.messageCount, 25)
 })
 
+// The count runs beside the read (FerretDB reads every document to count): here it answers only once
+// the whole room has been read — before, the read waited for it, and this export would never end.
+for (const renderInWorker of [true, false]) {
+  t.test(`a count that answers after the read: the first part waits for it and says "Part 1 of 3"; the status has the total (${renderInWorker ? 'render worker' : 'main thread'})`, async (t) => {
+    const messages = Array.from({ length: 25 }, (_, index) => ({
+      _id: `n${String(index).padStart(2, '0')}`,
+      rid: general._id,
+      ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 10), 12, index)),
+      msg: `message ${index}`,
+      u: { _id: alice._id, username: 'alice' }
+    }))
+    const memory = createMemoryRepository({ ...fixtureData(), messages })
+    let readToTheEnd!: () => void
+    const read = new Promise<void>((resolve) => { readToTheEnd = resolve })
+    const events: string[] = []
+    const app = await buildApp(t, {
+      renderInWorker,
+      limits: { htmlMessagesPerPart: 10 },
+      repository: {
+        ...memory,
+        async * findMessages (query) {
+          yield * memory.findMessages(query)
+          events.push('read')
+          readToTheEnd()
+        },
+        async countMessages (query) {
+          await read
+          events.push('counted')
+          return await memory.countMessages!(query)
+        }
+      }
+    })
+    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+    const status = await waitForExport(app, alice, exportId)
+    t.same(events, ['read', 'counted'])
+    t.same(status.export, { _id: exportId, rid: general._id, format: 'html', status: 'done', messages: 25, total: 25, progress: 1, bytes: status.export.bytes, createdAt: status.export.createdAt, finishedAt: status.export.finishedAt })
+    const download = await app.inject({ url: `/api/v1/rooms.export.download?exportId=${exportId}`, headers: authHeaders(alice) })
+    const entries = await readZip(download.rawPayload)
+    const pages = ['general.html', 'general-2.html', 'general-3.html'].map((name) => entries.get(name)!.toString())
+    t.same(pages.map((page) => /<title>(.*)<\/title>/.exec(page)![1]), ['General — export (Part 1 of 3)', 'General — export (Part 2 of 3)', 'General — export (Part 3 of 3)'])
+    t.same(pages.map((page) => [...page.matchAll(/id="m-(n\d+)"/g)].length), [10, 10, 5], 'the held text is all there, once')
+    t.ok(pages[0].startsWith('<!doctype html>'), 'the head comes first')
+  })
+}
+
 t.test('a thread whose replies are in a later part, or in none: its reply count leads to a note that says so', async (t) => {
   const messages = Array.from({ length: 15 }, (_, index) => ({
     _id: `n${String(index).padStart(2, '0')}`,

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ExportMessage, ExportRoom, ExportUser, FileRef, UnavailableUpload } from '../model.ts'
 import type { ResolvedOptions } from '../options.ts'
-import { renderHtmlParts, type RenderedPart } from '../render/html.ts'
+import { renderHtmlParts, type PendingCount, type RenderedPart } from '../render/html.ts'
 import { renderHtmlPartsInWorker } from '../render/html-worker.ts'
 import { jsonExtrasOf, renderJsonDocument, withoutUndefined } from '../render/json.ts'
 import { MessageRenderer } from '../render/message-view.ts'
@@ -228,17 +228,19 @@ export class FileExports {
       const active = await jobs.updateActive(job, patch).catch((err: unknown) => { throw new StageError('the job store', asError(err)) })
       if (!active) throw new JobLostError()
     }
-    // Progress writes are chained, and the last is awaited before the final status is written,
-    // so a slow progress write can never land after (and undo) the final counts.
+    // Progress writes (and the total's) are chained, and the last is awaited before the final status
+    // is written, so a slow one can never land after (and undo) the final counts.
     let progressWrites = Promise.resolve()
-    const progressTimer = setInterval(() => {
+    // (The count queues its write before the end awaits it, or is rejected by the export's abort.)
+    const queueWrite = (patch: () => Partial<ExportJob>) => {
       progressWrites = progressWrites
-        .then(async () => { await writeOwn({ ...progress }) })
+        .then(async () => { await writeOwn(patch()) })
         .catch((err: unknown) => {
           if (err instanceof JobLostError) controller.abort(err)
           else log.warn({ err, exportId: job._id }, 'rooms.export: progress update failed')
         })
-    }, progressIntervalMs)
+    }
+    const progressTimer = setInterval(() => { queueWrite(() => ({ ...progress })) }, progressIntervalMs)
     const stopProgress = async () => {
       clearInterval(progressTimer)
       await progressWrites
@@ -257,10 +259,15 @@ export class FileExports {
 
     try {
       await writeOwn({ status: 'running' })
-      const total = await this.countMessages(job, range, controller.signal, watchdog)
-      if (total !== undefined) await writeOwn({ total })
+      // Counted beside the read, not before it: the status shows the total once it is known, and
+      // HTML's first part holds back its text until then (its head says "Part 1 of 3"). FerretDB
+      // reads every document of the collection to count; before the read, the count took a
+      // third of an export's time there.
+      const counting = this.countMessages(job, range, controller.signal)
+      const totalWritten = counting.then((total) => { if (total !== undefined) queueWrite(() => ({ total })) })
+      // An export that fails first leaves the count to nobody (raceAbort rejects it on the abort).
+      totalWritten.catch(() => {})
       const context = buildExportContext(room, range, user, new Date())
-      if (total !== undefined) context.total = total
       const includeHistory = job.request?.includeHistory === true
       const historyCounts: HistoryCounts = { earlierVersions: 0, deletions: 0 }
       const query = { rid: room._id, from: range.from, to: range.to }
@@ -292,7 +299,8 @@ export class FileExports {
       const pictures = job.format === 'html' && (repository.openAvatar !== undefined || repository.openCustomEmoji !== undefined)
         ? new ArchivedPictures(repository, controller.signal, watchdog, log.child({ exportId: job._id }))
         : null
-      for await (const part of await this.renderParts(job.format, context, messages, archiveBaseName(room), user, watchdog, flawed, rendering, pictures)) {
+      const total = { value: counting, waiting: () => { watchdog.waitingOn('counting the messages') } }
+      for await (const part of await this.renderParts(job.format, context, total, messages, archiveBaseName(room), user, watchdog, flawed, rendering, pictures)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       const archivedPictures = pictures === null ? null : await pictures.archive(archive)
@@ -344,6 +352,8 @@ export class FileExports {
       await archive.end()
       watchdog.waitingOn('the storage')
       await raceAbort(stored, controller.signal)
+      watchdog.waitingOn('counting the messages')
+      await totalWritten
       watchdog.stop()
       await stopProgress()
       const finishedAt = new Date()
@@ -414,10 +424,9 @@ export class FileExports {
    * so a repository that cannot count (or fails to) costs the figure, not
    * the export.
    */
-  private async countMessages (job: ExportJob, range: ResolvedRange, signal: AbortSignal, watchdog: StallWatchdog): Promise<number | undefined> {
+  private async countMessages (job: ExportJob, range: ResolvedRange, signal: AbortSignal): Promise<number | undefined> {
     const { repository } = this.deps.options
     if (repository.countMessages === undefined) return undefined
-    watchdog.waitingOn('counting the messages')
     try {
       const total = await raceAbort(repository.countMessages({ rid: job.rid, from: range.from, to: range.to }), signal)
       return Number.isSafeInteger(total) && total >= 0 ? total : undefined
@@ -496,7 +505,7 @@ export class FileExports {
   }
 
   /** The export's parts as they render; once they have all been read, `rendering.usesMath` says whether a formula was typeset. */
-  private async renderParts (format: ExportFormat, context: ExportContext, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+  private async renderParts (format: ExportFormat, context: ExportContext, total: PendingCount, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
@@ -504,13 +513,13 @@ export class FileExports {
     const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
     const pictures = archivedPictures === null ? undefined : { avatars: archivedPictures.reads('avatar'), emoji: archivedPictures.reads('emoji'), pathsOf: archivedPictures.pathsOf }
     if (format === 'html' && options.renderInWorker) {
-      return renderHtmlPartsInWorker({ context, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true }, pictures })
+      return renderHtmlPartsInWorker({ context, total, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true }, pictures })
     }
     const labels = createDateLabels(language, context.range.timezone)
     const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree, typesetsMath: format === 'html', pictures })
     if (format === 'json') return [{ name: `${baseName}.json`, chunks: renderJsonDocument(context, messages, jsonExtrasOf(renderer, repository, archivesUploads)) }]
     return (async function * () {
-      yield * renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels)
+      yield * renderHtmlParts(await loadTemplates(), context, messages, baseName, limits.htmlMessagesPerPart, renderer, labels, total)
       rendering.usesMath = renderer.usesMath
     })()
   }

@@ -50,6 +50,8 @@ const batchesAhead = 4
 let onTheirWay = 1
 let ended = false
 let batchArrived: (() => void) | null = null
+let totalArrived!: (total: number | undefined) => void
+const total = new Promise<number | undefined>((resolve) => { totalArrived = resolve })
 function askForMore (): void {
   const count = batchesAhead - batches.length - onTheirWay
   if (ended || count <= 0) return
@@ -79,6 +81,8 @@ port.on('message', (message: FromMain) => {
     batches.push(message.batch)
     batchArrived?.()
     batchArrived = null
+  } else if (message.type === 'total') {
+    totalArrived(message.total)
   } else if (message.type === 'reply') {
     const waiting = calls.get(message.id)!
     calls.delete(message.id)
@@ -117,7 +121,7 @@ try {
   const onUnusableTree = (messageId: string, field: 'md' | 'attachments') => { post({ type: 'unusable', messageId, field }) }
   const pictures = data.pictures === null ? undefined : { ...data.pictures, pathsOf: async (kind: PictureKind, names: readonly string[]) => await call('pictures', [kind, names]) as (string | null)[] }
   const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: data.context.room._id, archivesUploads: data.archivesUploads, inlineImageBytes: data.inlineImageBytes, typesetsMath: data.typesetsMath, onUnusableTree, pictures })
-  for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels)) {
+  for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels, { value: total })) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {
       // Encoded here, off the main thread, and moved to it without a copy.

@@ -4,7 +4,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import type { ExportMessage, FileRef, RoomRepository } from '../model.ts'
 import { readStoredMessage } from '../stored-message.ts'
 import type { ExportContext } from '../schemas.ts'
-import type { RenderedPart } from './html.ts'
+import type { PendingCount, RenderedPart } from './html.ts'
 import type { Translate } from './system-messages.ts'
 import type { MessageRendererOptions } from './message-view.ts'
 import type { PictureKind } from '../export/pictures.ts'
@@ -55,6 +55,8 @@ export type ToMain =
 /** Messages to the worker. */
 export type FromMain =
   | { type: 'messages', batch: readonly ExportMessage[] | null }
+  /** the export's count of messages, once known (see `PendingCount`) */
+  | { type: 'total', total: number | undefined }
   | { type: 'reply', id: number, value?: unknown, error?: ThreadError }
   | { type: 'taken' }
 
@@ -65,16 +67,19 @@ const entry = new URL(`./html-worker-thread${import.meta.url.endsWith('.ts') ? '
 export const htmlWorkerAvailable = existsSync(fileURLToPath(entry))
 
 /**
- * The worker's heap limits, measured on a 1M-message export: a young
- * generation of 4 MB keeps a long export's footprint that of a short one (V8
- * would grow it to 48 MB over a long export); an old generation limit of 512 MB
+ * The worker's heap limits, measured on 300k- and 1M-message exports: a young
+ * generation of 8 MB keeps a long export's footprint near that of a short one
+ * (V8 would grow it to 48 MB over a long export). At 4 MB the worker collected
+ * 1,081 times in a 300k plain export, 631 ms in all; at 8 MB 537 times,
+ * 334 ms, for a peak RSS 5 MB higher (16 MB: 265 ms, +12 MB; 32 MB: 221 ms,
+ * +24 MB). An old generation limit of 512 MB
  * makes V8 grow the heap by smaller steps (with the default limit, ~4 GB here,
  * it let the worker's heap reach 31–35 MB for a live 12 MB; under 1 GB,
  * 26–28 MB). 512 MB is far above what real messages need; a flood reaches it
  * (16 MB of bold words, each a node of the parser's tree) and fails only its
  * export, where the default limit would let it grow toward the process's.
  */
-const heapLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 }
+const heapLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 }
 
 function startWorker (workerData: HtmlWorkerData, transferList: MessagePort[]): Worker {
   const options = { workerData, transferList, resourceLimits: heapLimits }
@@ -90,6 +95,8 @@ function startWorker (workerData: HtmlWorkerData, transferList: MessagePort[]): 
 
 export interface HtmlWorkerInput {
   context: ExportContext
+  /** the count of messages, for the parts' labels; it reaches the worker once known */
+  total: PendingCount
   messages: AsyncIterable<readonly ExportMessage[]>
   baseName: string
   messagesPerPart: number
@@ -178,12 +185,23 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
       deliver(err as Error) // a value that cannot cross threads
     }
   }
+  // The worker holds the first part's text until the count is known: a wait then is the count's.
+  let counted = false
+  input.total.value.then((total) => {
+    counted = true
+    post({ type: 'total', total })
+  }, () => {})
+  const waitingOnWorker = () => {
+    if (counted) input.waitingOn('the HTML render worker')
+    else input.total.waiting?.()
+  }
+
   const batches = input.messages[Symbol.asyncIterator]()
   // Reads of the repository under way (the batch, the worker's lookups): while there are, a wait is the repository's.
   let reads = 0
   let readerWaits = false
   const readEnded = () => {
-    if (--reads === 0 && readerWaits) input.waitingOn('the HTML render worker')
+    if (--reads === 0 && readerWaits) waitingOnWorker()
   }
   // Batches are read one after another, as many as the worker asked for (and the first unasked).
   let wanted = 1
@@ -239,7 +257,7 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
   const next = async (): Promise<Output> => {
     while (inbox.length === 0) {
       readerWaits = true
-      if (reads === 0) input.waitingOn('the HTML render worker')
+      if (reads === 0) waitingOnWorker()
       await new Promise<void>((resolve) => { wake = resolve })
     }
     readerWaits = false
