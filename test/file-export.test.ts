@@ -125,14 +125,17 @@ t.test('an HTML export is one self-contained page with the uploads beside it', a
   t.notMatch(html, /nav class="parts"/, 'a single part has no part navigation')
 })
 
+/** 25 messages, ten a day from 2024-01-01: three parts of at most 10. */
+const threePartsOfMessages = Array.from({ length: 25 }, (_, index) => ({
+  _id: `n${String(index).padStart(2, '0')}`,
+  rid: general._id,
+  ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 10), 12, index)),
+  msg: `message ${index}`,
+  u: { _id: alice._id, username: 'alice' }
+}))
+
 t.test('big HTML exports are split into linked parts', async (t) => {
-  const messages = Array.from({ length: 25 }, (_, index) => ({
-    _id: `n${String(index).padStart(2, '0')}`,
-    rid: general._id,
-    ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 10), 12, index)),
-    msg: `message ${index}`,
-    u: { _id: alice._id, username: 'alice' }
-  }))
+  const messages = threePartsOfMessages
   const app = await buildApp(t, { limits: { htmlMessagesPerPart: 10 } }, { ...fixtureData(), messages })
   const entries = await readZip(await exportToZip(app, alice, { rid: general._id, type: 'file', format: 'html' }))
   t.same([...entries.keys()], ['general.html', 'general-2.html', 'general-3.html', 'index.html', 'manifest.json'])
@@ -164,14 +167,7 @@ t.test('big HTML exports are split into linked parts', async (t) => {
 // the whole room has been read — before, the read waited for it, and this export would never end.
 for (const renderInWorker of [true, false]) {
   t.test(`a count that answers after the read: the first part waits for it and says "Part 1 of 3"; the status has the total (${renderInWorker ? 'render worker' : 'main thread'})`, async (t) => {
-    const messages = Array.from({ length: 25 }, (_, index) => ({
-      _id: `n${String(index).padStart(2, '0')}`,
-      rid: general._id,
-      ts: new Date(Date.UTC(2024, 0, 1 + Math.floor(index / 10), 12, index)),
-      msg: `message ${index}`,
-      u: { _id: alice._id, username: 'alice' }
-    }))
-    const memory = createMemoryRepository({ ...fixtureData(), messages })
+    const memory = createMemoryRepository({ ...fixtureData(), messages: threePartsOfMessages })
     let readToTheEnd!: () => void
     const read = new Promise<void>((resolve) => { readToTheEnd = resolve })
     const events: string[] = []
