@@ -189,6 +189,29 @@ for (const [format, renderInWorker, stallTimeoutMs] of [['json', false, 200], ['
   })
 }
 
+t.test('a count that never answers, a first part bigger than what is held for it: rendering waits for the count before the part ends', async (t) => {
+  const directory = await temporaryDirectory(t)
+  const memory = createMemoryRepository({ ...fixtureData(), messages: [] })
+  // 600 messages of 10,000 characters: the first part's text passes the 4M characters held for the count at ~420.
+  const app = await buildApp(t, {
+    storage: createDirectoryStorage(directory),
+    limits: { stallTimeoutMs: 200 },
+    renderInWorker: false,
+    repository: {
+      ...memory,
+      countMessages: async () => await new Promise<never>(() => {}),
+      async * findMessages (query) {
+        for (let index = 0; index < 600; index++) yield { _id: `long-${index}`, rid: query.rid, ts: new Date(query.from.getTime() + index), msg: `${index} ${'x'.repeat(10_000)}`, u: { _id: alice._id, username: alice.username } }
+      }
+    }
+  })
+  const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+  const status = await waitForExport(app, alice, exportId)
+  t.same(status, failedStatus(status, exportId, 'html', 'stalled: counting the messages made no progress for 200 ms'))
+  t.ok(status.export.messages < 600, `the read stopped with the rendering (${status.export.messages} of 600 read)`)
+  t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+})
+
 t.test('a storage that stops taking bytes: the export fails naming the storage', async (t) => {
   const writes: Writable[] = []
   const removed: string[] = []

@@ -259,10 +259,9 @@ export class FileExports {
 
     try {
       await writeOwn({ status: 'running' })
-      // Counted beside the read, not before it: the status shows the total once it is known, and
-      // HTML's first part holds back its text until then (its head says "Part 1 of 3"). FerretDB
-      // reads every document of the collection to count; before the read, the count took a
-      // third of an export's time there.
+      // Counted beside the read, not before it, so a slow count never holds the read back (FerretDB
+      // reads every document of the collection to count): the status shows the total once it is
+      // known, and HTML's first part holds back its text until then (its head says "Part 1 of 3").
       const counting = this.countMessages(job, range, controller.signal)
       const totalWritten = counting.then((total) => { if (total !== undefined) queueWrite(() => ({ total })) })
       // An export that fails first leaves the count to nobody (raceAbort rejects it on the abort).

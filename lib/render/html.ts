@@ -20,6 +20,9 @@ import type { Templates } from './templates.ts'
  */
 const htmlChunkSize = 32 * 1024
 
+/** The first part's text held while the count is not known (see `headed`): 8 MB at most, as UTF-16. */
+const maxHeldText = 4 * 1024 * 1024
+
 /** Messages written by one `renderPageMessages` call. */
 const messagesPerRun = 20
 
@@ -124,29 +127,32 @@ export async function * renderHtmlParts (
    * The part's text after its head, which names the part ("Part 1 of 3") and
    * so needs the count: the count runs beside the read (FerretDB reads every
    * document to count them), and until it is known the text is held here —
-   * never more than the first part's, whose end waits for it.
+   * at most `maxHeldText` characters, and never past the first part's end:
+   * there rendering waits for the count.
    */
   async function * headed (head: () => string, body: AsyncIterable<string>): AsyncGenerator<string> {
     let held: string[] | null = []
+    let heldLength = 0
+    const release = async function * (texts: string[]) {
+      if (!counted.known) {
+        total.waiting?.()
+        await count
+      }
+      yield head()
+      yield * texts
+    }
     for await (const text of body) {
-      if (held !== null && !counted.known) {
-        held.push(text)
+      if (held === null) {
+        yield text
         continue
       }
-      if (held !== null) {
-        yield head()
-        yield * held
-        held = null
-      }
-      yield text
+      held.push(text)
+      heldLength += text.length
+      if (!counted.known && heldLength < maxHeldText) continue
+      yield * release(held)
+      held = null
     }
-    if (held === null) return
-    if (!counted.known) {
-      total.waiting?.()
-      await count
-    }
-    yield head()
-    yield * held
+    if (held !== null) yield * release(held)
   }
   renderer.partHref = partName
   const summaries: PartSummary[] = []
