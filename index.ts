@@ -33,7 +33,7 @@ const roomsExport: FastifyPluginAsync<RoomsExportOptions> = async (fastify: Fast
   // and exports and jobs live in it, shared by every instance on that database.
   const backend = db === undefined
     ? undefined
-    : { ...createMongoHooks(db), repository: createMongoRepository(db, { uploads: opts.mongo === false ? undefined : opts.mongo?.uploads }), storage: createGridFsStorage(db) }
+    : { ...createMongoHooks(db), repository: createMongoRepository(db, opts.mongo === false ? {} : { uploads: opts.mongo?.uploads, countMessages: opts.mongo?.countMessages }), storage: createGridFsStorage(db) }
   const options = await resolveOptions(opts, backend)
   const { limits } = options
   if (db !== undefined && opts.repository === undefined && !await hasMessageRangeIndex(db)) {

@@ -248,10 +248,11 @@ export interface RoomRepository {
    * How many messages `findMessages` yields for the same query, leaving out
    * `_hidden` edit-history copies — counted once when a file export starts,
    * beside the read, for the status's `total` and `progress` and the HTML
-   * parts' labels. Without this method (or when it fails: it is only for
-   * display) the status has neither.
+   * parts' labels. Without this method, when it answers `null` (it does not
+   * count here) or when it fails (it is only for display), the status has
+   * neither.
    */
-  countMessages? (query: MessageRangeQuery): Promise<number>
+  countMessages? (query: MessageRangeQuery): Promise<number | null>
   /**
    * The earlier versions of messages `ids` of room `rid` (Rocket.Chat keeps
    * them, with `Message_KeepHistory`, as `_hidden` copies whose `parent` is

@@ -302,10 +302,12 @@ export interface RoomsExportOptions {
    * the hooks and repository left out and keeps jobs (and, by default,
    * exports): `false` never uses one; `{ db }` uses that `Db` without
    * `@fastify/mongodb`. `uploads`: where the Rocket.Chat repository reads
-   * uploads kept outside GridFS (see `MongoUploadsOptions`).
+   * uploads kept outside GridFS (see `MongoUploadsOptions`); `countMessages`:
+   * whether it counts an export's messages (default: yes, except on FerretDB,
+   * which reads every document to count — see `MongoRepositoryOptions`).
    * @default the host's `fastify.mongo.db` when `@fastify/mongodb` was registered before this plugin, else none
    */
-  mongo?: false | { db?: MongoDatabase, uploads?: MongoUploadsOptions }
+  mongo?: false | { db?: MongoDatabase, uploads?: MongoUploadsOptions, countMessages?: boolean }
   /**
    * Merged into each of the plugin's routes' `config`, over the plugin's own
    * `swaggerTransform` (e.g. `{ rateLimit: { max: 10, timeWindow: '1 minute' } }`
@@ -507,8 +509,9 @@ function resolveBasePath (basePath: string | undefined): string {
 export function resolveDatabase (mongo: RoomsExportOptions['mongo'], hostDb: MongoDatabase | undefined): MongoDatabase | undefined {
   if (mongo === undefined) return hostDb
   if (mongo === false) return undefined
-  if (typeof mongo !== 'object' || mongo === null) fail('option "mongo" must be false or { db?, uploads? }')
-  rejectUnknownKeys(mongo, ['db', 'uploads'], 'mongo.')
+  if (typeof mongo !== 'object' || mongo === null) fail('option "mongo" must be false or { db?, uploads?, countMessages? }')
+  rejectUnknownKeys(mongo, ['db', 'uploads', 'countMessages'], 'mongo.')
+  if (mongo.countMessages !== undefined && typeof mongo.countMessages !== 'boolean') fail('option "mongo.countMessages" must be a boolean')
   if (mongo.db !== undefined && typeof (mongo.db as Partial<MongoDatabase>).collection !== 'function') fail('option "mongo.db" must be a MongoDB Db')
   const { uploads } = mongo
   if (uploads !== undefined) {

@@ -82,7 +82,7 @@ t.test('mongo: false never touches a host database; configuration errors carry a
 
   for (const [options, message] of [
     [{ mongo: { db: {} } }, 'option "mongo.db" must be a MongoDB Db'],
-    [{ mongo: true }, 'option "mongo" must be false or { db?, uploads? }'],
+    [{ mongo: true }, 'option "mongo" must be false or { db?, uploads?, countMessages? }'],
     [{ routeConfig: [] }, 'option "routeConfig" must be an object'],
     [{ onRequest: ['x'] }, 'option "onRequest" must be a function or an array of functions'],
     [{ onExportFailed: 'x' }, 'option "onExportFailed" must be a function']

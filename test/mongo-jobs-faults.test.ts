@@ -213,7 +213,7 @@ t.test('through the plugin: a sweep whose take-over meets a dropped connection l
   proxy.cutAt(sends('insert', 'rooms_export_slots', 'rerun:stopped:1'))
   const { logger, lines } = capturingLogger('error')
   // The start-up sweep meets the cut; the next ones come every 334 ms.
-  const app = await mongoApp(t, `${server.url.replace(/:\d+\//, `:${proxy.port}/`)}?retryWrites=false`, { limits: { instanceTimeoutMs: 1000 } }, logger)
+  const app = await mongoApp(t, `${server.url.replace(/:\d+\//, `:${proxy.port}/`)}?retryWrites=false`, { limits: { instanceTimeoutMs: 1000 }, mongo: { countMessages: true } }, logger)
   t.equal(proxy.cuts, 1)
   t.same(lines.map(({ msg }) => msg), ['rooms.export: taking over the exports of a stopped server failed'])
   t.match(lines[0], { err: { type: 'MongoNetworkError', message: cutConnection(proxy).message } })

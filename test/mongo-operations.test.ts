@@ -15,7 +15,7 @@ t.test('total: counted by the database with the export\'s own filter (edit-histo
   const db = await connect(t, server.url)
   await seedRocketChat(db)
   await insertMayMessages(db, 'counted', 500, (index) => `message ${index}`)
-  const app = await mongoApp(t, server.url)
+  const app = await mongoApp(t, server.url, { mongo: { countMessages: true } })
   const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
   const done = await settle(app, rcUsers.admin, exportId)
   t.match(done.export, { status: 'done', progress: 1 })
@@ -24,15 +24,55 @@ t.test('total: counted by the database with the export\'s own filter (edit-histo
   t.ok(await db.collection('rocketchat_message').countDocuments({ rid: 'GENERAL', _hidden: true }) > 0, 'the room has hidden copies to leave out')
 })
 
+t.test('by default the server is asked once whether it counts on an index: FerretDB is not asked to count, MongoDB is', async (t) => {
+  const server = await startMongo(t)
+  const db = await connect(t, server.url)
+  await seedRocketChat(db)
+  const onFerretDb = 'ferretdbVersion' in await db.command({ buildInfo: 1 })
+  t.equal(onFerretDb, process.env.MONGODB_URL === undefined, 'the tests run on FerretDB unless MONGODB_URL names a server')
+  const app = await mongoApp(t, server.url)
+  const { exportId } = (await post(app, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
+  const done = await settle(app, rcUsers.admin, exportId)
+  t.same(done.export, { _id: exportId, rid: 'GENERAL', format: 'json', status: 'done', messages: done.export.messages, ...(onFerretDb ? {} : { total: done.export.messages }), progress: 1, bytes: done.export.bytes, createdAt: done.export.createdAt, finishedAt: done.export.finishedAt })
+  t.ok(done.export.messages > 0)
+})
+
+t.test('what the server says of itself decides the count: buildInfo asked once; without ferretdbVersion, or unanswered, it counts', async (t) => {
+  const query = { rid: 'GENERAL', from: new Date(0), to: new Date() }
+  for (const [said, expected] of [[{ version: '7.0.14', ok: 1 }, 42], [{ version: '7.0.42', ferretdbVersion: 'v1.24.2', ok: 1 }, null], [new Error('not authorized on admin'), 42]] as const) {
+    const calls = { buildInfo: 0, countDocuments: 0 }
+    const fakeDb = {
+      databaseName: 'fake',
+      async command () {
+        calls.buildInfo++
+        if (said instanceof Error) throw said
+        return said
+      },
+      collection: () => ({ async countDocuments () { calls.countDocuments++; return 42 } })
+    }
+    const repository = createMongoRepository(fakeDb)
+    t.equal(await repository.countMessages!(query), expected)
+    t.equal(await repository.countMessages!(query), expected)
+    t.same(calls, { buildInfo: 1, countDocuments: expected === null ? 0 : 2 })
+  }
+  const unasked = { databaseName: 'fake', command: async () => { throw new Error('not asked') }, collection: () => ({ countDocuments: async () => 7 }) }
+  const forced = createMongoRepository(unasked, { countMessages: true })
+  t.equal(await forced.countMessages!(query), 7, 'countMessages: true counts without asking')
+  const refused = createMongoRepository(unasked, { countMessages: false })
+  t.equal(await refused.countMessages!(query), null, 'countMessages: false never counts')
+})
+
 t.test('cancel from another instance: the running one stops at its next write — nothing stored, no slot left — and both read cancelled', async (t) => {
   const server = await startMongo(t)
   const db = await connect(t, server.url)
   await seedRocketChat(db)
-  const held = heldRepository(createMongoRepository(db))
+  const held = heldRepository(createMongoRepository(db, { countMessages: true }))
   const running = await mongoApp(t, server.url, { repository: held.repository })
   const other = await mongoApp(t, server.url)
   const { exportId } = (await post(running, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).json()
   await held.reading
+  // The count runs beside the read: its total is written once it answers.
+  t.ok(await eventually(async () => (await status(other, exportId)).export.total === 6), 'the total written')
   t.equal((await post(other, rcUsers.admin, { rid: 'GENERAL', type: 'file', format: 'json' })).statusCode, 429, 'one export per user, across instances')
 
   const cancelled = await other.inject({ method: 'POST', url: '/api/v1/rooms.export.cancel', headers: rcHeaders(rcUsers.admin), payload: { exportId } })

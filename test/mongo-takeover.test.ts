@@ -110,7 +110,7 @@ t.test('an instance killed mid-export: another runs the job again from the start
 
   doomed.kill('SIGKILL')
   await once(doomed, 'exit')
-  const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 } })
+  const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 }, mongo: { countMessages: true } })
   const done = await settle(survivor, rcUsers.admin, exportId)
   t.same(done, {
     success: true,
@@ -194,7 +194,7 @@ t.test('three instances killed in turn, each in the attempt it took over: the jo
     await once(running, 'exit')
     if (attempt < 3) running = (await killable('takeover')).instance
   }
-  const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 } })
+  const survivor = await mongoApp(t, server.url, { limits: { instanceTimeoutMs: 1000 }, mongo: { countMessages: true } })
   const failed = await settle(survivor, rcUsers.admin, exportId)
   t.same(failed, { success: true, export: { _id: exportId, rid: 'GENERAL', format: 'json', status: 'failed', messages: failed.export.messages, total: 1506, progress: failed.export.progress, bytes: failed.export.bytes, createdAt: failed.export.createdAt, finishedAt: failed.export.finishedAt, error: 'the server running this export stopped', attempt: 3 } })
   t.ok(await eventually(async () => await db.collection('rooms_export.chunks').countDocuments({}) === 0 && await db.collection('rooms_export.files').countDocuments({}) === 0, 10_000), 'no file and no chunk of any attempt')

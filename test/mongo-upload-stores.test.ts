@@ -142,7 +142,8 @@ t.test('options for the upload stores are checked at registration', async (t) =>
     [{ uploads: { fileSystemPath: 5 } }, 'option "mongo.uploads.fileSystemPath" must be a string'],
     [{ uploads: { s3: { bucket: 'b' } } }, 'option "mongo.uploads.s3" must be { client, bucket } with an S3Client of @aws-sdk/client-s3'],
     [{ dbs: {} }, 'unknown option "mongo.dbs"'],
-    [{ db: {} }, 'option "mongo.db" must be a MongoDB Db']
+    [{ db: {} }, 'option "mongo.db" must be a MongoDB Db'],
+    [{ countMessages: 'yes' }, 'option "mongo.countMessages" must be a boolean']
   ]
   for (const [mongo, message] of cases) {
     await t.rejects(mongoApp(t, server.url, { mongo } as RoomsExportOptions), { code: 'FST_ROOMS_EXPORT_INVALID_OPTION', message: `fastify-rooms-export: ${message}` })

@@ -204,12 +204,25 @@ export interface MongoRepositoryOptions {
    * @default Rocket.Chat's own settings
    */
   uploads?: MongoUploadsOptions
+  /**
+   * Whether exports count their messages (`countMessages`: the status's
+   * `total` and `progress`, the HTML parts' "Part 1 of 3"). MongoDB counts on
+   * the `{ rid, ts }` index; FerretDB (its `buildInfo` has `ferretdbVersion`)
+   * reads every document of the collection to count — as long as the
+   * export's own read, on the CPU the read needs — so there it does not
+   * count unless told to.
+   * @default true, except on FerretDB
+   */
+  countMessages?: boolean
 }
 
-export function createMongoRepository (database: MongoDatabase, { batchSize = 1000, largestTsRun = 10_000, cursorRetries = 5, uploads }: MongoRepositoryOptions = {}): RoomRepository {
+export function createMongoRepository (database: MongoDatabase, { batchSize = 1000, largestTsRun = 10_000, cursorRetries = 5, uploads, countMessages }: MongoRepositoryOptions = {}): RoomRepository {
   const db = asDb(database)
   const messages = db.collection('rocketchat_message')
   const visible = { _hidden: { $ne: true } }
+  // Asked once, at the first count; a server that will not say is taken for one that counts on its index.
+  let counts: Promise<boolean> | undefined = countMessages === undefined ? undefined : Promise.resolve(countMessages)
+  const countsHere = async () => await (counts ??= db.command({ buildInfo: 1 }).then((info) => !('ferretdbVersion' in info), () => true))
   // Rocket.Chat's record of each upload: the room it was posted in (`rid`), its size, and the store holding its bytes.
   const uploadRecords = db.collection('rocketchat_uploads')
   const stores = createUploadStores(database, uploads)
@@ -283,8 +296,9 @@ export function createMongoRepository (database: MongoDatabase, { batchSize = 10
       }
     },
 
-    // The export's own filter, on the same { rid, ts } index.
+    // The export's own filter, on the same { rid, ts } index; `null` where counting would scan (see `countMessages` above).
     async countMessages ({ rid, from, to }) {
+      if (!await countsHere()) return null
       return await messages.countDocuments({ rid, ...visible, ts: { $gte: from, $lte: to } })
     },
 

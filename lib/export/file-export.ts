@@ -428,7 +428,7 @@ export class FileExports {
     if (repository.countMessages === undefined) return undefined
     try {
       const total = await raceAbort(repository.countMessages({ rid: job.rid, from: range.from, to: range.to }), signal)
-      return Number.isSafeInteger(total) && total >= 0 ? total : undefined
+      return total !== null && Number.isSafeInteger(total) && total >= 0 ? total : undefined
     } catch (err) {
       signal.throwIfAborted()
       this.deps.log.warn({ err, exportId: job._id }, 'rooms.export: counting the messages failed; the status shows no total')

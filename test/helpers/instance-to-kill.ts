@@ -17,7 +17,7 @@ import { rcHeaders, rcUsers } from './rocketchat.ts'
 
 const [url, stopAfter, format] = process.argv.slice(2)
 const client = await MongoClient.connect(url!)
-const repository = createMongoRepository(client.db())
+const repository = createMongoRepository(client.db(), { countMessages: true })
 const app = Fastify()
 await app.register(fastifyMongodb, { url: url!, forceClose: true })
 await app.register(roomsExport, {
