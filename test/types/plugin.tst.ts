@@ -111,6 +111,8 @@ expect<ExportStorage>().type.not.toBeAssignableFrom({ ...ownStorage, createJobSt
 // Metrics: a prom-client Registry, typed by shape (the host's types need no prom-client otherwise).
 expect(app.register(roomsExport, { ...hooks, repository, metrics: { registry: new Registry() } })).type.not.toRaiseError()
 expect(app.register(roomsExport, { ...hooks, repository, metrics: { registry: {} } })).type.toRaiseError()
-// countMessages: optional, the same query as findMessages.
-expect<RoomRepository['countMessages']>().type.toBe<((query: { rid: string, from: Date, to: Date }) => Promise<number>) | undefined>()
+// countMessages: optional, the same query as findMessages; null where the repository does not count.
+expect<RoomRepository['countMessages']>().type.toBe<((query: { rid: string, from: Date, to: Date }) => Promise<number | null>) | undefined>()
+expect(app.register(roomsExport, { ...hooks, repository, mongo: { countMessages: true } })).type.not.toRaiseError()
+expect(app.register(roomsExport, { ...hooks, repository, mongo: { countMessages: 'yes' } })).type.toRaiseError()
 expect<ExportJob['status']>().type.toBe<'queued' | 'running' | 'done' | 'failed' | 'cancelled'>()
