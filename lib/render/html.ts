@@ -15,8 +15,8 @@ import type { Templates } from './templates.ts'
  * runs of 100 let it grow to 62 MB, in the same time. Each chunk is a message
  * from the render worker and an acknowledgement back: 32 KB (with batches of
  * 128 messages and the worker's young generation at 8 MB) took a 1M-message
- * plain export from 2.48× the baseline to 1.89× (median of 3 paired runs),
- * peak RSS +3 MB.
+ * plain export from 2.48× the baseline to 1.89× (median of 3 paired runs by
+ * hand; `npm run bench` then printed 1.92×), peak RSS +3 MB.
  */
 const htmlChunkSize = 32 * 1024
 
