@@ -186,11 +186,13 @@ export async function * renderHtmlPartsInWorker (input: HtmlWorkerInput): AsyncG
     }
   }
   // The worker holds the first part's text until the count is known: a wait then is the count's.
+  // The count fails only when the export is aborted (a stall, a cancel): the worker, which would
+  // wait for it forever, is stopped with the parts.
   let counted = false
   input.total.value.then((total) => {
     counted = true
     post({ type: 'total', total })
-  }, () => {})
+  }, deliver)
   const waitingOnWorker = () => {
     if (counted) input.waitingOn('the HTML render worker')
     else input.total.waiting?.()
