@@ -419,7 +419,7 @@ export class FileExports {
   }
 
   /**
-   * The status's `total`, counted once at the start: it is only for display,
+   * The status's `total`, counted once, beside the read: it is only for display,
    * so a repository that cannot count (or fails to) costs the figure, not
    * the export.
    */

@@ -111,7 +111,7 @@ export async function * renderHtmlParts (
 ): AsyncGenerator<RenderedPart> {
   const page = pageLabels(context, labels)
   const partName = (number: number) => number === 1 ? `${baseName}.html` : `${baseName}-${number}.html`
-  // The parts there will be, from the count taken at the start: every part says "Part 2 of 3".
+  // The parts there will be, from the count (taken beside the read, see `headed`): every part says "Part 2 of 3".
   // Without a count, or past it (messages added since), a part says its number alone.
   const counted: { known: boolean, total: number | undefined } = { known: false, total: undefined }
   const count = total.value.then((value) => { counted.known = true; counted.total = value })
