@@ -85,6 +85,15 @@ t.test('random compositions of markup parse to the same trees as Rocket.Chat\'s 
   t.equal(compared, runs, `${runs} texts compared`)
 })
 
+t.test('a word of letters and digits is read whole, unless what follows it or its first character may start markup', async (t) => {
+  // Before a space, a tab, a newline or the end, in one step; anything else after it (`\r`, `.`, `@`,
+  // `_`, `:`, `#`, `*`, `~`, `(`) or an emoticon's first character (`XD`, `8)`, `B-)`, `D:`) or a
+  // keycap's digit sends it through the grammar's rules.
+  const texts = ['deploy review 42 done', 'tab\tsep\nline', 'word\r\nnext', 'example.com now', 'mail ops12@example.org', 'snake_case x', 'ping:pong',
+    'a#b', 'x*y*', 'x~y~', 'call(me)', 'XD hi', 'so 8) yes', 'B-) cool', 'D: no', 'Xylophone 8ball Ok Dance Bob', '1\ufe0f\u20e3 keycap', '5pm at 10am', 'end']
+  for (const text of texts) t.equal(differences(text), null, JSON.stringify(text))
+})
+
 t.test('what the parser makes of some texts, as Rocket.Chat makes it', async (t) => {
   t.same(parseMarkup('*bold* and _it_'), [{
     type: 'PARAGRAPH',

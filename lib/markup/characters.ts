@@ -1,4 +1,5 @@
 import { addressCharacters, alphanumericCharacters, nameCharacters } from './character-classes.ts'
+import { emoticonsByFirstCharacter } from './emoticons.ts'
 
 /**
  * One table of flags per UTF-16 code unit for the grammar's character
@@ -30,6 +31,8 @@ export const TITLE_STOP = 0x800
 export const STRIKE_STOP = 0x1000
 export const DIGIT = 0x2000
 export const ASCII_ALPHANUMERIC = 0x4000
+/** the first character of an emoticon (lib/markup/emoticons.ts) */
+export const EMOTICON_START = 0x8000
 
 export const classes = new Uint16Array(0x10000)
 
@@ -57,6 +60,7 @@ mark(TITLE_STOP, codes(']()*_~ \t\r\n'))
 mark(STRIKE_STOP, [...codes('\n~ *_:`@#[]\\<!|'), [0xd83c, 0xd83e], [0x2300, 0x27bf]])
 mark(DIGIT, [[0x30, 0x39]])
 mark(ASCII_ALPHANUMERIC, [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]])
+mark(EMOTICON_START, Object.keys(emoticonsByFirstCharacter).map((first) => first.charCodeAt(0)))
 
 export const isDigit = (unit: number): boolean => unit >= 0x30 && unit <= 0x39
 export const isAsciiAlphanumeric = (unit: number): boolean => (unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a)

@@ -131,15 +131,27 @@ export function joinInlines (values: Array<MarkupNode | MarkupNode[]>): MarkupNo
   }
   const flat = simple ? values as MarkupNode[] : values.flat()
   const joined: MarkupNode[] = []
+  // A run of texts becomes one node once it ends: a word and a space at a time, a line of
+  // twenty words would make nineteen nodes to throw away.
+  let run: MarkupNode | null = null
+  let runText = ''
+  let runLength = 0
   for (let index = 0; index < flat.length; index++) {
     const current = simple ? flat[index] : emojiInContext(flat[index], flat[index - 1], flat[index + 1])
-    const previous = joined[joined.length - 1]
-    if (previous !== undefined && current.type === 'PLAIN_TEXT' && previous.type === 'PLAIN_TEXT') {
-      joined[joined.length - 1] = plain((previous.value as string) + (current.value as string))
-    } else {
-      joined.push(current)
+    if (current.type === 'PLAIN_TEXT') {
+      if (runLength === 0) run = current
+      runText += current.value as string
+      runLength++
+      continue
     }
+    if (runLength > 0) {
+      joined.push(runLength === 1 ? run! : plain(runText))
+      runText = ''
+      runLength = 0
+    }
+    joined.push(current)
   }
+  if (runLength > 0) joined.push(runLength === 1 ? run! : plain(runText))
   return joined
 }
 
