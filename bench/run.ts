@@ -30,7 +30,7 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 // external), without tsx, whose loader alone would add ~60 MB to every peak RSS and start the HTML
 // render worker through its loader too. The worker's entry is built beside them, where the bundled
 // plugin looks for it.
-const built = ['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts', 'mongo-throughput.ts', 'parser.ts', 'pathological.ts', 'highlight.ts', 'ready-rss.ts']
+const built = ['export-once.ts', 'responsiveness.ts', 'ping-client.ts', 'zip-writers.ts', 'mongo-throughput.ts', 'parser.ts', 'pathological.ts', 'highlight.ts', 'ready-rss.ts', 'utf8-chunks.ts']
 const bundle = (source: string, output: string) => {
   execFileSync(esbuild, [source, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${script(`.build/${output}`)}`, '--log-level=warning'])
 }
@@ -82,7 +82,7 @@ const numbers = (results: Result[], field: string) => results.map((result) => Nu
 /** Messages a second of each run, by the count each export reports. */
 const rates = (results: Result[]) => results.map((result) => Number(result.messages) / Number(result.ms) * 1000)
 
-/** `BENCH_SECTIONS=throughput,zip` runs only those sections (all by default): parser, highlight, slow, throughput (with the extras and memory), ready, responsiveness, zip, mongo. */
+/** `BENCH_SECTIONS=throughput,zip` runs only those sections (all by default): parser, highlight, slow, utf8, throughput (with the extras and memory), ready, responsiveness, zip, mongo. */
 const sections = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim())
 const section = (name: string) => sections === undefined || sections.includes(name)
 
@@ -115,6 +115,16 @@ if (section('slow')) {
     } else {
       print(`  ${String(result.export).toUpperCase().padEnd(4)} file export of ${result.messages} messages of 100 KB delimiter soups (*, _, ~, \`, [, a_, <t:, _*~): ${result.ms} ms (target < 5 s — ${verdict(Number(result.ms) < 5000)})`)
     }
+  }
+  print('')
+}
+
+if (section('utf8')) {
+  print('# Rendered text to UTF-8: 200,000 messages\' JSON gathered by += into 64 KB strings, each encoded at once, against each message encoded into its chunk as it comes (lib/render/utf8-chunks.ts); best of 5, the same bytes')
+  for (const corpus of ['rich', 'plain']) {
+    const [encoding] = child('utf8-chunks.ts', corpus, 200_000)
+    const speedup = Number(encoding.ropesMs) / Number(encoding.piecesMs)
+    print(`  ${corpus.padEnd(5)} ${encoding.megabytes} MB: gathered strings ${encoding.ropesMs} ms, pieces ${encoding.piecesMs} ms (${speedup.toFixed(1)}×)${corpus === 'rich' ? ' — a chunk holding one character beyond Latin-1 is flattened to two bytes a character, then transcoded' : ''}`)
   }
   print('')
 }

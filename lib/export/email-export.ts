@@ -128,12 +128,13 @@ async function renderAndSend (
   const attachments = []
   let html: string
   if (request.format === 'json') {
-    let json = ''
-    for await (const chunk of renderJsonDocument(context, [messages], jsonExtrasOf(mailRenderer, options.repository, false))) json += chunk
+    const chunks: Buffer[] = []
+    for await (const chunk of renderJsonDocument(context, [messages], jsonExtrasOf(mailRenderer, options.repository, false))) chunks.push(chunk)
+    const json = Buffer.concat(chunks)
     const filename = `${archiveBaseName(room)}.json`
     attachments.push({ filename, content: json, contentType: 'application/json' })
     html = templates.mailExport({ ...head, days: [], attachmentName: filename })
-    checkSize(Buffer.byteLength(json) + Buffer.byteLength(html), limits.maxEmailBytes)
+    checkSize(json.length + Buffer.byteLength(html), limits.maxEmailBytes)
   } else {
     html = templates.mailExport({ ...head, days: byDay(views, labels, messages) })
     if (Buffer.byteLength(html) > mailBodyBytes) {
@@ -150,7 +151,7 @@ async function renderAndSend (
         shown++
       }
       html = templates.mailExport({ ...head, days: byDay(views.slice(0, shown), labels, messages), attachmentName: filename, shownCount: shown, hiddenCount: views.length - shown })
-      checkSize(Buffer.byteLength(page) + Buffer.byteLength(html), limits.maxEmailBytes)
+      checkSize(page.length + Buffer.byteLength(html), limits.maxEmailBytes)
     } else {
       checkSize(Buffer.byteLength(html), limits.maxEmailBytes)
     }
@@ -194,12 +195,12 @@ function dayLabel (view: MessageView, message: ExportMessage, labels: DateLabels
 }
 
 /** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */
-async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<string> {
-  let page = ''
+async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<Buffer> {
+  const page: Buffer[] = []
   for await (const part of renderHtmlParts(templates, context, (async function * () { yield messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
-    for await (const chunk of part.chunks) page += chunk
+    for await (const chunk of part.chunks) page.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer)
   }
-  return page
+  return Buffer.concat(page)
 }
 
 function checkSize (bytes: number, max: number): void {

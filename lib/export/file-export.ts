@@ -673,7 +673,8 @@ async function * sniffingHead (chunks: AsyncIterable<Buffer>, sniffed: { active:
   let head: Buffer | null = Buffer.alloc(0)
   for await (const chunk of chunks) {
     if (head !== null) {
-      head = Buffer.concat([head, chunk])
+      // Only what is sniffed is copied, not the whole first chunk (an upload often comes in one).
+      head = Buffer.concat([head, chunk.subarray(0, sniffedBytes - head.length)])
       if (head.length >= sniffedBytes) {
         sniffed.active = uploadSniffsActive(head)
         head = null

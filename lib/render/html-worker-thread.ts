@@ -124,9 +124,9 @@ try {
   for await (const part of renderHtmlParts(templates, data.context, messages(), data.baseName, data.messagesPerPart, renderer, labels, { value: total })) {
     post({ type: 'part', name: part.name })
     for await (const text of part.chunks) {
-      // Encoded here, off the main thread, and moved to it without a copy.
-      const bytes = utf8.encode(text as string)
-      port.postMessage({ type: 'chunk', bytes } satisfies ToMain, [bytes.buffer])
+      // Encoded here, off the main thread, and moved to it without a copy (a chunk owns its memory: lib/render/utf8-chunks.ts).
+      const bytes = typeof text === 'string' ? utf8.encode(text) : text
+      port.postMessage({ type: 'chunk', bytes } satisfies ToMain, [bytes.buffer as ArrayBuffer])
       if (++unacknowledged > 2) await new Promise<void>((resolve) => { acknowledged = resolve })
     }
   }

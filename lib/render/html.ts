@@ -5,6 +5,7 @@ import { repliesAnchorOf, unknownDayLabel, type MessageRenderer, type MessageVie
 import { renderDeletions, renderPageMessages, renderThreadNotes } from './page-messages.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import type { Templates } from './templates.ts'
+import { Utf8Chunks } from './utf8-chunks.ts'
 
 /**
  * Text gathered before it goes to the zip. Smaller than JSON's 64 KB: what is
@@ -20,8 +21,8 @@ import type { Templates } from './templates.ts'
  */
 const htmlChunkSize = 32 * 1024
 
-/** The first part's text held while the count is not known (see `headed`): 8 MB at most, as UTF-16. */
-const maxHeldText = 4 * 1024 * 1024
+/** The first part's text held while the count is not known (see `headed`): 4 MB of UTF-8 at most. */
+const maxHeldBytes = 4 * 1024 * 1024
 
 /** Messages written by one `renderPageMessages` call. */
 const messagesPerRun = 20
@@ -40,7 +41,7 @@ const noCount: PendingCount = { value: Promise.resolve(undefined) }
 export interface RenderedPart {
   /** file name inside the archive */
   name: string
-  /** its text, or that text as UTF-8 already (from the render worker) */
+  /** its text: its head and end as strings, what is between as UTF-8 already */
   chunks: AsyncIterable<string | Uint8Array>
 }
 
@@ -127,13 +128,13 @@ export async function * renderHtmlParts (
    * The part's text after its head, which names the part ("Part 1 of 3") and
    * so needs the count: the count runs beside the read (FerretDB reads every
    * document to count them), and until it is known the text is held here —
-   * at most `maxHeldText` characters, and never past the first part's end:
-   * there rendering waits for the count.
+   * at most `maxHeldBytes`, and never past the first part's end: there
+   * rendering waits for the count.
    */
-  async function * headed (head: () => string, body: AsyncIterable<string>): AsyncGenerator<string> {
-    let held: string[] | null = []
-    let heldLength = 0
-    const release = async function * (texts: string[]) {
+  async function * headed (head: () => string, body: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
+    let held: Array<string | Uint8Array> | null = []
+    let heldBytes = 0
+    const release = async function * (texts: Array<string | Uint8Array>) {
       if (!counted.known) {
         total.waiting?.()
         await count
@@ -147,8 +148,8 @@ export async function * renderHtmlParts (
         continue
       }
       held.push(text)
-      heldLength += text.length
-      if (!counted.known && heldLength < maxHeldText) continue
+      heldBytes += typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength
+      if (!counted.known && heldBytes < maxHeldBytes) continue
       yield * release(held)
       held = null
     }
@@ -189,8 +190,8 @@ export async function * renderHtmlParts (
           let currentDay = ''
           // Days are counted from the part's first message, whose day may be '' (unknown).
           let countedDay: string | null = null
-          let pending = ''
-          // Messages are rendered in runs, and the runs gathered into ~32 KB strings.
+          // Messages are rendered in runs, and the runs gathered into ~32 KB chunks of UTF-8.
+          const pending = new Utf8Chunks(htmlChunkSize)
           let run: MessageView[] = []
           let last: ExportMessage | null = null
           while (hasMore() && summary.messageCount < messagesPerPart) {
@@ -217,30 +218,28 @@ export async function * renderHtmlParts (
             summary.messageCount++
             await refill()
             if (run.length === messagesPerRun) {
-              pending += renderPageMessages(run)
+              pending.add(renderPageMessages(run))
               run = []
-              if (pending.length >= htmlChunkSize) {
-                yield pending
-                pending = ''
-              }
+              if (pending.full) yield pending.take()
             }
           }
           if (last !== null) summary.to = { iso: last.ts.toISOString(), label: labels.dateTime(last.ts) }
           summary.oneDay = summary.dayCount === 1
-          if (run.length > 0) pending += renderPageMessages(run)
+          if (run.length > 0) pending.add(renderPageMessages(run))
           const hasNext = hasMore()
-          pending += renderThreadNotes(renderer.threadsWithoutReplies().map(repliesAnchorOf), hasNext ? partName(number + 1) : null)
+          pending.add(renderThreadNotes(renderer.threadsWithoutReplies().map(repliesAnchorOf), hasNext ? partName(number + 1) : null))
           if (!hasNext && context.deleted !== undefined) {
-            pending += renderDeletions(context.deleted.map(({ _id: id, deletedAt, deletedBy }) => {
+            pending.add(renderDeletions(context.deleted.map(({ _id: id, deletedAt, deletedBy }) => {
               const at = new Date(deletedAt)
               return { id, by: deletedBy?.username ?? null, isoTime: deletedAt, label: labels.dateTime(at) }
-            }))
+            })))
           }
-          yield pending + templates.pageEnd({
+          pending.add(templates.pageEnd({
             nextPart: hasNext ? partName(number + 1) : null,
             indexPage: number > 1 || hasNext ? 'index.html' : null,
             messageCount: summary.messageCount
-          })
+          }))
+          yield pending.take()
         })())
       }
       partNumber++

@@ -5,8 +5,9 @@ import type { ExportContext, ExportDocument, JsonMessage } from '../schemas.ts'
 import { isKnownTime } from '../stored-message.ts'
 import { pauseIfSliceSpent } from './slices.ts'
 import { assetPath, attachedUploadId, messageFiles } from './uploads.ts'
+import { Utf8Chunks } from './utf8-chunks.ts'
 
-/** Renderers hand text downstream in strings of about this many characters. */
+/** The JSON renderer hands its document downstream in chunks of about this many bytes. */
 export const renderChunkSize = 64 * 1024
 
 type JsonAttachment = NonNullable<JsonMessage['attachments']>[number]
@@ -177,8 +178,8 @@ class UserDirectory {
 /** Thread parents remembered at once, at most: a room of a million threads must not hold a million ids. */
 const rememberedParents = 10_000
 
-/** `messages` in batches (arrays), as `exportableMessages` reads them. */
-export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<readonly ExportMessage[]> | Iterable<readonly ExportMessage[]>, extras: JsonExtras): AsyncGenerator<string> {
+/** `messages` in batches (arrays), as `exportableMessages` reads them; the document in chunks of UTF-8. */
+export async function * renderJsonDocument (context: ExportContext, messages: AsyncIterable<readonly ExportMessage[]> | Iterable<readonly ExportMessage[]>, extras: JsonExtras): AsyncGenerator<Buffer> {
   const head = {
     version: exportDocumentVersion,
     room: context.room,
@@ -192,8 +193,9 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
   const threadParents = new RecentMap<string, true>(rememberedParents)
   const parents = new Map<string, JsonParent>()
   const rangeStart = new Date(context.range.from).getTime()
-  // Messages are gathered into ~64 KB strings: one hand-off downstream per chunk, not per message.
-  let pending = `${JSON.stringify(head).slice(0, -1)},"messages":[`
+  // Messages are gathered into ~64 KB chunks: one hand-off downstream per chunk, not per message.
+  const pending = new Utf8Chunks(renderChunkSize)
+  pending.add(`${JSON.stringify(head).slice(0, -1)},"messages":[`)
   let count = 0
   for await (const batch of messages) {
     // The batch's own authors first: only reactors none of its messages names are looked up.
@@ -216,14 +218,13 @@ export async function * renderJsonDocument (context: ExportContext, messages: As
       }
       const json = toJsonMessage(message, extras.archivesUploads, sizes)
       if (message.t !== undefined) json.sentence = (await extras.sentenceOf(message)) ?? undefined
-      pending += `${count === 0 ? '\n' : ',\n'}${JSON.stringify(json)}`
+      pending.add(count === 0 ? '\n' : ',\n')
+      pending.add(JSON.stringify(json))
       count++
-      if (pending.length >= renderChunkSize) {
-        yield pending
-        pending = ''
-      }
+      if (pending.full) yield pending.take()
     }
   }
   const deleted = context.deleted === undefined ? '' : `,"deleted":${JSON.stringify(context.deleted)}`
-  yield `${pending}\n],"messageCount":${count},"users":${users.toJson()},"parents":${JSON.stringify([...parents.values()])}${deleted}}\n`
+  pending.add(`\n],"messageCount":${count},"users":${users.toJson()},"parents":${JSON.stringify([...parents.values()])}${deleted}}\n`)
+  yield pending.take()
 }
