@@ -192,7 +192,7 @@ for (const [format, renderInWorker, stallTimeoutMs] of [['json', false, 200], ['
 t.test('a count that never answers, a first part bigger than what is held for it: rendering waits for the count before the part ends', async (t) => {
   const directory = await temporaryDirectory(t)
   const memory = createMemoryRepository({ ...fixtureData(), messages: [] })
-  // 600 messages of 10,000 characters: the first part's text passes the 4M characters held for the count at ~420.
+  // 600 messages of 10,000 characters: the first part's text passes the 4 MB held for the count at ~420.
   const app = await buildApp(t, {
     storage: createDirectoryStorage(directory),
     limits: { stallTimeoutMs: 200 },
