@@ -38,9 +38,9 @@ export class ExportArchive {
   }
 
   /**
-   * Streams rendered text (strings of 16–64 KB, see `renderChunkSize` and `htmlChunkSize`, or
-   * their UTF-8 bytes) into the entry `name`; resolves with its size and
-   * sha256 once all of it was handed to the zip.
+   * Streams rendered text (chunks of UTF-8, 32–64 KB: see `htmlChunkSize` and `renderChunkSize`;
+   * a page's head and the index as strings) into the entry `name`; resolves with its
+   * size and sha256 once all of it was handed to the zip.
    */
   async addText (name: string, chunks: AsyncIterable<string | Uint8Array>): Promise<EntryDigest> {
     return await this.addEntry(name, (async function * () {

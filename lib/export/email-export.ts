@@ -196,9 +196,9 @@ function dayLabel (view: MessageView, message: ExportMessage, labels: DateLabels
 
 /** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */
 async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<Buffer> {
-  const page: Buffer[] = []
+  const page: Uint8Array[] = []
   for await (const part of renderHtmlParts(templates, context, (async function * () { yield messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
-    for await (const chunk of part.chunks) page.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer)
+    for await (const chunk of part.chunks) page.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
   }
   return Buffer.concat(page)
 }

@@ -9,9 +9,10 @@ import { Utf8Chunks } from './utf8-chunks.ts'
 
 /**
  * Text gathered before it goes to the zip. Smaller than JSON's 64 KB: what is
- * not yet written stays alive through garbage collections (a rope of many
- * small strings, and the views behind it), and a long export then grows the
- * heap with what those collections promote — 16 KB and runs of 20 messages
+ * not yet written stays alive through garbage collections (when it was
+ * gathered as strings, a rope of many small ones, and the views behind it),
+ * and a long export then grows the heap with what those collections
+ * promote — 16 KB and runs of 20 messages
  * kept the render worker's heap at 33 MB over a million messages, 64 KB and
  * runs of 100 let it grow to 62 MB, in the same time. Each chunk is a message
  * from the render worker and an acknowledgement back: 32 KB (with batches of
@@ -41,7 +42,7 @@ const noCount: PendingCount = { value: Promise.resolve(undefined) }
 export interface RenderedPart {
   /** file name inside the archive */
   name: string
-  /** its text: its head and end as strings, what is between as UTF-8 already */
+  /** its text: strings (a page's head, the index), or UTF-8 already (the rest of a page) */
   chunks: AsyncIterable<string | Uint8Array>
 }
 
