@@ -9,7 +9,8 @@
  * On 200,000 messages' JSON (`npm run bench`, section utf8, 2026-12-04): the
  * bench's rich corpus (56 MB) 501 ms as 64 KB strings, 96 ms 16 KB at a time
  * (4 KB: ~105 ms); its plain corpus (48 MB, Latin-1 alone) 38 and 39 ms (4 KB:
- * ~53, piece by piece ~70). A surrogate pair split between two encodings
+ * ~53, piece by piece ~70); a later run printed 486 → 146 and 30 → 45 ms —
+ * the machine is noisy. A surrogate pair split between two encodings
  * would be two U+FFFD: a renderer's pieces are whole messages and markup (and
  * `JSON.stringify` escapes a lone surrogate), and a run is only encoded
  * between pieces.
