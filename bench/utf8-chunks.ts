@@ -1,10 +1,10 @@
 /**
  * Encoding rendered text to UTF-8, two ways, on the same JSON of a corpus's
- * messages (made before the clock starts), as the JSON renderer hands it over: gathered by `+=` into ~64 KB
- * strings, each encoded at once (as the renderers did), against `Utf8Chunks`
- * (messages gathered 16 KB at a time, each run encoded into the chunk's
- * buffer). Best of five rounds each, interleaved, each from a collected heap
- * (`--expose-gc`); the bytes of both are compared.
+ * messages (made before the clock starts), pieces as the JSON renderer hands
+ * them over: gathered by `+=` into ~64 KB strings, each encoded at once (as
+ * the renderers did), against `Utf8Chunks` (gathered 16 KB at a time, each
+ * run encoded into the chunk's buffer). Best of five rounds each, interleaved,
+ * each from a collected heap (`--expose-gc`); the bytes of both are compared.
  *   tsx bench/utf8-chunks.ts <corpus plain|rich> [messages]
  * Prints one JSON line: { corpus, messages, megabytes, stringsMs, chunksMs }.
  */

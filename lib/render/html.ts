@@ -132,10 +132,10 @@ export async function * renderHtmlParts (
    * at most `maxHeldBytes`, and never past the first part's end: there
    * rendering waits for the count.
    */
-  async function * headed (head: () => string, body: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
-    let held: Array<string | Uint8Array> | null = []
+  async function * headed (head: () => string, body: AsyncIterable<Uint8Array>): AsyncGenerator<string | Uint8Array> {
+    let held: Uint8Array[] | null = []
     let heldBytes = 0
-    const release = async function * (texts: Array<string | Uint8Array>) {
+    const release = async function * (texts: Uint8Array[]) {
       if (!counted.known) {
         total.waiting?.()
         await count
@@ -149,7 +149,7 @@ export async function * renderHtmlParts (
         continue
       }
       held.push(text)
-      heldBytes += typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength
+      heldBytes += text.byteLength
       if (!counted.known && heldBytes < maxHeldBytes) continue
       yield * release(held)
       held = null
