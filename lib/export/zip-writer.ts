@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32, createDeflateRaw } from 'node:zlib'
 
@@ -101,7 +101,15 @@ export class ZipWriter {
         await this.write(piece)
       }
     }
-    if (compress) await pipeline(Readable.from(counted()), createDeflateRaw(), writeOut, { signal: this.options.signal })
+    // Deflate's output is taken piece by piece as it comes (an async loop over it would read
+    // all it holds at once, a copy of each piece but the first).
+    const deflated = new Writable({
+      write: (piece: Buffer, _encoding, done) => {
+        entry.compressedSize += piece.length
+        this.write(piece).then(() => { done() }, done)
+      }
+    })
+    if (compress) await pipeline(Readable.from(counted()), createDeflateRaw(), deflated, { signal: this.options.signal })
     else await writeOut(counted())
 
     const wide = entry.size >= this.zip64Threshold || entry.compressedSize >= this.zip64Threshold
