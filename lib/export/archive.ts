@@ -38,7 +38,7 @@ export class ExportArchive {
   }
 
   /**
-   * Streams rendered text (chunks of UTF-8, 32–64 KB: see `htmlChunkSize` and `renderChunkSize`;
+   * Streams rendered text (chunks of UTF-8, 64 KB: see `htmlChunkSize` and `renderChunkSize`;
    * a page's head and the index as strings) into the entry `name`; resolves with its
    * size and sha256 once all of it was handed to the zip.
    */
