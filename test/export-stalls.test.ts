@@ -131,6 +131,29 @@ t.test('an upload stream that never ends: the export fails naming the upload, th
   t.same(await storedFiles(directory), [])
 })
 
+t.test('an upload size that never comes: the HTML export fails naming the repository, on the main thread and in the render worker; nothing stored, slot freed', async (t) => {
+  // In the worker the sizes are asked for before the batch goes to it: the stall is the batch's read.
+  for (const [renderInWorker, stallTimeoutMs] of [[false, 200], [true, 3000]] as const) {
+    const directory = await temporaryDirectory(t)
+    let stalls = true
+    const memory = createMemoryRepository(fixtureData())
+    const app = await buildApp(t, {
+      storage: createDirectoryStorage(directory),
+      limits: { stallTimeoutMs },
+      renderInWorker,
+      repository: { ...memory, fileSize: async (file, rid) => stalls ? await new Promise<never>(() => {}) : await memory.fileSize!(file, rid) }
+    })
+    const descriptors = await openDescriptors()
+    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+    const status = await waitForExport(app, alice, exportId)
+    t.same(status, failedStatus(status, exportId, 'html', `stalled: the repository made no progress for ${stallTimeoutMs} ms`))
+    t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
+    t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+    stalls = false
+    await assertSlotFree(t, app)
+  }
+})
+
 t.test('an avatar that never opens, a custom emoji whose stream never ends: the export fails naming the picture, the stream is destroyed', async (t) => {
   // On the main thread with a short timeout; in the render worker (which takes longer than that to
   // start, from source) with a longer one: there the picture is asked for across threads.

@@ -36,6 +36,37 @@ t.test('an HTML export renders in a worker thread: the same pages, byte for byte
   t.same(pages, await htmlEntries(await exportToZip(onMainThread, alice, richRequest)))
 })
 
+t.test('the stored sizes of a batch\'s uploads go to the worker with the batch: asked for before it renders, each once, the pages as on the main thread', async (t) => {
+  /** The rich room, its upload `vid-1` not stored (a size of null); `asked`: the repository's lookups, in order. */
+  const sizing = (asked: string[]): Partial<RoomsExportOptions> => {
+    const memory = createMemoryRepository(richRoomData())
+    return {
+      limits: { htmlMessagesPerPart: 60 },
+      repository: {
+        ...memory,
+        fileSize: async (file, rid) => {
+          asked.push(`size of ${file._id}`)
+          return file._id === 'vid-1' ? null : await memory.fileSize!(file, rid)
+        },
+        findUsersByUsernames: async (usernames) => {
+          asked.push('names')
+          return await memory.findUsersByUsernames(usernames)
+        }
+      }
+    }
+  }
+  const askedByWorker: string[] = []
+  const askedOnMainThread: string[] = []
+  const inWorker = await buildApp(t, sizing(askedByWorker), richRoomData())
+  const onMainThread = await buildApp(t, { ...sizing(askedOnMainThread), renderInWorker: false }, richRoomData())
+  const pages = await htmlEntries(await exportToZip(inWorker, alice, richRequest))
+  t.same(pages, await htmlEntries(await exportToZip(onMainThread, alice, richRequest)))
+  t.match(pages['rich.html'], /demo\.mp4/)
+  // The main thread asks as it renders; the worker's sizes came with the batch, before its first name.
+  t.same(askedOnMainThread, ['names', 'size of img-1', 'size of vid-1', 'names', 'names'])
+  t.same(askedByWorker, ['size of img-1', 'size of vid-1', 'names', 'names', 'names'])
+})
+
 t.test('the worker runs while its export does, and stops with it', async (t) => {
   const data = fixtureData()
   const held = heldRepository(createMemoryRepository(data))

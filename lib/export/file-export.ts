@@ -300,7 +300,7 @@ export class FileExports {
         ? new ArchivedPictures(repository, controller.signal, watchdog, log.child({ exportId: job._id }))
         : null
       const total = { value: counting, waiting: () => { watchdog.waitingOn('counting the messages') } }
-      for await (const part of await this.renderParts(job.format, context, total, messages, archiveBaseName(room), user, watchdog, flawed, rendering, pictures)) {
+      for await (const part of await this.renderParts(job.format, context, total, messages, archiveBaseName(room), user, watchdog, flawed, rendering, pictures, controller.signal)) {
         parts.push(await archive.addText(part.name, part.chunks))
       }
       const archivedPictures = pictures === null ? null : await pictures.archive(archive)
@@ -505,7 +505,7 @@ export class FileExports {
   }
 
   /** The export's parts as they render; once they have all been read, `rendering.usesMath` says whether a formula was typeset. */
-  private async renderParts (format: ExportFormat, context: ExportContext, total: PendingCount, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
+  private async renderParts (format: ExportFormat, context: ExportContext, total: PendingCount, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null, signal: AbortSignal): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
     const { repository, limits, translate } = options
     const language = resolveLanguage(user.language)
@@ -513,7 +513,7 @@ export class FileExports {
     const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
     const pictures = archivedPictures === null ? undefined : { avatars: archivedPictures.reads('avatar'), emoji: archivedPictures.reads('emoji'), pathsOf: archivedPictures.pathsOf }
     if (format === 'html' && options.renderInWorker) {
-      return renderHtmlPartsInWorker({ context, total, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true }, pictures })
+      return renderHtmlPartsInWorker({ context, total, messages, baseName, messagesPerPart: limits.htmlMessagesPerPart, language, archivesUploads, inlineImageBytes: limits.inlineImageBytes, repository, translate, waitingOn: (stage) => { watchdog.waitingOn(stage) }, onUnusableTree, typesetsMath: true, onMath: () => { rendering.usesMath = true }, pictures, signal })
     }
     const labels = createDateLabels(language, context.range.timezone)
     const renderer = await MessageRenderer.create({ target: 'page', labels, translate, repository, rid: context.room._id, archivesUploads, inlineImageBytes: limits.inlineImageBytes, onUnusableTree, typesetsMath: format === 'html', pictures })

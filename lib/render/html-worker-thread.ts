@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import type { ExportMessage, ExportUser, FileRef } from '../model.ts'
 import { createDateLabels } from '../time/locale.ts'
 import { renderHtmlParts } from './html.ts'
-import type { FromMain, HtmlWorkerData, RepositoryMethod, ToMain } from './html-worker.ts'
+import type { FromMain, HtmlWorkerData, RepositoryMethod, StoredSizes, ToMain } from './html-worker.ts'
 import { loadMarkupParser } from './markup.ts'
 import { MessageRenderer, type MessageRendererOptions } from './message-view.ts'
 import type { Translate } from './system-messages.ts'
@@ -45,7 +45,9 @@ async function call (method: RepositoryMethod, args: unknown[]): Promise<unknown
  * Batches of messages as the main thread posts them. A few more are always on
  * their way (the first came unasked), so rendering never waits on the round trip.
  */
-const batches: (readonly ExportMessage[] | null)[] = []
+const batches: ({ messages: readonly ExportMessage[], sizes: StoredSizes | undefined } | null)[] = []
+/** The stored sizes of the uploads of the batch being rendered, asked for by the main thread ahead of it. */
+let sizesAhead: StoredSizes | undefined
 const batchesAhead = 4
 let onTheirWay = 1
 let ended = false
@@ -64,7 +66,8 @@ async function * messages (): AsyncGenerator<readonly ExportMessage[]> {
     if (batches.length === 0) await new Promise<void>((resolve) => { batchArrived = resolve })
     const batch = batches.shift()!
     if (batch === null) return
-    yield batch
+    sizesAhead = batch.sizes
+    yield batch.messages
   }
 }
 
@@ -78,7 +81,7 @@ port.on('message', (message: FromMain) => {
   if (message.type === 'messages') {
     onTheirWay--
     if (message.batch === null) ended = true
-    batches.push(message.batch)
+    batches.push(message.batch === null ? null : { messages: message.batch, sizes: message.sizes })
     batchArrived?.()
     batchArrived = null
   } else if (message.type === 'total') {
@@ -112,7 +115,15 @@ const repository: MessageRendererOptions['repository'] = {
   async * findMessagesByIds (rid, ids) {
     yield * (await call('findMessagesByIds', [rid, ids]) as ExportMessage[])
   },
-  fileSize: data.readsFileSizes ? async (file: FileRef, rid: string) => await call('fileSize', [file, rid]) as number | null : undefined
+  fileSize: data.readsFileSizes
+    ? async (file: FileRef, rid: string) => {
+      // An upload not among them (the renderer asked ahead of its batch) is asked for now.
+      const known = sizesAhead?.get(file._id)
+      if (known === undefined) return await call('fileSize', [file, rid]) as number | null
+      if ('error' in known) throw fromThreadError(known.error)
+      return known.size
+    }
+    : undefined
 }
 
 try {
