@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type RoomRepository } from '../index.ts'
 import { buildApp, capturingLogger, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, postExport, waitForExport } from './helpers/exports.ts'
-import { alice, fixtureData, general } from './helpers/fixtures.ts'
+import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
 
 /**
  * A repository whose range read yields `after` messages and then never
@@ -131,28 +131,49 @@ t.test('an upload stream that never ends: the export fails naming the upload, th
   t.same(await storedFiles(directory), [])
 })
 
-t.test('an upload size that never comes: the HTML export fails naming the repository, on the main thread and in the render worker; nothing stored, slot freed', async (t) => {
-  // In the worker the sizes are asked for before the batch goes to it: the stall is the batch's read.
-  for (const [renderInWorker, stallTimeoutMs] of [[false, 200], [true, 3000]] as const) {
-    const directory = await temporaryDirectory(t)
-    let stalls = true
-    const memory = createMemoryRepository(fixtureData())
-    const app = await buildApp(t, {
-      storage: createDirectoryStorage(directory),
-      limits: { stallTimeoutMs },
-      renderInWorker,
-      repository: { ...memory, fileSize: async (file, rid) => stalls ? await new Promise<never>(() => {}) : await memory.fileSize!(file, rid) }
-    })
-    const descriptors = await openDescriptors()
-    const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
-    const status = await waitForExport(app, alice, exportId)
-    t.same(status, failedStatus(status, exportId, 'html', `stalled: the repository made no progress for ${stallTimeoutMs} ms`))
-    t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
-    t.same(await storedFiles(directory), [], 'no zip and no .partial left')
-    stalls = false
-    await assertSlotFree(t, app)
-  }
-})
+// A lookup made while rendering — an upload's size, the names a system message shows, a thread
+// parent before the range — that never answers: given up when the watchdog fails the export.
+const neverAnswering: Array<[string, (memory: RoomRepository) => Partial<RoomRepository>]> = [
+  ['an upload size', () => ({ fileSize: async () => await new Promise<never>(() => {}) })],
+  ['a name', () => ({ findUsersByUsernames: async () => await new Promise<never>(() => {}) })],
+  ['a thread parent', () => ({ async * findMessagesByIds () { yield await new Promise<never>(() => {}) } })]
+]
+for (const [lookup, override] of neverAnswering) {
+  t.test(`${lookup} that never comes: the HTML export fails naming the repository, on the main thread and in the render worker; nothing stored, slot freed`, async (t) => {
+    // In the worker (slower to start from source: a longer timeout) an upload's size is asked for
+    // before its batch goes over, the other lookups across threads as the worker renders.
+    for (const [renderInWorker, stallTimeoutMs] of [[false, 200], [true, 3000]] as const) {
+      const directory = await temporaryDirectory(t)
+      const data = fixtureData()
+      data.messages.push(
+        message(general._id, '2024-03-21T12:00:00.000Z', 'erin', { t: 'au' }),
+        message(general._id, '2024-03-21T12:01:00.000Z', 'a reply to an old thread', { tmid: 'long-ago' })
+      )
+      const memory = createMemoryRepository(data)
+      let stalls = true
+      const stalling = override(memory)
+      const app = await buildApp(t, {
+        storage: createDirectoryStorage(directory),
+        limits: { stallTimeoutMs },
+        renderInWorker,
+        repository: {
+          ...memory,
+          fileSize: async (file, rid) => await (stalls && stalling.fileSize !== undefined ? stalling.fileSize(file, rid) : memory.fileSize!(file, rid)),
+          findUsersByUsernames: async (usernames) => await (stalls && stalling.findUsersByUsernames !== undefined ? stalling.findUsersByUsernames(usernames) : memory.findUsersByUsernames(usernames)),
+          findMessagesByIds: (rid, ids) => stalls && stalling.findMessagesByIds !== undefined ? stalling.findMessagesByIds(rid, ids) : memory.findMessagesByIds(rid, ids)
+        }
+      }, data)
+      const descriptors = await openDescriptors()
+      const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
+      const status = await waitForExport(app, alice, exportId)
+      t.same(status, failedStatus(status, exportId, 'html', `stalled: the repository made no progress for ${stallTimeoutMs} ms`), renderInWorker ? 'in the worker' : 'on the main thread')
+      t.ok(await eventually(async () => await openDescriptors() <= descriptors), 'no file descriptor left open')
+      t.same(await storedFiles(directory), [], 'no zip and no .partial left')
+      stalls = false
+      await assertSlotFree(t, app)
+    }
+  })
+}
 
 t.test('an avatar that never opens, a custom emoji whose stream never ends: the export fails naming the picture, the stream is destroyed', async (t) => {
   // On the main thread with a short timeout; in the render worker (which takes longer than that to

@@ -1,5 +1,6 @@
 import { asError, StageError } from '../host-code.ts'
 import type { StallWatchdog } from './watchdog.ts'
+import type { RoomRepository } from '../model.ts'
 
 export interface Watched {
   /** named in the stall error when this source stops answering */
@@ -98,5 +99,30 @@ export async function raceAbort<T> (work: Promise<T>, signal: AbortSignal, onLat
     return await Promise.race([work, abortedFirst])
   } finally {
     signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The repository's lookups a renderer makes. */
+export type RenderLookups = Pick<RoomRepository, 'findMessagesByIds' | 'findUsersByUsernames' | 'fileSize'>
+
+/**
+ * `repository`'s lookups as rendering makes them (names, thread parents, upload sizes), each given
+ * up when `signal` aborts. A lookup that never answered held the render, and with it the export:
+ * the stall watchdog failed it, but it never settled (its file left open, its slot taken). Called
+ * as the repository's methods, so a class's `this` holds.
+ */
+export function lookupsUntilAbort (repository: RenderLookups, signal: AbortSignal): RenderLookups {
+  const untilAbort = async <T>(lookup: () => Promise<T>): Promise<T> => await raceAbort(Promise.resolve().then(lookup), signal)
+  return {
+    findUsersByUsernames: async (usernames) => await untilAbort(async () => await repository.findUsersByUsernames(usernames)),
+    async * findMessagesByIds (rid, ids) {
+      const found = repository.findMessagesByIds(rid, ids)[Symbol.asyncIterator]()
+      for (;;) {
+        const next = await raceAbort(found.next(), signal)
+        if (next.done === true) return
+        yield next.value
+      }
+    },
+    fileSize: repository.fileSize === undefined ? undefined : async (file, rid) => await untilAbort(async () => await repository.fileSize!(file, rid))
   }
 }

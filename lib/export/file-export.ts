@@ -18,7 +18,7 @@ import { loadTemplates } from '../render/templates.ts'
 import type { ExportContext } from '../schemas.ts'
 import { asError, StageError } from '../host-code.ts'
 import { requireHere } from '../require-here.ts'
-import { abortable, raceAbort } from './abortable.ts'
+import { abortable, lookupsUntilAbort, raceAbort } from './abortable.ts'
 import { ExportArchive, type EntryDigest } from './archive.ts'
 import { readDeletions, withHistory, type HistoryCounts } from './history.ts'
 import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessages } from './context.ts'
@@ -507,9 +507,10 @@ export class FileExports {
   /** The export's parts as they render; once they have all been read, `rendering.usesMath` says whether a formula was typeset. */
   private async renderParts (format: ExportFormat, context: ExportContext, total: PendingCount, messages: AsyncIterable<ExportMessage[]>, baseName: string, user: ExportUser, watchdog: StallWatchdog, flawed: FlawedMessages, rendering: { usesMath: boolean }, archivedPictures: ArchivedPictures | null, signal: AbortSignal): Promise<AsyncIterable<RenderedPart> | Iterable<RenderedPart>> {
     const { options } = this.deps
-    const { repository, limits, translate } = options
+    const { limits, translate } = options
+    const repository = lookupsUntilAbort(options.repository, signal)
     const language = resolveLanguage(user.language)
-    const archivesUploads = repository.openFile !== undefined
+    const archivesUploads = options.repository.openFile !== undefined
     const onUnusableTree = (messageId: string, field: string) => { flawed.note(messageId, [field]) }
     const pictures = archivedPictures === null ? undefined : { avatars: archivedPictures.reads('avatar'), emoji: archivedPictures.reads('emoji'), pathsOf: archivedPictures.pathsOf }
     if (format === 'html' && options.renderInWorker) {
