@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import nodemailer from 'nodemailer'
 import t from 'tap'
-import { createMemoryRepository, type ExportUser } from '../index.ts'
+import { createMemoryRepository, type ExportUser, type RoomRepository } from '../index.ts'
 import { buildApp, temporaryDirectory } from './helpers/app.ts'
 import { postExport, waitForExport } from './helpers/exports.ts'
-import { alice, fixtureData, general, users } from './helpers/fixtures.ts'
+import { alice, fixtureData, general, message, users } from './helpers/fixtures.ts'
 import { startSilentServer, startSmtpServer } from './helpers/smtp.ts'
 
 const from = 'Chat exports <exports@chat.example>'
@@ -151,4 +151,28 @@ t.test('an email export of messages that are slow to parse gives the event loop 
   // ~10–20 ms alone, more when other suites share the cores: the best of three leaves out a burst.
   const best = Math.min(...longestGaps)
   t.ok(best < 50, `the longest the 5 ms timer waited, best of three exports: ${best.toFixed(1)} ms (${longestGaps.map((gap) => gap.toFixed(1)).join(', ')})`)
+})
+
+t.test('a repository that stops answering, in the read or in a lookup the mail needs (names, a thread parent): the email export fails after stallTimeoutMs, slot freed', async (t) => {
+  const smtp = await startSmtpServer(t)
+  const never = async (): Promise<never> => await new Promise<never>(() => {})
+  const stalls: Array<[string, (memory: RoomRepository) => Partial<RoomRepository>]> = [
+    ['the read', () => ({ async * findMessages () { yield await never() } })],
+    ['a name', () => ({ findUsersByUsernames: never })],
+    ['a thread parent', () => ({ async * findMessagesByIds () { yield await never() } })]
+  ]
+  for (const [stalled, override] of stalls) {
+    const data = fixtureData()
+    data.messages.push(
+      message(general._id, '2024-03-21T12:00:00.000Z', 'erin', { t: 'au' }),
+      message(general._id, '2024-03-21T12:01:00.000Z', 'a reply to an old thread', { tmid: 'long-ago' })
+    )
+    const memory = createMemoryRepository(data)
+    const app = await buildApp(t, { mailer: { transport: smtp.transport, from }, limits: { stallTimeoutMs: 300 }, repository: { ...memory, ...override(memory) } }, data)
+    const [answer, ms] = await timed(postExport(app, alice, emailExport))
+    t.same([answer.statusCode, answer.json()], [500, { success: false, error: '[error-internal]', errorType: 'error-internal' }], stalled)
+    t.ok(ms < 5000, `${stalled}: answered after ${ms} ms`)
+    t.equal((await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })).statusCode, 200, `${stalled}: the slot is free`)
+  }
+  t.same(smtp.attempts, [], 'no mail went')
 })

@@ -15,6 +15,7 @@ import { archiveBaseName, buildExportContext, exportableMessages, logFlawedMessa
 import type { ExportFormat } from './jobs.ts'
 import type { ExportSlots } from './slots.ts'
 import { StallWatchdog } from './watchdog.ts'
+import { lookupsUntilAbort } from './abortable.ts'
 import { FlawedMessages } from '../stored-message.ts'
 import type { ResolvedRange } from './range.ts'
 
@@ -77,26 +78,39 @@ async function renderAndSend (
   recipients: Recipients,
   log: FastifyBaseLogger
 ): Promise<{ missing: string[], messages: number }> {
-  const { repository, limits, mailer } = options
+  // A repository that stops answering cannot hold the request (and its slot) for ever: neither its
+  // read nor a lookup the rendering makes (an upload's size, a name, a thread parent).
+  const stalled = new AbortController()
+  const watchdog = new StallWatchdog(options.limits.stallTimeoutMs, (stall) => { stalled.abort(stall) })
+  try {
+    return await readRenderAndSend(options, request, recipients, log, stalled.signal, watchdog)
+  } finally {
+    watchdog.stop()
+  }
+}
+
+async function readRenderAndSend (
+  options: ResolvedOptions & { mailer: ResolvedMailer },
+  request: EmailExportRequest,
+  recipients: Recipients,
+  log: FastifyBaseLogger,
+  stalled: AbortSignal,
+  watchdog: StallWatchdog
+): Promise<{ missing: string[], messages: number }> {
+  const { limits, mailer } = options
+  const repository = lookupsUntilAbort(options.repository, stalled)
   const { user, room, range } = request
 
   const source = request.messageIds === undefined
-    ? repository.findMessages({ rid: room._id, from: range.from, to: range.to })
-    : repository.findMessagesByIds(room._id, request.messageIds)
+    ? options.repository.findMessages({ rid: room._id, from: range.from, to: range.to })
+    : options.repository.findMessagesByIds(room._id, request.messageIds)
   const messages: ExportMessage[] = []
   const flawed = new FlawedMessages()
-  // A repository that stops answering cannot hold the request (and its slot) for ever.
-  const stalled = new AbortController()
-  const watchdog = new StallWatchdog(limits.stallTimeoutMs, (stall) => { stalled.abort(stall) })
-  try {
-    for await (const batch of exportableMessages(source, stalled.signal, watchdog, flawed, () => {})) {
-      if (messages.length + batch.length > limits.maxEmailMessages) {
-        throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
-      }
-      messages.push(...batch)
+  for await (const batch of exportableMessages(source, stalled, watchdog, flawed, () => {})) {
+    if (messages.length + batch.length > limits.maxEmailMessages) {
+      throw exportError('error-too-many-messages', `more than ${limits.maxEmailMessages} messages; use a file export`)
     }
-  } finally {
-    watchdog.stop()
+    messages.push(...batch)
   }
   // Ids come back in whatever order the repository keeps them; the mail reads in time order.
   messages.sort(byTsThenId)
@@ -118,6 +132,7 @@ async function renderAndSend (
     // parse and the attachments'.
     const parsed = message.t === undefined && message.md === undefined ? { ...message, md: markupTree(message.msg, undefined) ?? undefined } : message
     await pauseIfSliceSpent()
+    watchdog.waitingOn('the repository')
     const view = await mailRenderer.view(parsed)
     if (views.at(-1)?.day !== view.day) textLines.push('', `— ${dayLabel(view, message, labels)} —`)
     views.push(view)
@@ -129,7 +144,7 @@ async function renderAndSend (
   let html: string
   if (request.format === 'json') {
     const chunks: Buffer[] = []
-    for await (const chunk of renderJsonDocument(context, [messages], jsonExtrasOf(mailRenderer, options.repository, false))) chunks.push(chunk)
+    for await (const chunk of renderJsonDocument(context, [messages], jsonExtrasOf(mailRenderer, repository, false))) chunks.push(chunk)
     const json = Buffer.concat(chunks)
     const filename = `${archiveBaseName(room)}.json`
     attachments.push({ filename, content: json, contentType: 'application/json' })
@@ -140,7 +155,7 @@ async function renderAndSend (
     if (Buffer.byteLength(html) > mailBodyBytes) {
       // Clients clip long bodies (Gmail at ~102 KB): the export goes as a page of its own, the body keeps the first messages.
       const filename = `${archiveBaseName(room)}.html`
-      const page = await renderSinglePage(templates, context, messages, await MessageRenderer.create({ ...rendererOptions, target: 'page' }), labels)
+      const page = await renderSinglePage(templates, context, messages, await MessageRenderer.create({ ...rendererOptions, target: 'page' }), labels, watchdog)
       attachments.push({ filename, content: page, contentType: 'text/html; charset=utf-8' })
       let shown = 0
       let bytes = 4096
@@ -157,6 +172,8 @@ async function renderAndSend (
     }
   }
 
+  // From here the mail server's time is the mail timeout's.
+  watchdog.stop()
   let rejected: string[]
   try {
     ({ rejected } = await sendMail(mailer, {
@@ -195,10 +212,13 @@ function dayLabel (view: MessageView, message: ExportMessage, labels: DateLabels
 }
 
 /** The whole export as one self-contained HTML page (no parts, no assets): the attachment of a long mail. */
-async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels): Promise<Buffer> {
+async function renderSinglePage (templates: Templates, context: ExportContext, messages: ExportMessage[], renderer: MessageRenderer, labels: DateLabels, watchdog: StallWatchdog): Promise<Buffer> {
   const page: Uint8Array[] = []
   for await (const part of renderHtmlParts(templates, context, (async function * () { yield messages })(), 'export', Number.POSITIVE_INFINITY, renderer, labels)) {
-    for await (const chunk of part.chunks) page.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    for await (const chunk of part.chunks) {
+      page.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+      watchdog.waitingOn('the repository')
+    }
   }
   return Buffer.concat(page)
 }
