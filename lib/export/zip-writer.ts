@@ -95,22 +95,22 @@ export class ZipWriter {
         yield chunk
       }
     }
-    const writeOut = async (pieces: AsyncIterable<Buffer>) => {
-      for await (const piece of pieces) {
-        entry.compressedSize += piece.length
-        await this.write(piece)
+    if (compress) {
+      // Deflate's output is taken piece by piece as it comes (an async loop over it would read
+      // all it holds at once, a copy of each piece but the first).
+      const deflated = new Writable({
+        write: (piece: Buffer, _encoding, done) => {
+          entry.compressedSize += piece.length
+          this.write(piece).then(() => { done() }, done)
+        }
+      })
+      await pipeline(Readable.from(counted()), createDeflateRaw(), deflated, { signal: this.options.signal })
+    } else {
+      for await (const chunk of counted()) {
+        entry.compressedSize += chunk.length
+        await this.write(chunk)
       }
     }
-    // Deflate's output is taken piece by piece as it comes (an async loop over it would read
-    // all it holds at once, a copy of each piece but the first).
-    const deflated = new Writable({
-      write: (piece: Buffer, _encoding, done) => {
-        entry.compressedSize += piece.length
-        this.write(piece).then(() => { done() }, done)
-      }
-    })
-    if (compress) await pipeline(Readable.from(counted()), createDeflateRaw(), deflated, { signal: this.options.signal })
-    else await writeOut(counted())
 
     const wide = entry.size >= this.zip64Threshold || entry.compressedSize >= this.zip64Threshold
     const descriptor = Buffer.alloc(wide ? 24 : 16)
