@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type RoomRepository } from '../index.ts'
+import roomsExport, { createDirectoryStorage, createMemoryRepository, type ExportMessage, type ExportStorage, type MemoryRepositoryData, type RoomRepository } from '../index.ts'
 import { buildApp, capturingLogger, hostHooks, storedFiles, temporaryDirectory } from './helpers/app.ts'
 import { eventually, postExport, waitForExport } from './helpers/exports.ts'
 import { alice, fixtureData, general, message } from './helpers/fixtures.ts'
@@ -72,6 +72,11 @@ const failedStatus = (status: { export: { createdAt: string, finishedAt: string,
     error
   }
 })
+
+/** An app storing in `directory` whose exports fail a stage that makes no progress for `stallTimeoutMs`. */
+async function stallWatchedApp (t: Test, directory: string, stallTimeoutMs: number, renderInWorker: boolean, repository: RoomRepository, data?: MemoryRepositoryData) {
+  return await buildApp(t, { storage: createDirectoryStorage(directory), limits: { stallTimeoutMs }, renderInWorker, repository }, data)
+}
 
 async function assertSlotFree (t: Test, app: Awaited<ReturnType<typeof buildApp>>) {
   const next = await postExport(app, alice, { rid: general._id, type: 'file', format: 'json' })
@@ -152,16 +157,11 @@ for (const [lookup, override] of neverAnswering) {
       const memory = createMemoryRepository(data)
       let stalls = true
       const stalling = override(memory)
-      const app = await buildApp(t, {
-        storage: createDirectoryStorage(directory),
-        limits: { stallTimeoutMs },
-        renderInWorker,
-        repository: {
-          ...memory,
-          fileSize: async (file, rid) => await (stalls && stalling.fileSize !== undefined ? stalling.fileSize(file, rid) : memory.fileSize!(file, rid)),
-          findUsersByUsernames: async (usernames) => await (stalls && stalling.findUsersByUsernames !== undefined ? stalling.findUsersByUsernames(usernames) : memory.findUsersByUsernames(usernames)),
-          findMessagesByIds: (rid, ids) => stalls && stalling.findMessagesByIds !== undefined ? stalling.findMessagesByIds(rid, ids) : memory.findMessagesByIds(rid, ids)
-        }
+      const app = await stallWatchedApp(t, directory, stallTimeoutMs, renderInWorker, {
+        ...memory,
+        fileSize: async (file, rid) => await (stalls && stalling.fileSize !== undefined ? stalling.fileSize(file, rid) : memory.fileSize!(file, rid)),
+        findUsersByUsernames: async (usernames) => await (stalls && stalling.findUsersByUsernames !== undefined ? stalling.findUsersByUsernames(usernames) : memory.findUsersByUsernames(usernames)),
+        findMessagesByIds: (rid, ids) => stalls && stalling.findMessagesByIds !== undefined ? stalling.findMessagesByIds(rid, ids) : memory.findMessagesByIds(rid, ids)
       }, data)
       const descriptors = await openDescriptors()
       const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format: 'html' })).json()
@@ -183,19 +183,14 @@ t.test('an avatar that never opens, a custom emoji whose stream never ends: the 
     const data = fixtureData()
     const memory = createMemoryRepository({ ...data, messages: data.messages.map((message) => message._id === 'start' ? { ...message, msg: 'first :party_parrot:' } : message) })
     const streams: Readable[] = []
-    const app = await buildApp(t, {
-      storage: createDirectoryStorage(directory),
-      limits: { stallTimeoutMs },
-      renderInWorker,
-      repository: {
-        ...memory,
-        openAvatar: async () => stalled === 'avatar' ? await new Promise<never>(() => {}) : null,
-        async openCustomEmoji () {
-          const stream = new Readable({ read () {} })
-          stream.push('GIF89a, then silence')
-          streams.push(stream)
-          return stream
-        }
+    const app = await stallWatchedApp(t, directory, stallTimeoutMs, renderInWorker, {
+      ...memory,
+      openAvatar: async () => stalled === 'avatar' ? await new Promise<never>(() => {}) : null,
+      async openCustomEmoji () {
+        const stream = new Readable({ read () {} })
+        stream.push('GIF89a, then silence')
+        streams.push(stream)
+        return stream
       }
     })
     const descriptors = await openDescriptors()
@@ -215,12 +210,7 @@ for (const [format, renderInWorker, stallTimeoutMs] of [['json', false, 200], ['
     const directory = await temporaryDirectory(t)
     const memory = createMemoryRepository(fixtureData())
     let stalls = true
-    const app = await buildApp(t, {
-      storage: createDirectoryStorage(directory),
-      limits: { stallTimeoutMs },
-      renderInWorker,
-      repository: { ...memory, countMessages: async (query) => stalls ? await new Promise<never>(() => {}) : await memory.countMessages!(query) }
-    })
+    const app = await stallWatchedApp(t, directory, stallTimeoutMs, renderInWorker, { ...memory, countMessages: async (query) => stalls ? await new Promise<never>(() => {}) : await memory.countMessages!(query) })
     const descriptors = await openDescriptors()
     const { exportId } = (await postExport(app, alice, { rid: general._id, type: 'file', format, dateFrom: '2024-03-21', dateTo: '2024-03-21' })).json()
     const status = await waitForExport(app, alice, exportId)
