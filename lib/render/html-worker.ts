@@ -54,8 +54,10 @@ export type ToMain =
   /** a message whose stored markup tree could not be used (see `MessageRendererOptions.onUnusableTree`) */
   | { type: 'unusable', messageId: string, field: 'md' | 'attachments' }
 
-/** An upload's stored size as `repository.fileSize` answered it (or how it failed), by the upload's id. */
-export type StoredSizes = ReadonlyMap<string, { size: number | null } | { error: ThreadError }>
+/** An upload's stored size as `repository.fileSize` answered it, or how it failed. */
+type StoredSize = { size: number | null } | { error: ThreadError }
+/** Stored sizes by the upload's id. */
+export type StoredSizes = ReadonlyMap<string, StoredSize>
 
 /** Messages to the worker. */
 export type FromMain =
@@ -144,7 +146,7 @@ async function answer ({ repository, pictures }: HtmlWorkerInput, method: Reposi
  * worker to meet where it would have met it.
  */
 async function storedSizesOf (fileSize: NonNullable<RoomRepository['fileSize']>, rid: string, batch: readonly ExportMessage[]): Promise<StoredSizes | undefined> {
-  let sizes: Map<string, { size: number | null } | { error: ThreadError }> | undefined
+  let sizes: Map<string, StoredSize> | undefined
   for (const message of batch) {
     for (const file of messageFiles(message)) {
       sizes ??= new Map()
