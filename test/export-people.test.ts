@@ -111,3 +111,25 @@ t.test('JSON: the thread parents it remembers are bounded; one forgotten is read
   t.same(reads, [['t0']], 'the first thread, forgotten among ten thousand, is read once')
   t.same(document.parents, [], 'and, being in the export, is not listed as a parent before the range')
 })
+
+t.test('HTML: the thread parents it keeps are bounded; a reply to one forgotten reads it once, and still links to it in its part', async (t) => {
+  const data = fixtureData()
+  const threads = 10_001
+  for (let index = 0; index < threads; index++) {
+    data.messages.push(message(general._id, new Date(Date.UTC(2024, 2, 21, 1, 0, 0, index * 3)).toISOString(), `thread ${index}`, { _id: `t${index}`, tcount: 1 }))
+  }
+  data.messages.push(message(general._id, '2024-03-21T23:00:00.000Z', 'a late answer to the first thread', { _id: 't-reply', tmid: 't0' }))
+  const repository = createMemoryRepository(data)
+  const reads: string[][] = []
+  const app = await buildApp(t, { repository: { ...repository, findMessagesByIds: (rid, ids) => { reads.push(ids); return repository.findMessagesByIds(rid, ids) } } })
+  const files = await readZip(await exportToZip(app, alice, { ...range, format: 'html' }))
+  t.same(reads, [['t0']], 'the first thread, forgotten among ten thousand, is read once')
+  const firstPart = files.get('general.html')!.toString()
+  const secondPart = files.get('general-2.html')!.toString()
+  const reply = secondPart.slice(secondPart.indexOf('<article class="message" id="m-t-reply">'))
+  t.equal(reply.slice(reply.indexOf('<div class="thread"'), reply.indexOf('</div>\n<div class="text"') + 6),
+    `<div class="thread">reply in thread: <a href="general.html#m-t0" dir="auto">${alice.name}</a> <span class="excerpt" dir="auto">thread 0</span></div>`,
+    'its author and excerpt, linked to the parent in the first part')
+  t.ok(firstPart.includes('<div class="replies"><a href="#t-t0">1 thread reply</a></div>'), 'the parent\'s reply count leads to the note on its replies')
+  t.ok(firstPart.includes('<p class="thread-note" id="t-t0">The replies to this thread follow in a later part: <a href="general-2.html">next part</a>.</p>'), 'which says where they are')
+})

@@ -114,6 +114,15 @@ function hueOf (username: string): number {
 const groupingMs = 5 * 60_000
 /** Bounds the caches of one export: people and thread parents beyond this are looked up again. */
 const cacheLimit = 50_000
+/**
+ * Thread parents whose author and excerpt are kept for their replies: the
+ * most recent ones. A reply to an older one reads it again (its part is
+ * kept longer, in `parentParts`, so the reply still links to it). Every
+ * message with replies is one, and the render worker's heap grows with what
+ * it keeps: kept for 50,000, a 1M-message rich HTML export (40,000 of them)
+ * peaked at 206–211 MB RSS, kept for 10,000 at 201–204 MB (4 runs each).
+ */
+const parentsKept = 10_000
 
 export interface MessageRendererOptions {
   target: Exclude<MarkupTarget, 'text'>
@@ -170,7 +179,9 @@ interface ThreadParent { part: number | null, anchor: string, author: string | n
 export class MessageRenderer {
   private readonly options: MessageRendererOptions
   private readonly names = new RecentMap<string, string>(cacheLimit)
-  private readonly parents = new RecentMap<string, ThreadParent>(cacheLimit)
+  private readonly parents = new RecentMap<string, ThreadParent>(parentsKept)
+  /** the part of each thread parent this export showed: for a reply to one no longer among `parents` */
+  private readonly parentParts = new RecentMap<string, number>(cacheLimit)
   private readonly avatars = new RecentMap<string, { name: string, initials: string, hue: number }>(cacheLimit)
   /** archive paths of avatars (by username) and custom emoji (by name), `null` where there is no picture */
   private readonly avatarPictures = new RecentMap<string, string | null>(cacheLimit)
@@ -182,8 +193,8 @@ export class MessageRenderer {
   /** whether a formula was typeset: the archive needs KaTeX's style sheet and fonts */
   usesMath = false
   private mathStyleLinked = false
-  /** this part's thread parents whose first reply it has not shown yet (parent id → its anchor) */
-  private readonly awaitingReplies = new Map<string, string>()
+  /** this part's thread parents (ids) whose first reply it has not shown yet */
+  private readonly awaitingReplies = new Set<string>()
   private previous: { username: string, ts: number, day: string, inThread: boolean } | null = null
   currentPart = 1
   partHref: (part: number) => string = () => ''
@@ -210,7 +221,7 @@ export class MessageRenderer {
    * not show, for a note each — their reply counts link there.
    */
   threadsWithoutReplies (): string[] {
-    return [...this.awaitingReplies.values()]
+    return [...this.awaitingReplies].map(anchorOf)
   }
 
   private hrefIn (part: number, anchor: string): string {
@@ -332,12 +343,18 @@ export class MessageRenderer {
     }
   }
 
-  /** A reply's parent, read once when it is not one this export has shown (it is before the range). */
+  /**
+   * A reply's parent, read once when it is not among those the renderer
+   * keeps: one before the range, or one this export showed long ago (whose
+   * part it still knows).
+   */
   private async learnParent (tmid: string): Promise<void> {
     const found = await this.readParent(tmid)
+    const part = this.parentParts.get(tmid) ?? null
+    const anchor = part === null ? '' : anchorOf(tmid)
     this.parents.set(tmid, found === undefined
-      ? { part: null, anchor: '', author: null, excerpt: '' }
-      : { part: null, anchor: '', author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
+      ? { part, anchor, author: null, excerpt: '' }
+      : { part, anchor, author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
   }
 
   private threadOf (message: ExportMessage): MessageView['thread'] {
@@ -558,6 +575,7 @@ export class MessageRenderer {
     }
     if (message.tcount !== undefined && message.tcount > 0) {
       this.parents.set(message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
+      this.parentParts.set(message._id, this.currentPart)
     }
     if (this.options.target === 'page') this.placeInPage(message, view)
     return view
@@ -570,13 +588,10 @@ export class MessageRenderer {
    */
   private placeInPage (message: ExportMessage, view: MessageView): void {
     this.quotable.set(message._id, this.currentPart)
-    if (message.tmid !== undefined && this.awaitingReplies.has(message.tmid)) {
-      view.firstReplyOf = repliesAnchorOf(this.awaitingReplies.get(message.tmid)!)
-      this.awaitingReplies.delete(message.tmid)
-    }
+    if (message.tmid !== undefined && this.awaitingReplies.delete(message.tmid)) view.firstReplyOf = repliesAnchorOf(anchorOf(message.tmid))
     if (view.replyCount !== null && view.replyCount > 0) {
       view.repliesHref = `#${repliesAnchorOf(view.anchor)}`
-      this.awaitingReplies.set(message._id, view.anchor)
+      this.awaitingReplies.add(message._id)
     }
   }
 
