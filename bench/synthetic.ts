@@ -147,6 +147,8 @@ const partyParrot = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAE
  */
 export function syntheticRepository (count: number, corpus: Corpus = 'plain', extras = true): RoomRepository {
   const pictures = corpus !== 'plain' && extras
+  // Drawn here, before any export: a host's store serves stored bytes (drawing the 30 on request took ~0.4 s of each export).
+  const avatars = new Map(pictures ? Array.from({ length: 40 }, (_, number) => [`user${number}`, number % 4 === 0 ? null : png(200, 200, () => [number * 6, 120, 255 - number * 6])]) : [])
   return {
     ...(corpus === 'plain'
       ? {}
@@ -157,8 +159,8 @@ export function syntheticRepository (count: number, corpus: Corpus = 'plain', ex
     ...(pictures
       ? {
           async openAvatar (username: string) {
-            const number = Number(username.replace('user', ''))
-            return number % 4 === 0 ? null : Readable.from([png(200, 200, () => [number * 6, 120, 255 - number * 6])])
+            const picture = avatars.get(username)
+            return picture === undefined || picture === null ? null : Readable.from([picture])
           },
           async openCustomEmoji (name: string) { return name === 'party_parrot' ? Readable.from([partyParrot]) : null }
         }
