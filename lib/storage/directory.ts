@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { positionalFileStream } from './positional-file.ts'
 import { createRecordedJobStore, type JobRecordPlace } from '../export/recorded-jobs.ts'
 import { UnsafeStorageError } from '../errors.ts'
 import { assertStorageKey, isStorageKey, recordAccountsFor, type ExportStorage, type StoragePreparation } from './storage.ts'
@@ -11,13 +12,6 @@ const partialSuffix = '.zip.partial'
 const jobSuffix = '.job.json'
 const claimSuffix = '.claim'
 const temporarySuffix = '.tmp'
-
-/**
- * What a zip's file stream takes in while a write is under way, then writes in one call: a zip
- * comes in pieces (an entry's header, its data, the descriptor after it), and at Node's 16 KB
- * each upload cost two writes and their round trips through the thread pool.
- */
-const fileWriteBuffer = 256 * 1024
 
 /**
  * Exports as files in one private directory (0700, files 0600). A file is
@@ -64,7 +58,8 @@ export function createDirectoryStorage (directory: string): ExportStorage {
       // even when the source failed before the first byte.
       const file = await open(partialPath, 'wx', 0o600)
       try {
-        await pipeline(source, file.createWriteStream({ highWaterMark: fileWriteBuffer }))
+        await pipeline(source, positionalFileStream(file))
+        await file.close()
         await rename(partialPath, finalPath)
       } catch (err) {
         await file.close().catch(() => {})
