@@ -497,7 +497,8 @@ export class MessageRenderer {
     const { day, wall } = knownTime ? labels.wallDay(message.ts) : { day: '', wall: Number.NaN }
     const { username } = message.u
     const authorName = message.u.name ?? username
-    this.names.set(username, authorName)
+    // Set only when it changed: each message's copy of the name, put in the (long-lived) cache, would be promoted with it.
+    if (this.names.get(username) !== authorName) this.names.set(username, authorName)
     if (message.mentions !== undefined) {
       for (const mention of message.mentions) {
         if (mention.username !== undefined && mention.name !== undefined) this.names.set(mention.username, mention.name)
