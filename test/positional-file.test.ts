@@ -57,6 +57,11 @@ t.test('a write that takes less than it was given is continued where it stopped'
   t.ok(state.content().equals(Buffer.concat(chunks)))
 })
 
+t.test('a file that takes none of the bytes fails the stream, rather than being written to for ever', async (t) => {
+  const { file } = memoryFile({ maxBytes: 0 })
+  await t.rejects(pipeline(Readable.from(pieces(3)), positionalFileStream(file)), { message: 'the file took none of the bytes written to it' })
+})
+
 t.test('the stream ends only once its last write is done', async (t) => {
   const chunks = pieces(12)
   const { file, state } = memoryFile({ delayMs: 30 })
