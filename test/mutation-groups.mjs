@@ -16,7 +16,7 @@ export const groups = {
   },
   escaping: {
     // escapeHtml and safeHref; links and images of the markup tree
-    mutate: ['lib/render/markup.ts:53-76', 'lib/render/markup.ts:409-430'],
+    mutate: ['lib/render/markup.ts:53-84', 'lib/render/markup.ts:417-438'],
     testFiles: ['test/markup.test.ts', 'test/export-xss.test.ts'],
     floor: 100
   },

@@ -52,17 +52,17 @@ export type MarkupTarget = 'page' | 'mail' | 'text'
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' }
 
-const escapedCharacter = /[&<>"'`=]/
 const escapedCharacters = /[&<>"'`=]/g
 
 /**
  * The same escaping as Handlebars' `{{ }}`, for HTML built outside the
- * templates. Most values (names, times, words) have nothing to escape: a test
- * first, and they are returned as they are — 1.5–2.4× faster over names, ids,
- * times and sentences than `replace` alone.
+ * templates. Most values (names, times, words) have nothing to escape: they
+ * are looked through first, and returned as they are — 1.5–2.4× faster over
+ * names, ids, times and sentences than `replace` alone.
  */
 export function escapeHtml (value: string): string {
-  return escapedCharacter.test(value) ? value.replace(escapedCharacters, (character) => escapes[character]) : value
+  // Stryker disable next-line ConditionalExpression: equivalent — replacing in a value with nothing to escape returns it as it is
+  return value.search(escapedCharacters) < 0 ? value : value.replace(escapedCharacters, (character) => escapes[character])
 }
 
 const allowedSchemes = new Set(['http:', 'https:', 'mailto:'])
