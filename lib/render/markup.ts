@@ -57,7 +57,7 @@ const escapedCharacters = /[&<>"'`=]/g
 /**
  * The same escaping as Handlebars' `{{ }}`, for HTML built outside the
  * templates. Most values (names, times, words) have nothing to escape: they
- * are looked through first, and returned as they are — 1.5–2.4× faster over
+ * are looked through first, and returned as they are — ~1.5× faster over
  * names, ids, times and sentences than `replace` alone.
  */
 export function escapeHtml (value: string): string {

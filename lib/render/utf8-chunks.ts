@@ -48,8 +48,8 @@ export class Utf8Chunks {
 
   /**
    * Encodes what fits, and only when a run did not fit are its remaining
-   * bytes counted, for a bigger buffer (counting every run that might not fit
-   * cost ~3 % of the render worker's time).
+   * bytes counted, for a bigger buffer: one pass over a run where there were
+   * two (a count, then the write) whenever the chunk was near full.
    */
   private encode (): void {
     let text = this.text
