@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value'
 import { Ajv } from 'ajv'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createMemoryRepository, ExportDocumentSchema, type RoomRepository } from '../index.ts'
 import { exportDocumentJsonSchema } from '../lib/schemas.ts'
 import { buildApp } from './helpers/app.ts'
@@ -96,7 +96,11 @@ t.test('JSON: a reactor lookup that fails costs the directory their names, not t
   t.same(document.users.map((user: { username: string }) => user.username), ['alice', 'bob', 'dave'], 'dave is known from his own message; carol, a reactor only, is left out')
 })
 
-t.test('JSON: the thread parents it remembers are bounded; one forgotten is read again and, in the range, not listed', async (t) => {
+/**
+ * 10,001 thread parents, then a late reply to the first — beyond what an export keeps of them:
+ * the export's files, and the ids it read with `findMessagesByIds`.
+ */
+async function exportOfForgottenParent (t: Test, format: 'json' | 'html'): Promise<{ files: Map<string, Buffer>, reads: string[][] }> {
   const data = fixtureData()
   const threads = 10_001
   for (let index = 0; index < threads; index++) {
@@ -106,23 +110,19 @@ t.test('JSON: the thread parents it remembers are bounded; one forgotten is read
   const repository = createMemoryRepository(data)
   const reads: string[][] = []
   const app = await buildApp(t, { repository: { ...repository, findMessagesByIds: (rid, ids) => { reads.push(ids); return repository.findMessagesByIds(rid, ids) } } })
-  const document = JSON.parse((await readZip(await exportToZip(app, alice, { ...range, format: 'json' }))).get('general.json')!.toString())
-  t.equal(document.messageCount, threads + 8)
+  return { files: await readZip(await exportToZip(app, alice, { ...range, format })), reads }
+}
+
+t.test('JSON: the thread parents it remembers are bounded; one forgotten is read again and, in the range, not listed', async (t) => {
+  const { files, reads } = await exportOfForgottenParent(t, 'json')
+  const document = JSON.parse(files.get('general.json')!.toString())
+  t.equal(document.messageCount, 10_001 + 8)
   t.same(reads, [['t0']], 'the first thread, forgotten among ten thousand, is read once')
   t.same(document.parents, [], 'and, being in the export, is not listed as a parent before the range')
 })
 
 t.test('HTML: the thread parents it keeps are bounded; a reply to one forgotten reads it once, and still links to it in its part', async (t) => {
-  const data = fixtureData()
-  const threads = 10_001
-  for (let index = 0; index < threads; index++) {
-    data.messages.push(message(general._id, new Date(Date.UTC(2024, 2, 21, 1, 0, 0, index * 3)).toISOString(), `thread ${index}`, { _id: `t${index}`, tcount: 1 }))
-  }
-  data.messages.push(message(general._id, '2024-03-21T23:00:00.000Z', 'a late answer to the first thread', { _id: 't-reply', tmid: 't0' }))
-  const repository = createMemoryRepository(data)
-  const reads: string[][] = []
-  const app = await buildApp(t, { repository: { ...repository, findMessagesByIds: (rid, ids) => { reads.push(ids); return repository.findMessagesByIds(rid, ids) } } })
-  const files = await readZip(await exportToZip(app, alice, { ...range, format: 'html' }))
+  const { files, reads } = await exportOfForgottenParent(t, 'html')
   t.same(reads, [['t0']], 'the first thread, forgotten among ten thousand, is read once')
   const firstPart = files.get('general.html')!.toString()
   const secondPart = files.get('general-2.html')!.toString()
