@@ -167,7 +167,8 @@ export function repliesAnchorOf (parentAnchor: string): string {
 export const unknownTimeLabel = 'unknown time'
 export const unknownDayLabel = 'unknown date'
 
-interface ThreadParent { part: number | null, anchor: string, author: string | null, excerpt: string }
+/** What a reply shows of its parent; the parent's anchor is its id's (`anchorOf`). */
+interface ThreadParent { part: number | null, author: string | null, excerpt: string }
 
 /**
  * Turns messages into views, in export order, for one export. It remembers
@@ -351,17 +352,16 @@ export class MessageRenderer {
   private async learnParent (tmid: string): Promise<void> {
     const found = await this.readParent(tmid)
     const part = this.parentParts.get(tmid) ?? null
-    const anchor = part === null ? '' : anchorOf(tmid)
     this.parents.set(tmid, found === undefined
-      ? { part, anchor, author: null, excerpt: '' }
-      : { part, anchor, author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
+      ? { part, author: null, excerpt: '' }
+      : { part, author: found.u.name ?? found.u.username, excerpt: this.excerptOf(found) })
   }
 
   private threadOf (message: ExportMessage): MessageView['thread'] {
     if (message.tmid === undefined) return null
-    const parent = this.parents.get(message.tmid) ?? { part: null, anchor: '', author: null, excerpt: '' }
+    const parent = this.parents.get(message.tmid) ?? { part: null, author: null, excerpt: '' }
     let href: string | null = null
-    if (parent.part !== null && this.options.target === 'page') href = this.hrefIn(parent.part, parent.anchor)
+    if (parent.part !== null && this.options.target === 'page') href = this.hrefIn(parent.part, anchorOf(message.tmid))
     return { href, author: parent.author, excerpt: parent.excerpt }
   }
 
@@ -575,7 +575,7 @@ export class MessageRenderer {
         })
     }
     if (message.tcount !== undefined && message.tcount > 0) {
-      this.parents.set(message._id, { part: this.currentPart, anchor: view.anchor, author: authorName, excerpt: this.excerptOf(message) })
+      this.parents.set(message._id, { part: this.currentPart, author: authorName, excerpt: this.excerptOf(message) })
       this.parentParts.set(message._id, this.currentPart)
     }
     if (this.options.target === 'page') this.placeInPage(message, view)
