@@ -149,15 +149,17 @@ class UserDirectory {
   noteMessage (message: ExportMessage): void {
     this.note(message.u)
     this.note(message.editedBy)
-    for (const mention of message.mentions ?? []) this.note(mention)
-    for (const version of message.history ?? []) this.note(version.editedBy)
+    // Most messages have neither: no empty list is made for them (the main thread reads a million of them).
+    if (message.mentions !== undefined) for (const mention of message.mentions) this.note(mention)
+    if (message.history !== undefined) for (const version of message.history) this.note(version.editedBy)
   }
 
   /** The batch's reactors nobody has named yet, looked up together. */
   async learnReactors (batch: readonly ExportMessage[], findUsers: JsonExtras['findUsers']): Promise<void> {
     const unknown = new Set<string>()
     for (const message of batch) {
-      for (const reaction of Object.values(message.reactions ?? {})) {
+      if (message.reactions === undefined) continue
+      for (const reaction of Object.values(message.reactions)) {
         for (const username of reaction.usernames) {
           if (!this.people.has(username) && !this.lookedUp.has(username)) unknown.add(username)
         }
