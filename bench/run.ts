@@ -195,8 +195,10 @@ if (section('throughput')) {
     const small = median(smallRss)
     const key = keyOf(variant)
     const large = rssOf(key)
+    const baselineSmall = baselineAt10k.get(corpus)!
+    const baselineLarge = rssOf(`${corpus}/baseline`)
     const heap = `V8 heap ${figure(median(numbers(smallRuns, 'peakHeapMb')))} → ${figure(median(peaksOf(key, 'peakHeapMb')))} MB`
-    print(`  ${key.padEnd(12)} 10k: ${figure(small)} MB (${range(smallRss)})   ${count(big)}: ${figure(large)} MB (${range(peaksOf(key, 'peakRssMb'))})   difference ${figure(large - small)} MB   (the baseline's own process: ${figure(baselineAt10k.get(corpus)!)} → ${figure(rssOf(`${corpus}/baseline`))} MB, ${signed(rssOf(`${corpus}/baseline`) - baselineAt10k.get(corpus)!)} MB)   target ≤ 150 MB and ≤ 30 MB more — ${verdict(large <= 150 && large - small <= 30)}   (${heap})`)
+    print(`  ${key.padEnd(12)} 10k: ${figure(small)} MB (${range(smallRss)})   ${count(big)}: ${figure(large)} MB (${range(peaksOf(key, 'peakRssMb'))})   difference ${figure(large - small)} MB   (the baseline's own process: ${figure(baselineSmall)} → ${figure(baselineLarge)} MB, ${signed(baselineLarge - baselineSmall)} MB)   target ≤ 150 MB and ≤ 30 MB more — ${verdict(large <= 150 && large - small <= 30)}   (${heap})`)
   }
   // Most of the growth is the host's main-thread heap, sized by V8 (its young generation grows to
   // its maximum over any long run of allocation; its old one collects late): what a host that
