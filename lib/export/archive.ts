@@ -48,9 +48,12 @@ export class ExportArchive {
     }()))
   }
 
-  /** Streams bytes (an upload) into the entry `name` as they come; `compress: false` stores them as they are. */
-  async addBytes (name: string, chunks: AsyncIterable<Buffer>, { compress = true }: { compress?: boolean } = {}): Promise<EntryDigest> {
-    return await this.addEntry(name, chunks, compress)
+  /**
+   * Streams bytes (an upload) into the entry `name` as they come; `compress: false` stores them
+   * as they are; `onChunk` sees each chunk on its way.
+   */
+  async addBytes (name: string, chunks: AsyncIterable<Buffer>, { compress = true, onChunk }: { compress?: boolean, onChunk?: (chunk: Buffer) => void } = {}): Promise<EntryDigest> {
+    return await this.addEntry(name, chunks, compress, onChunk)
   }
 
   /** `compress: false` for bytes compressed already (images): deflate would only cost time. */
@@ -64,19 +67,17 @@ export class ExportArchive {
     this.names.add(name)
   }
 
-  private async addEntry (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, compress = true): Promise<EntryDigest> {
+  private async addEntry (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, compress = true, onChunk?: (chunk: Buffer) => void): Promise<EntryDigest> {
     this.claimName(name)
     const hash = createHash('sha256')
     let bytes = 0
     const signal = this.signal
-    await this.zip.addEntry(name, (async function * () {
-      for await (const chunk of chunks) {
-        signal.throwIfAborted()
-        hash.update(chunk)
-        bytes += chunk.length
-        yield chunk
-      }
-    })(), compress)
+    await this.zip.addEntry(name, chunks, compress, (chunk) => {
+      signal.throwIfAborted()
+      onChunk?.(chunk)
+      hash.update(chunk)
+      bytes += chunk.length
+    })
     const digest = { name, bytes, sha256: hash.digest('hex') }
     this.entries.push(digest)
     return digest

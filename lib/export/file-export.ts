@@ -549,15 +549,15 @@ export class FileExports {
         assets.missing.push({ fileId: file._id, name: file.name, reason: stream.unavailable.slice(0, 300) })
         continue
       }
-      const sniffed = { active: false }
-      const chunks = sniffingHead(abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog }), sniffed)
-      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks, { compress: !isCompressedAlready(file) })
+      const head = new SniffedHead()
+      const chunks = abortable(stream as AsyncIterable<Buffer>, signal, { stage: `the upload ${JSON.stringify(file._id)}`, watchdog })
+      const { name: path, bytes, sha256 } = await archive.addBytes(assetPath(file), chunks, { compress: !isCompressedAlready(file), onChunk: (chunk) => { head.take(chunk) } })
         .catch((err: unknown) => {
           // A stream stuck in a read never sees its iterator closed: destroy it outright.
           (stream as { destroy?: () => void }).destroy?.()
           throw err
         })
-      assets.included.push(isActiveUpload(file) || sniffed.active ? { fileId: file._id, name: file.name, path, bytes, sha256, active: true } : { fileId: file._id, name: file.name, path, bytes, sha256 })
+      assets.included.push(isActiveUpload(file) || head.active ? { fileId: file._id, name: file.name, path, bytes, sha256, active: true } : { fileId: file._id, name: file.name, path, bytes, sha256 })
     }
     return assets
   }
@@ -670,21 +670,29 @@ function isUnavailable (opened: NodeJS.ReadableStream | UnavailableUpload): open
 /** A browser sniffs the first 512 bytes of a file. */
 const sniffedBytes = 512
 
-/** An upload's chunks, passed on; its first bytes judged by a browser's sniffing rules on the way (`uploadSniffsActive`), however the stream cuts them. */
-async function * sniffingHead (chunks: AsyncIterable<Buffer>, sniffed: { active: boolean }): AsyncGenerator<Buffer> {
-  let head: Buffer | null = Buffer.alloc(0)
-  for await (const chunk of chunks) {
-    if (head !== null) {
-      // Only what is sniffed is copied, not the whole first chunk (an upload often comes in one).
-      head = Buffer.concat([head, chunk.subarray(0, sniffedBytes - head.length)])
-      if (head.length >= sniffedBytes) {
-        sniffed.active = uploadSniffsActive(head)
-        head = null
-      }
+/**
+ * An upload's first bytes, gathered from its chunks however the stream cuts them, and judged by
+ * a browser's sniffing rules (`uploadSniffsActive`). Fed by the archive's hook on each chunk
+ * rather than by a generator around the upload's chunks (see `ZipWriter.addEntry`).
+ */
+class SniffedHead {
+  private head: Buffer | null = Buffer.alloc(0)
+  private sniffedActive = false
+
+  take (chunk: Buffer): void {
+    if (this.head === null) return
+    // Only what is sniffed is copied, not the whole first chunk (an upload often comes in one).
+    this.head = Buffer.concat([this.head, chunk.subarray(0, sniffedBytes - this.head.length)])
+    if (this.head.length >= sniffedBytes) {
+      this.sniffedActive = uploadSniffsActive(this.head)
+      this.head = null
     }
-    yield chunk
   }
-  if (head !== null) sniffed.active = uploadSniffsActive(head)
+
+  /** Whether a browser would run the upload; an upload shorter than what is sniffed is judged whole. */
+  get active (): boolean {
+    return this.head === null ? this.sniffedActive : uploadSniffsActive(this.head)
+  }
 }
 
 /**
