@@ -52,7 +52,7 @@ export class ExportArchive {
    * Streams bytes (an upload) into the entry `name` as they come; `compress: false` stores them
    * as they are; `onChunk` sees each chunk on its way.
    */
-  async addBytes (name: string, chunks: AsyncIterable<Buffer>, { compress = true, onChunk }: { compress?: boolean, onChunk?: (chunk: Buffer) => void } = {}): Promise<EntryDigest> {
+  async addBytes (name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, { compress = true, onChunk }: { compress?: boolean, onChunk?: (chunk: Buffer) => void } = {}): Promise<EntryDigest> {
     return await this.addEntry(name, chunks, compress, onChunk)
   }
 

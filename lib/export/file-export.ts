@@ -33,6 +33,8 @@ import { packageName, packageVersion } from '../package-info.ts'
 import { signManifest } from '../signing/manifest-signature.ts'
 import { readTimestampToken } from '../signing/timestamp-token.ts'
 import { verifyInstructions } from '../signing/verify-instructions.ts'
+import { Utf8Chunks } from '../render/utf8-chunks.ts'
+import { prettyJsonPieces } from './pretty-json.ts'
 
 export interface Manifest {
   /** what wrote the archive */
@@ -348,7 +350,7 @@ export class FileExports {
         ...(options.timestamp === null ? {} : { timestamped: true as const }),
         complete: true
       }
-      await this.addManifest(archive, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), controller.signal, watchdog)
+      await this.addManifest(archive, manifest, controller.signal, watchdog)
       await archive.end()
       watchdog.waitingOn('the storage')
       await raceAbort(stored, controller.signal)
@@ -405,12 +407,14 @@ export class FileExports {
    * `manifest.tsr` — checked to stamp that digest, since an archive with a
    * token over something else would only look time-stamped.
    */
-  private async addManifest (archive: ExportArchive, manifest: Buffer, signal: AbortSignal, watchdog: StallWatchdog): Promise<void> {
+  private async addManifest (archive: ExportArchive, manifest: Manifest, signal: AbortSignal, watchdog: StallWatchdog): Promise<void> {
     const { signing, timestamp } = this.deps.options
-    await archive.addBuffer('manifest.json', manifest)
-    if (signing !== null) await archive.addBuffer('manifest.jws', Buffer.from(signManifest(manifest, signing)))
+    // Ed25519 signs the bytes whole, not a digest: only then are they kept, each chunk as it goes in.
+    const kept: Buffer[] = []
+    const { sha256 } = await archive.addBytes('manifest.json', manifestChunks(manifest), { onChunk: signing === null ? undefined : (chunk) => { kept.push(chunk) } })
+    if (signing !== null) await archive.addBuffer('manifest.jws', Buffer.from(signManifest(Buffer.concat(kept), signing)))
     if (timestamp === null) return
-    const digest = createHash('sha256').update(manifest).digest()
+    const digest = Buffer.from(sha256, 'hex')
     watchdog.waitingOn('the timestamp hook')
     const answer = await raceAbort(timestamp(digest), signal)
     const stamped = answer instanceof Uint8Array ? readTimestampToken(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength)) : null
@@ -661,6 +665,20 @@ async function addMathStyle (archive: ExportArchive): Promise<void> {
   for (const font of (await readdir(join(directory, 'fonts'))).filter((name) => name.endsWith('.woff2')).sort()) {
     await archive.addBuffer(`katex/fonts/${font}`, await readFile(join(directory, 'fonts', font)))
   }
+}
+
+/** Bytes of a manifest gathered this many at a time: enough that the zip takes few pieces. */
+const manifestChunkSize = 64 * 1024
+
+/** `manifest.json`'s text (`JSON.stringify(manifest, null, 2)` and a line end) as UTF-8, in chunks: see `prettyJsonPieces`. */
+function * manifestChunks (manifest: Manifest): Generator<Buffer> {
+  const pending = new Utf8Chunks(manifestChunkSize)
+  for (const piece of prettyJsonPieces(manifest)) {
+    pending.add(piece)
+    if (pending.full) yield pending.take()
+  }
+  pending.add('\n')
+  yield pending.take()
 }
 
 function isUnavailable (opened: NodeJS.ReadableStream | UnavailableUpload): opened is UnavailableUpload {
